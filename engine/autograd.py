@@ -1,0 +1,84 @@
+"""Reverse-mode differentiation over the Value graph: `backward`, `grad` and `zero_grad`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from engine.grad_mode import enable_grad, no_grad
+from engine.value import Value, as_float
+
+
+def backward_order(root: Value) -> list[Value]:
+    """The interior (non-leaf) nodes that `root` depends on, in the order backward processes them.
+
+    `root` comes first and every node comes before the nodes it was computed from. The walk uses an
+    explicit stack, so a graph a million nodes deep needs no recursion. Leaves are left out: they
+    only receive gradient, they pass none on.
+    """
+    if not root._prev:
+        return []
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child._prev and child not in seen:
+                seen.add(child)
+                stack.append((child, iter(child._prev)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def backward(root: Value, gradient: float = 1.0) -> None:
+    """Set `.grad` of every Value that `root` depends on to d(root)/d(value), times `gradient`.
+
+    Leaves accumulate: a second call adds the same gradient again, as in PyTorch, so reset them with
+    `zero_grad` between steps. Interior nodes are overwritten and hold the latest pass only.
+    Raises TypeError when `gradient` is not a number.
+    """
+    seed = as_float(gradient, "backward(gradient)")
+    order = backward_order(root)
+    if not order:
+        root.grad += seed
+        return
+    for node in order:
+        node.grad = 0.0
+    root.grad = seed
+    for node in order:
+        node._op.backward(node)  # type: ignore[union-attr]
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Value]:
+    """d(output)/d(input) for each input, leaving every `.grad` untouched.
+
+    With `create_graph=True` the results are Values in a graph of their own, so they can be
+    differentiated again (second derivatives, Hessian entries, gradient penalties); otherwise they are
+    leaves. An input that `output` does not depend on gets 0. Raises TypeError on non-Value arguments.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad(output): must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad(inputs): item {i} must be a Value, got {type(x).__name__}")
+    with enable_grad() if create_graph else no_grad():
+        grads: dict[Value, Value] = {output: Value(1.0)}
+        for node in backward_order(output):
+            g = grads[node]
+            for child, part in zip(node._prev, node._op.vjp(node, g)):  # type: ignore[union-attr]
+                have = grads.get(child)
+                grads[child] = part if have is None else have + part
+    if create_graph:
+        return [grads.get(x, Value(0.0)) for x in inputs]
+    return [Value(grads[x].data if x in grads else 0.0) for x in inputs]
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Reset `.grad` to 0 for each Value (for instance a model's parameters before the next step)."""
+    for v in values:
+        v.grad = 0.0

@@ -1,0 +1,44 @@
+"""The grad-mode switch: the one piece of global mutable state in the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class _GradMode:
+    # A slotted attribute is one lookup on the hot path, cheaper than a module global rebound by `global`.
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+state = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether new ops record their parents (False inside `no_grad()`)."""
+    return state.enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Build no graph inside the block: results are leaves, as in `torch.no_grad()`."""
+    previous = state.enabled
+    state.enabled = False
+    try:
+        yield
+    finally:
+        state.enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph inside the block, even within `no_grad()`."""
+    previous = state.enabled
+    state.enabled = True
+    try:
+        yield
+    finally:
+        state.enabled = previous

@@ -1,0 +1,136 @@
+"""`Value`: one scalar in the computation graph, with its data, its gradient and the op that made it."""
+
+from __future__ import annotations
+
+import numbers
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from engine.ops import Op
+
+Number = int | float
+Operand = Union["Value", int, float]
+
+
+def as_float(x: object, where: str) -> float:
+    """Convert a real number to float; raise TypeError naming `where` for bool, str, None, complex, lists, ..."""
+    if isinstance(x, float):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} ({x!r:.60})")
+    return float(x)
+
+
+class Value:
+    """A scalar that remembers how it was computed, so `backward()` can fill in gradients.
+
+    `data` is the float value, `grad` the gradient of the last output that `backward()` ran from
+    (leaves accumulate across calls, as in PyTorch), `label` a name shown in drawings.
+    """
+
+    # The graph fields are plain slots, not a closure per node: a closure that refers to its own
+    # node makes a reference cycle, and then every discarded graph waits for the cyclic GC.
+    __slots__ = ("data", "grad", "label", "_op", "_prev", "_arg")
+
+    data: float
+    grad: float
+    label: str
+    _op: Op | None
+    _prev: tuple[Value, ...]
+    _arg: Any
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        """Make a leaf. Raises TypeError unless `data` is an int or float and `label` a str."""
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = as_float(data, "Value(data)")
+        self.grad = 0.0
+        self.label = label
+        self._op = None
+        self._prev = ()
+        self._arg = None
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    @property
+    def op(self) -> str:
+        """Name of the op that produced this Value ('' for a leaf)."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in operand order (empty for a leaf)."""
+        return self._prev
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self._prev
+
+    # Arithmetic: each operator is one op in engine/ops.py, where its forward and backward live together.
+    def __add__(self, other: Operand) -> Value:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        return _ops.add(self, other)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return _ops.rsub(self, other)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        return _ops.mul(self, other)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _ops.rdiv(self, other)
+
+    def __pow__(self, other: Operand) -> Value:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Number) -> Value:
+        return _ops.rpow(self, other)
+
+    def __neg__(self) -> Value:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def exp(self) -> Value:
+        return _ops.exp(self)
+
+    def log(self) -> Value:
+        return _ops.log(self)
+
+    def tanh(self) -> Value:
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Value:
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Value:
+        return _ops.relu(self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        return _ops.leaky_relu(self, slope)
+
+    def backward(self, gradient: float = 1.0) -> None:
+        """Fill in `.grad` of every Value this one depends on (see `engine.autograd.backward`)."""
+        _autograd.backward(self, gradient)
+
+
+# ops and autograd construct and walk Values, so they are imported once the class exists.
+from engine import autograd as _autograd  # noqa: E402
+from engine import ops as _ops  # noqa: E402

@@ -1,0 +1,1 @@
+"""scalargrad's neural-network library: modules, layers, losses, optimisers and data, built on `engine.Value`."""

@@ -1,0 +1,1 @@
+"""Small data sets generated locally and seedably: no downloads."""

@@ -1,0 +1,73 @@
+"""Set up a local .venv and run the demo or the tests, with nothing but python3 on the machine.
+
+    python3 tasks.py demo   # install scalargrad with plotting extras, train on two moons, write ./scalargrad-out
+    python3 tasks.py test   # install the test tools (and the PyTorch oracle when it is cheap), run every check
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+# The CPU build only: a plain `torch` requirement would pull several GB of CUDA packages.
+TORCH = "torch==2.13.0+cpu"
+
+
+def run(*args: str | Path, check: bool = True) -> int:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], cwd=ROOT, check=check).returncode
+
+
+def pip(*args: str, check: bool = True) -> int:
+    return run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", *args, check=check)
+
+
+def setup(extra: str) -> None:
+    if not PY.exists():
+        venv.create(VENV, with_pip=True)
+    pip("-e", f".[{extra}]")
+    # Optional: a Graphviz renderer from a wheel, for machines without `dot`; never built from source.
+    if pip("--only-binary=:all:", "pygraphviz>=2.0.4", check=False) != 0:
+        print("note: no pygraphviz wheel here; drawings use `dot` if installed, else show DOT source")
+
+
+def demo() -> int:
+    setup("notebooks")
+    return run(BIN / "scalargrad", "demo", check=False)
+
+
+def test() -> int:
+    setup("test,bench")
+    if os.environ.get("SCALARGRAD_NO_TORCH"):
+        print("note: SCALARGRAD_NO_TORCH is set; the PyTorch comparisons will be skipped")
+    elif pip("--only-binary=:all:", TORCH, check=False) != 0:
+        print(f"note: {TORCH} is not available here; the PyTorch comparisons will be skipped")
+    steps = [
+        (PY, "-m", "ruff", "check", "engine", "nn", "tests", "benchmarks", "tasks.py"),
+        (PY, "-m", "mypy"),
+        (PY, "-m", "pytest", "-n", "auto", "tests", "--nbmake", "notebooks"),
+    ]
+    failed = [" ".join(map(str, s[1:4])) for s in steps if run(*s, check=False) != 0]
+    if failed:
+        print("FAILED:", ", ".join(failed))
+        return 1
+    return 0
+
+
+def main() -> int:
+    commands = {"demo": demo, "test": test}
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
