@@ -1,0 +1,25 @@
+"""Shared fixtures: PyTorch is an optional oracle, so its tests skip with a reason when it is absent."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "scalargrad", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("scalargrad")
+
+
+@pytest.fixture(scope="session")
+def torch() -> ModuleType:
+    """The torch module, in float64 by default; skips the test (with the reason) when torch is missing."""
+    try:
+        module = importlib.import_module("torch")
+    except ImportError as exc:
+        pytest.skip(f"PyTorch oracle not installed ({exc}); run `python3 tasks.py test` to install the CPU build")
+    module.set_default_dtype(module.float64)
+    return module
