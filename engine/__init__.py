@@ -3,7 +3,7 @@
 from engine.value import Value  # noqa: I001 - Value must load before the modules that build Values
 from engine.autograd import backward, backward_order, grad, zero_grad
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
-from engine.ops import dot, sum
+from engine.ops import dot, max, sum
 
 __all__ = [
     "Value",
@@ -13,6 +13,7 @@ __all__ = [
     "enable_grad",
     "grad",
     "is_grad_enabled",
+    "max",
     "no_grad",
     "sum",
     "zero_grad",

@@ -572,3 +572,31 @@ def sum(values: Sequence[Value]) -> Value:  # the name of the op, as torch.sum
     for v in values:
         acc += v.data
     return make_node(acc, SUM, tuple(values))
+
+
+def _max_backward(out: Value) -> None:
+    out._prev[out._arg].grad += out.grad
+
+
+def _max_vjp(out: Value, g: Grad) -> Sequence[Partial]:
+    winner = out._arg
+    return [g if i == winner else g * 0.0 for i in range(len(out._prev))]
+
+
+MAX = Op("max", "max", _max_backward, _max_vjp)
+
+
+def max(values: Sequence[Value]) -> Value:  # the name of the op, as torch.max
+    """The largest of `values` as one node; its gradient goes to the first arg-max (ties go to the first).
+
+    Raises ValueError when empty, TypeError on non-Values. NaN compares false, so it never wins.
+    """
+    if len(values) == 0:
+        raise ValueError("max: needs at least one Value")
+    _check_values(values, "max")
+    winner = 0
+    best = values[0].data
+    for i in range(1, len(values)):
+        if values[i].data > best:
+            winner, best = i, values[i].data
+    return make_node(best, MAX, tuple(values), winner)
