@@ -589,7 +589,7 @@ MAX = Op("max", "max", _max_backward, _max_vjp)
 def max(values: Sequence[Value]) -> Value:  # the name of the op, as torch.max
     """The largest of `values` as one node; its gradient goes to the first arg-max (ties go to the first).
 
-    Raises ValueError when empty, TypeError on non-Values. NaN compares false, so it never wins.
+    A NaN wins, as in torch.max, so it is not hidden. Raises ValueError when empty, TypeError on non-Values.
     """
     if len(values) == 0:
         raise ValueError("max: needs at least one Value")
@@ -597,6 +597,7 @@ def max(values: Sequence[Value]) -> Value:  # the name of the op, as torch.max
     winner = 0
     best = values[0].data
     for i in range(1, len(values)):
-        if values[i].data > best:
-            winner, best = i, values[i].data
+        x = values[i].data
+        if best == best and (x > best or x != x):  # `x != x` is the NaN test
+            winner, best = i, x
     return make_node(best, MAX, tuple(values), winner)
