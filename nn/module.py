@@ -1,0 +1,304 @@
+"""`Module`: the base class of every model, finding its parameters and saving them to JSON.
+
+A subclass sets attributes in `__init__` and implements `forward`. Parameters and submodules are
+discovered from the instance attributes, in assignment order (`vars(self)`):
+
+- a `Value`, or a non-empty (nested) list/tuple of Values, is a parameter tensor;
+- a `Module`, or a non-empty list/tuple of Modules, is a submodule (list items are named `name.0`, `name.1`, ...);
+- anything else (numbers, strings, an rng, an empty list) is ignored, and so is every attribute whose
+  name starts with `_`, which is where a module keeps caches or state that must not be trained.
+
+So `parameters()` lists the tensors in that order, nested lists row-major, recursing into submodules
+where they appear, each Value once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any, Self, cast
+
+from engine import Value
+
+FORMAT = "scalargrad-model"
+VERSION = 1
+
+# A parameter tensor: a Value or a (nested) list/tuple of Values; its state is the same nesting of floats.
+Tensor = Any
+State = Any
+
+
+def _is_tensor(obj: object) -> bool:
+    if isinstance(obj, Value):
+        return True
+    return isinstance(obj, list | tuple) and len(obj) > 0 and all(_is_tensor(item) for item in obj)
+
+
+def _is_module_list(obj: object) -> bool:
+    return isinstance(obj, list | tuple) and len(obj) > 0 and all(isinstance(item, Module) for item in obj)
+
+
+def _flatten(tensor: Tensor, name: str) -> Iterator[tuple[str, Value]]:
+    if isinstance(tensor, Value):
+        yield name, tensor
+        return
+    for i, item in enumerate(tensor):
+        yield from _flatten(item, f"{name}.{i}")
+
+
+def _to_floats(tensor: Tensor) -> State:
+    if isinstance(tensor, Value):
+        return tensor.data
+    return [_to_floats(item) for item in tensor]
+
+
+def _check_state(tensor: Tensor, value: object, where: str) -> None:
+    """Raise ValueError/TypeError unless `value` has the nesting of `tensor`, with finite numbers at the leaves."""
+    if isinstance(tensor, Value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{where}: expected a number, got {type(value).__name__} ({value!r:.60})")
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: expected a finite number, got {value!r}")
+        return
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"{where}: expected a list of {len(tensor)} items, got {type(value).__name__} ({value!r:.60})")
+    if len(value) != len(tensor):
+        raise ValueError(f"{where}: expected a list of {len(tensor)} items, got a list of {len(value)}")
+    for i, (t, v) in enumerate(zip(tensor, value)):
+        _check_state(t, v, f"{where}[{i}]")
+
+
+def _assign(tensor: Tensor, value: State) -> None:
+    if isinstance(tensor, Value):
+        tensor.data = float(value)
+        return
+    for t, v in zip(tensor, value):
+        _assign(t, v)
+
+
+class Module:
+    """Base class of models and layers, as `torch.nn.Module`: subclasses set attributes and implement `forward`."""
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the module's output; every subclass implements it."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------ discovery
+
+    def _members(self) -> Iterator[tuple[str, Tensor | None, Module | None]]:
+        """(name, tensor, None) or (name, None, submodule) for each counted attribute, in assignment order."""
+        for name, obj in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(obj, Module):
+                yield name, None, obj
+            elif _is_module_list(obj):
+                for i, child in enumerate(obj):
+                    yield f"{name}.{i}", None, child
+            elif _is_tensor(obj):
+                yield name, obj, None
+            elif isinstance(obj, list | tuple) and any(isinstance(x, Module | Value) for x in obj):
+                raise TypeError(
+                    f"{type(self).__name__}.{name}: a list must hold only Modules or only (lists of) Values"
+                )
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The direct submodules with their names (`layers.0`, `cell`, ...), in assignment order."""
+        return [(name, child) for name, _, child in self._members() if child is not None]
+
+    def named_tensors(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """Every parameter tensor (a Value or nested list of Values) with its dotted name: one state_dict key each."""
+        for name, tensor, child in self._members():
+            if child is not None:
+                yield from child.named_tensors(f"{prefix}{name}.")
+            else:
+                yield prefix + name, tensor
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Each parameter Value once, with a dotted name such as `layers.0.neurons.3.w.1`, in `parameters()` order."""
+        seen: set[int] = set()
+        out = []
+        for name, tensor in self.named_tensors():
+            for full, v in _flatten(tensor, name):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append((full, v))
+        return out
+
+    def parameters(self) -> list[Value]:
+        """Every parameter Value once: attributes in assignment order, nested lists row-major, submodules in place."""
+        return [v for _, v in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many scalar parameters the module has."""
+        return len(self.named_parameters())
+
+    def zero_grad(self) -> None:
+        """Set every parameter's `.grad` to 0, before the next `backward()` accumulates into it."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    # ------------------------------------------------------------ printing
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in `repr`, e.g. `in_features=2, activation='relu'`."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        children = self.named_children()
+        # As torch does for ModuleList, runs of equal consecutive children print once: `(0-15): 16 x Neuron(...)`.
+        i = 0
+        while i < len(children):
+            name, child = children[i]
+            text = repr(child)
+            j = i + 1
+            while j < len(children) and repr(children[j][1]) == text and _same_list(name, children[j][0]):
+                j += 1
+            if j - i > 1:
+                first = name.rsplit(".", 1)
+                last = children[j - 1][0].rsplit(".", 1)[1]
+                name, text = f"{first[0]}.{first[1]}-{last}", f"{j - i} x {text}"
+            lines.append(f"({name}): " + text.replace("\n", "\n  "))
+            i = j
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+    # ------------------------------------------------------------ state
+
+    def state_dict(self) -> dict[str, State]:
+        """One key per parameter tensor (`layers.0.neurons.3.w`), holding a float or a nested list of floats."""
+        return {name: _to_floats(tensor) for name, tensor in self.named_tensors()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Copy the numbers in `state` into the parameters.
+
+        Every key and shape is checked first, so on a missing or unexpected key, a wrong shape, a
+        non-number or a NaN/infinity this raises ValueError/TypeError naming the key and changes nothing.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
+        tensors = dict(self.named_tensors())
+        missing = [k for k in tensors if k not in state]
+        unexpected = [k for k in state if k not in tensors]
+        problems = []
+        if missing:
+            problems.append("missing key(s) " + ", ".join(map(repr, missing)))
+        if unexpected:
+            problems.append("unexpected key(s) " + ", ".join(map(repr, unexpected)))
+        if problems:
+            raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems))
+        for name, tensor in tensors.items():
+            _check_state(tensor, state[name], f"load_state_dict: key {name!r}")
+        for name, tensor in tensors.items():
+            _assign(tensor, state[name])
+
+    # ------------------------------------------------------------ saving
+
+    def config(self) -> dict[str, Any]:
+        """The JSON-able constructor keyword arguments that rebuild this module as `type(self)(**config)`."""
+        raise NotImplementedError(f"{type(self).__name__} must implement config() to be saved")
+
+    def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
+        """Write the class, config, parameters and `meta` to `path` as JSON. Raises ValueError on non-JSON-able meta."""
+        doc = {
+            "format": FORMAT,
+            "version": VERSION,
+            "class": type(self).__name__,
+            "config": self.config(),
+            "state_dict": self.state_dict(),
+            "meta": dict(meta) if meta is not None else {},
+        }
+        try:
+            text = json.dumps(doc, allow_nan=False, indent=1)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"save({os.fspath(path)!r}): config and meta must be JSON-able ({exc})") from None
+        # Serialise before opening the file, so a failure never leaves a half-written model behind.
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Self:
+        """Rebuild a model saved with `save`. `Module.load` accepts any class nn exports; `MLP.load` only an MLP.
+
+        Raises ValueError naming the file when it is not valid JSON (e.g. truncated), not a scalargrad
+        model, of another class, or its config/state do not fit.
+        """
+        doc = read_model_file(path)
+        model_cls = _resolve_class(cls, doc["class"], path)
+        try:
+            model = model_cls(**doc["config"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{os.fspath(path)}: config does not build a {doc['class']}: {exc}") from None
+        model._load_checked_state(doc["state_dict"], path)
+        # The class found is `cls` or, for `Module.load`, a subclass of it.
+        return cast(Self, model)
+
+    def load_weights(self, path: str | os.PathLike[str]) -> None:
+        """Load the parameters saved in `path` into this model, changing nothing if the file does not fit it.
+
+        Raises ValueError naming the file when it is malformed, of another class, or its state does not fit.
+        """
+        doc = read_model_file(path)
+        if doc["class"] != type(self).__name__:
+            raise ValueError(f"{os.fspath(path)}: holds a {doc['class']}, not a {type(self).__name__}")
+        self._load_checked_state(doc["state_dict"], path)
+
+    def _load_checked_state(self, state: Mapping[str, object], path: str | os.PathLike[str]) -> None:
+        try:
+            self.load_state_dict(state)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{os.fspath(path)}: {exc}") from None
+
+
+def _same_list(a: str, b: str) -> bool:
+    return "." in a and a.rsplit(".", 1)[0] == b.rsplit(".", 1)[0]
+
+
+def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check the outer structure of a file written by `Module.save`; raises ValueError naming the file."""
+    where = os.fspath(path)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: not valid JSON, the file may be truncated or edited ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ValueError(f"{where}: not a scalargrad model file (expected \"format\": {FORMAT!r})")
+    if doc.get("version") != VERSION:
+        version = doc.get("version")
+        raise ValueError(f"{where}: unsupported version {version!r}, this scalargrad reads version {VERSION}")
+    expected = {"class": str, "config": dict, "state_dict": dict, "meta": dict}
+    for key, kind in expected.items():
+        if not isinstance(doc.get(key), kind):
+            raise ValueError(f"{where}: field {key!r} must be a {kind.__name__}, got {type(doc.get(key)).__name__}")
+    return doc
+
+
+def _resolve_class(cls: type[Module], name: str, path: str | os.PathLike[str]) -> type[Module]:
+    """The class a file names: `cls` itself when it matches, else a Module subclass that nn exports by that name."""
+    if cls is not Module:
+        if name != cls.__name__:
+            raise ValueError(f"{os.fspath(path)}: holds a {name}, not a {cls.__name__}")
+        return cls
+    found = getattr(importlib.import_module("nn"), name, None)
+    if not (isinstance(found, type) and issubclass(found, Module)):
+        raise ValueError(f"{os.fspath(path)}: unknown model class {name!r} (not a Module exported by nn)")
+    return found
+
+
+def load(path: str | os.PathLike[str]) -> Module:
+    """Rebuild any model saved with `Module.save` (same as `Module.load(path)`)."""
+    return Module.load(path)
+
+
+__all__ = ["Module", "load", "read_model_file"]
