@@ -535,8 +535,6 @@ def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> 
     n = len(ws)
     if len(xs) != n:
         raise ValueError(f"dot: {n} weights but {len(xs)} inputs")
-    _check_values(ws, "dot(ws)")
-    _check_values(xs, "dot(xs)")
     if bias is None:
         acc = 0.0
         prev = (*ws, *xs)
@@ -545,8 +543,14 @@ def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> 
             raise TypeError(f"dot(bias): must be a Value or None, got {type(bias).__name__}")
         acc = bias.data
         prev = (*ws, *xs, bias)
-    for w, x in zip(ws, xs):
-        acc += w.data * x.data
+    # This loop is the forward hot path of every neuron, so operands are checked only when it fails.
+    try:
+        for w, x in zip(ws, xs):
+            acc += w.data * x.data
+    except AttributeError:
+        _check_values(ws, "dot(ws)")
+        _check_values(xs, "dot(xs)")
+        raise
     return make_node(acc, DOT, prev, n)
 
 
