@@ -167,10 +167,12 @@ class Module:
                 name, text = f"{first[0]}.{first[1]}-{last}", f"{j - i} x {text}"
             lines.append(f"({name}): " + text.replace("\n", "\n  "))
             i = j
-        head = f"{type(self).__name__}({self.extra_repr()}"
+        extra = self.extra_repr()
         if not lines:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+            return f"{type(self).__name__}({extra})"
+        if extra:
+            lines.insert(0, extra)
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
     # ------------------------------------------------------------ state
 

@@ -1,0 +1,204 @@
+"""Neuron, Layer and MLP: the fully connected network of micrograd, built on the fused `engine.dot` node.
+
+Initialisation (seedable with `rng=random.Random(...)` or `seed=...`; with neither it is random):
+each weight is drawn from U(-bound, bound) with bound = gain * sqrt(3 / nin), which is
+`torch.nn.init.kaiming_uniform_` in fan-in mode. The gain depends on the activation so that the
+variance of the signal stays about the same from layer to layer, also in deep nets: sqrt(2) for relu
+(He initialisation), sqrt(2 / (1 + 0.01**2)) for leaky_relu, 5/3 for tanh, 1 for sigmoid and linear.
+Each bias is drawn from U(-1/sqrt(nin), 1/sqrt(nin)), as `torch.nn.Linear` does. Draw order: a
+neuron's weights in order, then its bias; neurons in order; layers in order.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Callable, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from engine import Value, dot
+from nn.module import Module
+
+Activation = Callable[[Value], Value]
+
+ACTIVATIONS: MappingProxyType[str, Activation | None] = MappingProxyType(
+    {
+        "relu": Value.relu,
+        "tanh": Value.tanh,
+        "sigmoid": Value.sigmoid,
+        "leaky_relu": Value.leaky_relu,  # slope 0.01, as torch.nn.LeakyReLU
+        "linear": None,
+    }
+)
+
+GAINS = MappingProxyType(
+    {
+        "relu": math.sqrt(2.0),
+        "leaky_relu": math.sqrt(2.0 / (1.0 + 0.01**2)),
+        "tanh": 5.0 / 3.0,
+        "sigmoid": 1.0,
+        "linear": 1.0,
+    }
+)
+
+
+def activation_name(activation: str | None) -> str:
+    """The canonical name of an activation (None means "linear"). Raises ValueError listing the valid names."""
+    if activation is None:
+        return "linear"
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        valid = ", ".join(repr(name) for name in ACTIVATIONS)
+        raise ValueError(f"unknown activation {activation!r}; valid activations are {valid} (or None for linear)")
+    return activation
+
+
+def make_rng(rng: random.Random | None, seed: int | None) -> random.Random:
+    """The generator to initialise from: `rng`, or a new one from `seed`. Raises on both or on wrong types."""
+    if rng is not None and seed is not None:
+        raise ValueError("give either rng or seed, not both")
+    if rng is not None:
+        if not isinstance(rng, random.Random):
+            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+        return rng
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    return random.Random(seed)
+
+
+def _check_size(n: object, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"{what} must be >= 1, got {n}")
+    return n
+
+
+def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
+    """`x` as a list of n Values, numbers becoming leaves. Raises ValueError on a wrong length, TypeError otherwise."""
+    if isinstance(x, str | bytes) or not isinstance(x, Sequence):
+        raise TypeError(f"{where}: expected a sequence of {n} numbers or Values, got {type(x).__name__}")
+    if len(x) != n:
+        raise ValueError(f"{where}: expected {n} inputs, got {len(x)}")
+    out = []
+    for i, v in enumerate(x):
+        if isinstance(v, Value):
+            out.append(v)
+        elif isinstance(v, numbers.Real) and not isinstance(v, bool):
+            out.append(Value(v))
+        else:
+            raise TypeError(f"{where}: input {i} must be a number or a Value, got {type(v).__name__} ({v!r:.40})")
+    return out
+
+
+class Neuron(Module):
+    """activation(w · x + b) for `nin` inputs: weights `w` (a list of Values) and bias `b`; parameters are w, then b."""
+
+    def __init__(
+        self, nin: int, activation: str | None = "relu", rng: random.Random | None = None, seed: int | None = None
+    ) -> None:
+        self.nin = _check_size(nin, "Neuron nin")
+        self.activation = activation_name(activation)
+        rng = make_rng(rng, seed)
+        bound = GAINS[self.activation] * math.sqrt(3.0 / nin)
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
+        bias_bound = 1.0 / math.sqrt(nin)
+        self.b = Value(rng.uniform(-bias_bound, bias_bound))
+        self._act = ACTIVATIONS[self.activation]
+
+    def fire(self, xs: list[Value]) -> Value:
+        """The output for inputs already checked to be `nin` Values: one `dot` node, then the activation node."""
+        out = dot(self.w, xs, self.b)
+        act = self._act
+        return out if act is None else act(out)
+
+    def forward(self, x: Sequence[Value | float]) -> Value:
+        """The neuron's output for `nin` numbers or Values. Raises ValueError on a wrong length, TypeError otherwise."""
+        return self.fire(as_inputs(x, self.nin, "Neuron"))
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation}
+
+    def extra_repr(self) -> str:
+        return f"nin={self.nin}, activation={self.activation!r}"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same `nin` inputs; calling it always returns a list of `nout` Values."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str | None = "relu",
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.nin = _check_size(nin, "Layer nin")
+        self.nout = _check_size(nout, "Layer nout")
+        self.activation = activation_name(activation)
+        rng = make_rng(rng, seed)
+        self.neurons = [Neuron(nin, self.activation, rng=rng) for _ in range(nout)]
+
+    def fire(self, xs: list[Value]) -> list[Value]:
+        """The outputs for inputs already checked to be `nin` Values."""
+        return [n.fire(xs) for n in self.neurons]
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        """The `nout` outputs for `nin` numbers or Values. Raises ValueError on a wrong length, TypeError otherwise."""
+        return self.fire(as_inputs(x, self.nin, "Layer"))
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def extra_repr(self) -> str:
+        return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes `nouts`, `activation` between them, `output_activation` at the end.
+
+    Calling it returns a single Value when the last layer has one output, else a list (as micrograd).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | None = "relu",
+        output_activation: str | None = "linear",
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.nin = _check_size(nin, "MLP nin")
+        if isinstance(nouts, str) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r:.60}")
+        self.nouts = [_check_size(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
+        self.activation = activation_name(activation)
+        self.output_activation = activation_name(output_activation)
+        rng = make_rng(rng, seed)
+        sizes = [nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], self.output_activation if i == last else self.activation, rng=rng)
+            for i in range(len(self.nouts))
+        ]
+
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        """The network's output for `nin` numbers or Values (checked once here, not per neuron).
+
+        Raises ValueError on a wrong length, TypeError on non-numbers.
+        """
+        xs = as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            xs = layer.fire(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
