@@ -3,4 +3,10 @@
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module, load
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "load"]
+__all__ = [
+    "MLP",
+    "Layer",
+    "Module",
+    "Neuron",
+    "load",
+]
