@@ -1,6 +1,8 @@
 """scalargrad's neural-network library: modules, layers, losses, optimisers and data, built on `engine.Value`."""
 
-from nn import functional
+from nn import functional, optim
+from nn.containers import LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
+from nn.conv import Conv1d, Conv2d
 from nn.functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -12,16 +14,35 @@ from nn.functional import (
 )
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module, load
+from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
+from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
-    "MLP",
+    "AvgPool1d",
+    "AvgPool2d",
+    "Conv1d",
+    "Conv2d",
+    "Flatten",
+    "GRUCell",
+    "LSTMCell",
     "Layer",
+    "LeakyReLU",
+    "MLP",
+    "MaxPool1d",
+    "MaxPool2d",
     "Module",
     "Neuron",
+    "RNN",
+    "RNNCell",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "functional",
+    "optim",
     "hinge_loss",
     "load",
     "log_softmax",
