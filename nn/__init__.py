@@ -18,6 +18,8 @@ from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
+    "MLP",
+    "RNN",
     "AvgPool1d",
     "AvgPool2d",
     "Conv1d",
@@ -27,12 +29,10 @@ __all__ = [
     "LSTMCell",
     "Layer",
     "LeakyReLU",
-    "MLP",
     "MaxPool1d",
     "MaxPool2d",
     "Module",
     "Neuron",
-    "RNN",
     "RNNCell",
     "ReLU",
     "Sequential",
@@ -42,10 +42,10 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "functional",
-    "optim",
     "hinge_loss",
     "load",
     "log_softmax",
     "mse_loss",
+    "optim",
     "softmax",
 ]

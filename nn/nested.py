@@ -1,0 +1,113 @@
+"""Nested Python lists as tensors: their shape, checked before any graph is built, and conversion to Values.
+
+Conv, pooling and recurrent modules take data as nested lists (channels first, no batch dimension)
+whose leaves are Values or plain numbers. These helpers check that such a list is rectangular and has
+the shape a module expects, and turn its numbers into Values once per call.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine import Value
+
+Nested = Any  # a Value, a number, or a (nested) list/tuple of them
+Shape = tuple[int, ...]
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
+def shape_of(x: Nested, where: str) -> Shape:
+    """The shape of a rectangular nested list (`()` for a scalar).
+
+    Raises ValueError naming `where` and the index path of the first ragged or empty list, and
+    TypeError for a leaf that is neither a Value nor a real number.
+    """
+    if _is_number(x):
+        return ()
+    if not isinstance(x, list | tuple):
+        raise TypeError(f"{where}: expected a Value, a number or a list, got {type(x).__name__} ({x!r:.60})")
+    if len(x) == 0:
+        raise ValueError(f"{where}: empty list")
+    inner = shape_of(x[0], f"{where}[0]")
+    for i in range(1, len(x)):
+        other = shape_of(x[i], f"{where}[{i}]")
+        if other != inner:
+            raise ValueError(
+                f"{where}: ragged list, item 0 has shape {format_shape(inner)} but item {i} has {format_shape(other)}"
+            )
+    return (len(x), *inner)
+
+
+def format_shape(shape: Sequence[int | str | None]) -> str:
+    """`[3][8][8]` for (3, 8, 8); a None or name stands for a size that may be anything."""
+    return "".join(f"[{'any' if s is None else s}]" for s in shape) or "a scalar"
+
+
+def check_shape(x: Nested, expected: Sequence[int | None], where: str, names: Sequence[str] = ()) -> Shape:
+    """Return the shape of `x` after checking it against `expected` (None matches any size).
+
+    `names` label the dimensions in the message, e.g. ("C", "H", "W"). Raises ValueError with the
+    expected and actual shapes when the number of dimensions or a fixed size differs.
+    """
+    shape = shape_of(x, where)
+    ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+    if not ok:
+        labels = list(names) + [""] * (len(expected) - len(names))
+        want = "".join(f"[{_dim_label(n, e)}]" for n, e in zip(labels, expected))
+        raise ValueError(f"{where}: expected shape {want or 'a scalar'}, got {format_shape(shape)}")
+    return shape
+
+
+def _dim_label(name: str, size: int | None) -> str:
+    if size is None:
+        return name or "any"
+    return f"{name}={size}" if name else str(size)
+
+
+def as_value(x: Value | float) -> Value:
+    """`x` itself when it is a Value, else a new constant leaf holding the number."""
+    return x if isinstance(x, Value) else Value(x)
+
+
+def flatten(x: Nested) -> list[Any]:
+    """The leaves of a nested list in row-major order (the list `[x]` for a scalar)."""
+    if not isinstance(x, list | tuple):
+        return [x]
+    out: list[Any] = []
+    stack = [iter(x)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, list | tuple):
+                stack.append(iter(item))
+                break
+            out.append(item)
+        else:
+            stack.pop()
+    return out
+
+
+def flat_values(x: Nested) -> list[Value]:
+    """The leaves of `x` in row-major order, numbers turned into Values (one new leaf each)."""
+    return [as_value(v) for v in flatten(x)]
+
+
+def map_nested(fn: Callable[[Any], Any], x: Nested) -> Nested:
+    """A list of the same nesting as `x` with `fn` applied to every leaf."""
+    if isinstance(x, list | tuple):
+        return [map_nested(fn, item) for item in x]
+    return fn(x)
+
+
+def unflatten(flat: Sequence[Any], shape: Shape) -> Nested:
+    """Nest a row-major flat list into lists of `shape` (inverse of `flatten`)."""
+    if not shape:
+        return flat[0]
+    if len(shape) == 1:
+        return list(flat)
+    step = len(flat) // shape[0]
+    return [unflatten(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]

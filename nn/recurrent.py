@@ -1,0 +1,250 @@
+"""Recurrent cells (RNNCell, LSTMCell, GRUCell) and RNN, which unrolls a cell over a sequence.
+
+Parameters, their layouts and the equations are PyTorch's, so weights copy entry by entry:
+`weight_ih[G*hidden][input]`, `weight_hh[G*hidden][hidden]`, `bias_ih[G*hidden]`, `bias_hh[G*hidden]`
+with G gates stacked in PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n). Each is drawn from
+U(-1/sqrt(hidden), 1/sqrt(hidden)) in that order, seedable with `rng=random.Random(...)` or `seed=...`.
+
+A gate's pre-activation W_ih[j]·x + b_ih[j] + W_hh[j]·h + b_hh[j] is ONE `engine.dot` node: the
+weights [W_ih[j], W_hh[j], b_hh[j]] against the inputs [x, h, 1], with b_ih[j] as the dot's bias. The
+constant 1 lets the second bias ride along exactly (b * 1.0 == b) instead of costing an extra `+` node.
+A missing initial state means zeros, as in PyTorch. Backpropagation through time is just `backward()`
+on the unrolled graph; the engine walks it without recursion, so thousands of steps are fine.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from engine import Value, dot
+from nn.layers import make_rng
+from nn.module import Module
+from nn.nested import Nested, check_shape, flat_values
+
+Vector = list[Value]
+LSTMState = tuple[Vector, Vector]
+
+
+def _size(n: object, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"{what} must be >= 1, got {n}")
+    return n
+
+
+class _CellBase(Module):
+    """Parameters and the fused gate pre-activations shared by the cells; `_gates` is G."""
+
+    _gates = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ) -> None:
+        name = type(self).__name__
+        self.input_size = _size(input_size, f"{name} input_size")
+        self.hidden_size = _size(hidden_size, f"{name} hidden_size")
+        if not isinstance(bias, bool):
+            raise TypeError(f"{name} bias must be a bool, got {type(bias).__name__}")
+        rng = make_rng(rng, seed)
+        k = 1.0 / math.sqrt(hidden_size)
+        rows = self._gates * hidden_size
+
+        def draw(n: int) -> Vector:
+            return [Value(rng.uniform(-k, k)) for _ in range(n)]
+
+        self.weight_ih = [draw(input_size) for _ in range(rows)]
+        self.weight_hh = [draw(hidden_size) for _ in range(rows)]
+        self.bias_ih = draw(rows) if bias else None
+        self.bias_hh = draw(rows) if bias else None
+
+    # ------------------------------------------------------------ checking inputs
+
+    def _vector(self, v: Nested, size: int, where: str) -> Vector:
+        check_shape(v, (size,), f"{type(self).__name__} {where}", (where,))
+        return flat_values(v)
+
+    def _input(self, x: Nested) -> Vector:
+        return self._vector(x, self.input_size, "input")
+
+    def _hidden(self, h: Nested | None, where: str = "h") -> Vector:
+        """The state vector `h`, or zeros when it is None."""
+        if h is None:
+            return [Value(0.0) for _ in range(self.hidden_size)]
+        return self._vector(h, self.hidden_size, where)
+
+    def check_state(self, state: Any) -> Any:
+        """The state as Values (zeros for None), checked against hidden_size. Raises ValueError on a wrong shape."""
+        return self._hidden(state)
+
+    # ------------------------------------------------------------ the fused affine maps
+
+    def _preactivations(self, rows: range, x: Vector, h: Vector) -> Vector:
+        """W_ih[j]·x + b_ih[j] + W_hh[j]·h + b_hh[j] for each row j, one dot node each."""
+        if self.bias_ih is None or self.bias_hh is None:
+            xs = x + h
+            return [dot(self.weight_ih[j] + self.weight_hh[j], xs) for j in rows]
+        xs = [*x, *h, Value(1.0)]
+        w_ih, w_hh, b_ih, b_hh = self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+        return [dot([*w_ih[j], *w_hh[j], b_hh[j]], xs, b_ih[j]) for j in rows]
+
+    def _affine(self, weight: list[Vector], bias: Vector | None, j: int, x: Vector) -> Value:
+        """weight[j]·x + bias[j] as one dot node."""
+        return dot(weight[j], x, None if bias is None else bias[j])
+
+    def step(self, x: Vector, state: Any) -> Any:
+        """One step on an input and state already checked (and converted) by `forward` or RNN."""
+        raise NotImplementedError
+
+    def forward(self, x: Nested, state: Any = None) -> Any:
+        """The next state for input `x` (input_size numbers or Values) and the previous state (None: zeros).
+
+        Raises ValueError with the expected and actual shapes before building any node.
+        """
+        xs = self._input(x)
+        return self.step(xs, self.check_state(state))
+
+    def config(self) -> dict[str, Any]:
+        return {"input_size": self.input_size, "hidden_size": self.hidden_size, "bias": self.bias_ih is not None}
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias_ih is not None else ", bias=False")
+
+
+class RNNCell(_CellBase):
+    """Elman cell, as torch.nn.RNNCell: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu); `cell(x, h=None) -> h'`."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, rng, seed)
+
+    def step(self, x: Vector, h: Vector) -> Vector:
+        pre = self._preactivations(range(self.hidden_size), x, h)
+        return [p.tanh() for p in pre] if self.nonlinearity == "tanh" else [p.relu() for p in pre]
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "nonlinearity": self.nonlinearity}
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
+
+
+class LSTMCell(_CellBase):
+    """LSTM cell, as torch.nn.LSTMCell: `cell(x, (h, c)=None) -> (h', c')`, gates stacked as (i, f, g, o).
+
+    i, f, o = sigmoid(...), g = tanh(...), c' = f * c + i * g, h' = o * tanh(c').
+    """
+
+    _gates = 4
+
+    def check_state(self, state: Any) -> LSTMState:
+        if state is None:
+            return self._hidden(None), self._hidden(None)
+        if not isinstance(state, list | tuple) or len(state) != 2:
+            raise ValueError(
+                f"LSTMCell state: expected a pair (h, c) of {self.hidden_size} values each, got {state!r:.80}"
+            )
+        return self._hidden(state[0], "h"), self._hidden(state[1], "c")
+
+    def step(self, x: Vector, state: LSTMState) -> LSTMState:
+        h, c = state
+        n = self.hidden_size
+        pre = self._preactivations(range(4 * n), x, h)
+        h_next, c_next = [], []
+        for k in range(n):
+            i, f, g, o = pre[k].sigmoid(), pre[n + k].sigmoid(), pre[2 * n + k].tanh(), pre[3 * n + k].sigmoid()
+            c_k = f * c[k] + i * g
+            c_next.append(c_k)
+            h_next.append(o * c_k.tanh())
+        return h_next, c_next
+
+
+class GRUCell(_CellBase):
+    """GRU cell, as torch.nn.GRUCell: `cell(x, h=None) -> h'`, gates stacked as (r, z, n).
+
+    r, z = sigmoid(W_i x + b_i + W_h h + b_h), n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),
+    h' = (1 - z) * n + z * h.
+    """
+
+    _gates = 3
+
+    def step(self, x: Vector, h: Vector) -> Vector:
+        n = self.hidden_size
+        rz = self._preactivations(range(2 * n), x, h)
+        out = []
+        for k in range(n):
+            r, z = rz[k].sigmoid(), rz[n + k].sigmoid()
+            j = 2 * n + k
+            # r multiplies the h-part including its bias, so the n gate needs two dots instead of one.
+            x_part = self._affine(self.weight_ih, self.bias_ih, j, x)
+            h_part = self._affine(self.weight_hh, self.bias_hh, j, h)
+            out.append((1 - z) * (x_part + r * h_part).tanh() + z * h[k])
+        return out
+
+
+CELLS: dict[str, type[_CellBase]] = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
+
+
+class RNN(Module):
+    """Unrolls an RNN, LSTM or GRU cell over a sequence: `rnn(xs, state=None) -> (outputs, final_state)`.
+
+    `xs` is `[T][input_size]`; `outputs[t]` is the hidden state h after step t (use `outputs[-1]`
+    for many-to-one, all of them for many-to-many); the state is h, or (h, c) for an LSTM. The cell
+    is the submodule `cell`, so parameter names are `cell.weight_ih` and so on.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        cell: str = "rnn",
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if cell not in CELLS:
+            raise ValueError(f"RNN cell must be one of {', '.join(map(repr, CELLS))}, got {cell!r}")
+        self.kind = cell
+        if cell == "rnn":
+            self.cell: _CellBase = RNNCell(input_size, hidden_size, bias, nonlinearity, rng=rng, seed=seed)
+        elif nonlinearity != "tanh":
+            raise ValueError(f"RNN nonlinearity applies to cell='rnn' only, got {nonlinearity!r} with cell={cell!r}")
+        else:
+            self.cell = CELLS[cell](input_size, hidden_size, bias, rng=rng, seed=seed)
+
+    def forward(self, xs: Sequence[Nested], state: Any = None) -> tuple[list[Vector], Any]:
+        """Run the cell over `xs` ([T][input_size] numbers or Values) from `state` (None: zeros).
+
+        The whole sequence and the state are checked first: ValueError with expected and actual shapes.
+        """
+        cell = self.cell
+        check_shape(xs, (None, cell.input_size), "RNN input", ("T", "input"))
+        state = cell.check_state(state)
+        outputs = []
+        for x in xs:
+            state = cell.step(flat_values(x), state)
+            outputs.append(state[0] if isinstance(state, tuple) else state)
+        return outputs, state
+
+    def config(self) -> dict[str, Any]:
+        cfg = self.cell.config()
+        return {**cfg, "cell": self.kind, "nonlinearity": cfg.get("nonlinearity", "tanh")}

@@ -1,0 +1,69 @@
+"""Sliding windows over the spatial dimensions of a channels-first tensor, shared by convolution and pooling.
+
+A window is described by index lists into the row-major flattening of the input, so a module builds
+each output element from plain list lookups. Positions that fall into the zero padding are left out
+of the window instead of being multiplied by a zero Value: they add nothing to a sum and no nodes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+from nn.nested import format_shape
+
+Ints = tuple[int, ...]
+
+
+def as_tuple(value: int | Sequence[int], n: int, name: str, minimum: int) -> Ints:
+    """`value` as an n-tuple of ints >= `minimum` (an int is repeated n times).
+
+    Raises TypeError for non-ints (including bool) and ValueError for a wrong length or a too small entry.
+    """
+    items = [value] * n if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+        raise TypeError(f"{name}: expected an int or a sequence of {n} ints, got {value!r:.60}")
+    if len(items) != n:
+        raise ValueError(f"{name}: expected an int or {n} ints, got {len(items)} ({value!r})")
+    if any(v < minimum for v in items):
+        raise ValueError(f"{name}: every entry must be >= {minimum}, got {value!r}")
+    return tuple(items)
+
+
+def output_size(spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints, where: str) -> Ints:
+    """The spatial output size, floor((n + 2p - d(k-1) - 1) / s) + 1 per dimension, as in PyTorch.
+
+    Raises ValueError naming `where` when the (dilated) kernel is larger than the padded input.
+    """
+    extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    padded = tuple(n + 2 * p for n, p in zip(spatial, padding))
+    if any(e > n for e, n in zip(extent, padded)):
+        raise ValueError(
+            f"{where}: kernel {format_shape(kernel)} (dilated extent {format_shape(extent)}) is larger than the "
+            f"padded input {format_shape(padded)} (input {format_shape(spatial)}, padding {format_shape(padding)})"
+        )
+    return tuple((n - e) // s + 1 for n, e, s in zip(padded, extent, stride))
+
+
+def windows(
+    spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints, out: Ints
+) -> list[tuple[list[int], list[int]]]:
+    """For each output position (row-major), the window's (kernel offsets, input positions) as flat indices.
+
+    Both lists are row-major flat indices (into the kernel and into one input channel) and skip the
+    positions that fall into the padding, so they have equal length.
+    """
+    kernel_offsets = list(itertools.product(*(range(k) for k in kernel)))
+    in_strides = [math.prod(spatial[d + 1 :]) for d in range(len(spatial))]
+    result = []
+    for position in itertools.product(*(range(n) for n in out)):
+        origin = [p * s - pad for p, s, pad in zip(position, stride, padding)]
+        offsets, inputs = [], []
+        for k_flat, offset in enumerate(kernel_offsets):
+            coords = [o + k * d for o, k, d in zip(origin, offset, dilation)]
+            if all(0 <= c < n for c, n in zip(coords, spatial)):
+                offsets.append(k_flat)
+                inputs.append(sum(c * st for c, st in zip(coords, in_strides)))
+        result.append((offsets, inputs))
+    return result
