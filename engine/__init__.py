@@ -4,17 +4,23 @@ from engine.value import Value  # noqa: I001 - Value must load before the module
 from engine.autograd import backward, backward_order, grad, zero_grad
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from engine.ops import dot, max, sum
+from engine.custom_op import op
+from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
+    "GradcheckError",
     "Value",
     "backward",
     "backward_order",
     "dot",
     "enable_grad",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "max",
     "no_grad",
+    "op",
     "sum",
     "zero_grad",
 ]

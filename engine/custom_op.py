@@ -1,0 +1,113 @@
+"""`engine.op`: define a new scalar op from Python, with a forward on floats and a derivative in Value ops.
+
+The result is a normal `engine.ops.Op`, so backward, `grad(create_graph=True)`, drawing and `gradcheck`
+treat it like a built-in. The rules are closures over the op (its name and functions), never over a node:
+a node that referenced a function referencing the node would be a reference cycle.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from collections.abc import Callable, Sequence
+
+from engine.grad_mode import no_grad
+from engine.ops import Op, make_node
+from engine.value import Value
+
+Forward = Callable[..., float]
+Derivative = Callable[..., object]
+
+
+def _renamed(exc: Exception, name: str, part: str) -> Exception:
+    """The same kind of error as `exc`, its message prefixed with the op and the part that raised."""
+    message = f"op {name!r}: {part} raised {type(exc).__name__}: {exc}"
+    try:
+        return type(exc)(message)
+    except Exception:  # an exception class whose constructor wants more than a message
+        return RuntimeError(message)
+
+
+def _arity_check(name: str, fn: Callable[..., object]) -> Callable[[int], None]:
+    """A check that `fn` takes n positional arguments, raising TypeError naming the op when it does not."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # some builtins have no signature; their own call will complain
+        return lambda n: None
+
+    def check(n: int) -> None:
+        try:
+            signature.bind(*range(n))
+        except TypeError as exc:
+            raise TypeError(f"op {name!r} got {n} argument(s), but its forward does not take that: {exc}") from None
+
+    return check
+
+
+def _as_leaf(name: str, i: int, x: object) -> Value:
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"op {name!r}: argument {i} must be a Value or a number, got {type(x).__name__}")
+    return Value(float(x))
+
+
+def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Value]:
+    """Make a scalar op: `forward(*floats) -> float` computes it, `derivative(*inputs, out)` returns the
+    partial d(out)/d(input) (a tuple of them for several inputs) written with Value ops or numbers.
+
+    Returns a function taking Values or numbers. In `backward()` the derivative runs under `no_grad()`; in
+    `grad(create_graph=True)` it builds graph, so second derivatives work. Raises TypeError for a name that
+    is not a non-empty str or functions that are not callable; errors when the op runs name the op.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"op: name must be a non-empty str, got {name!r}")
+    for part, fn in (("forward", forward), ("derivative", derivative)):
+        if not callable(fn):
+            raise TypeError(f"op {name!r}: {part} must be callable, got {type(fn).__name__}")
+    check_arity = _arity_check(name, forward)
+
+    def partials(out: Value) -> tuple[Value | float, ...]:
+        args = out._prev
+        try:
+            result = derivative(*args, out)
+        except Exception as exc:
+            raise _renamed(exc, name, "derivative") from exc
+        parts = tuple(result) if isinstance(result, tuple | list) else (result,)
+        if len(parts) != len(args):
+            raise ValueError(
+                f"op {name!r}: derivative returned {len(parts)} partial(s) for {len(args)} input(s); "
+                "return one per input, as a tuple when there are several"
+            )
+        for i, p in enumerate(parts):
+            if not isinstance(p, Value) and (isinstance(p, bool) or not isinstance(p, numbers.Real)):
+                kind = type(p).__name__
+                raise TypeError(f"op {name!r}: derivative's partial {i} must be a Value or number, got {kind}")
+        return parts  # type: ignore[return-value]
+
+    def backward(out: Value) -> None:
+        g = out.grad
+        with no_grad():
+            parts = partials(out)
+        for child, p in zip(out._prev, parts):
+            child.grad += g * float(p)
+
+    def vjp(out: Value, g: Value) -> Sequence[Value]:
+        return [g * p for p in partials(out)]
+
+    record = Op(name, name, backward, vjp)
+
+    def apply(*args: Value | float) -> Value:
+        check_arity(len(args))
+        values = tuple(_as_leaf(name, i, x) for i, x in enumerate(args))
+        try:
+            data = forward(*(v.data for v in values))
+        except Exception as exc:
+            raise _renamed(exc, name, "forward") from exc
+        if isinstance(data, bool) or not isinstance(data, numbers.Real):
+            raise TypeError(f"op {name!r}: forward must return a number, got {type(data).__name__} ({data!r:.60})")
+        return make_node(float(data), record, values)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = f"The custom scalar op {name!r} (made by engine.op)."
+    return apply
