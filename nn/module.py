@@ -247,11 +247,13 @@ class Module:
     def load_weights(self, path: str | os.PathLike[str]) -> None:
         """Load the parameters saved in `path` into this model, changing nothing if the file does not fit it.
 
-        Raises ValueError naming the file when it is malformed, of another class, or its state does not fit.
+        Raises ValueError naming the file when it is malformed, of another class or config, or its state does not fit.
         """
         doc = read_model_file(path)
         if doc["class"] != type(self).__name__:
             raise ValueError(f"{os.fspath(path)}: holds a {doc['class']}, not a {type(self).__name__}")
+        if doc["config"] != self.config():
+            raise ValueError(f"{os.fspath(path)}: holds config {doc['config']!r}, this model has {self.config()!r}")
         self._load_checked_state(doc["state_dict"], path)
 
     def _load_checked_state(self, state: Mapping[str, object], path: str | os.PathLike[str]) -> None:
