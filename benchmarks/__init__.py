@@ -1,0 +1,1 @@
+"""Benchmarks: scalargrad's training step against micrograd, PyTorch and hand-written float loops."""
