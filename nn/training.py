@@ -1,0 +1,248 @@
+"""The training loop behind `scalargrad demo/train/eval`, small enough to read in one go and reuse in notebooks.
+
+One step: score every sample of the batch, one loss (plus an optional L2 penalty), backward, optimizer
+step, learning-rate schedule step. Any model works that maps one sample to a score Value or a list of
+class scores and has `parameters()`: an MLP on points, a CNN on images, an RNN on sequences.
+
+Predictions follow one rule for every loss: with one output the class is 1 when the score is > 0,
+with several outputs it is the arg-max.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from engine import Value, dot, no_grad
+from nn import functional as F
+from nn.data import iterate_minibatches, make_rng
+from nn.optim import SGD, Adam, LinearLR, Optimizer
+
+
+class Model(Protocol):
+    """What the loop needs from a model: call it on one sample, and list its parameters."""
+
+    def __call__(self, sample: Any) -> Value | Sequence[Value]: ...
+
+    def parameters(self) -> list[Value]: ...
+
+
+Scores = list[Value]
+LossFn = Callable[[list[Scores], list[int], int], Value]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A classification loss by name: how many outputs the model needs for n classes, and the batch loss."""
+
+    name: str
+    outputs: Callable[[int], int]
+    loss: LossFn  # (scores of each sample, labels, number of classes) -> mean loss
+
+
+def _one_output(name: str) -> Callable[[int], int]:
+    def outputs(n_classes: int) -> int:
+        if n_classes != 2:
+            raise ValueError(f"the {name} loss is for 2 classes, this data set has {n_classes}; use cross_entropy")
+        return 1
+
+    return outputs
+
+
+def _signs(labels: list[int]) -> list[float]:
+    return [2.0 * label - 1.0 for label in labels]
+
+
+def _hinge(scores: list[Scores], labels: list[int], n_classes: int) -> Value:
+    # micrograd's max-margin loss: mean of relu(1 - t * score) with targets t = -1 / +1.
+    return _as_value(F.hinge_loss([s[0] for s in scores], _signs(labels)))
+
+
+def _bce(scores: list[Scores], labels: list[int], n_classes: int) -> Value:
+    return _as_value(F.binary_cross_entropy_with_logits([s[0] for s in scores], [float(t) for t in labels]))
+
+
+def _cross_entropy(scores: list[Scores], labels: list[int], n_classes: int) -> Value:
+    return _as_value(F.cross_entropy(scores, labels))
+
+
+def _mse(scores: list[Scores], labels: list[int], n_classes: int) -> Value:
+    # One output regresses onto -1 / +1 (so the sign is the class); several outputs onto one-hot vectors.
+    if n_classes == 2 and len(scores[0]) == 1:
+        return _as_value(F.mse_loss([s[0] for s in scores], _signs(labels)))
+    targets = [[1.0 if k == label else 0.0 for k in range(n_classes)] for label in labels]
+    return _as_value(F.mse_loss(scores, targets))
+
+
+def _as_value(loss: Value | list[Value]) -> Value:
+    assert isinstance(loss, Value), "a mean-reduced loss is one Value"
+    return loss
+
+
+LOSSES: MappingProxyType[str, Objective] = MappingProxyType(
+    {
+        "hinge": Objective("hinge", _one_output("hinge"), _hinge),
+        "bce": Objective("bce", _one_output("bce"), _bce),
+        "cross_entropy": Objective("cross_entropy", lambda n: n, _cross_entropy),
+        "mse": Objective("mse", lambda n: 1 if n == 2 else n, _mse),
+    }
+)
+
+OPTIMIZERS: MappingProxyType[str, Callable[[list[Value], float], Optimizer]] = MappingProxyType(
+    {"sgd": lambda params, lr: SGD(params, lr=lr), "adam": lambda params, lr: Adam(params, lr=lr)}
+)
+# micrograd's demo uses SGD at lr 1.0 (decaying to 0.1); Adam's steps are normalised, so it wants a smaller lr.
+DEFAULT_LR = MappingProxyType({"sgd": 1.0, "adam": 0.05})
+SCHEDULES = ("linear", "constant")
+
+
+@dataclass
+class History:
+    """Per step: the loss (with the L2 penalty), the accuracy on that step's batch before the update, the lr used."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+
+def lookup(table: MappingProxyType[str, Any], name: str, what: str) -> Any:
+    """`table[name]`, or a ValueError listing the valid names of `what`."""
+    if name not in table:
+        raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(table)}")
+    return table[name]
+
+
+def scores_of(model: Callable[[Any], Value | Sequence[Value]], sample: Any) -> Scores:
+    """The model's output for one sample as a list of Values (a single score becomes a list of one)."""
+    out = model(sample)
+    return [out] if isinstance(out, Value) else list(out)
+
+
+def predict_class(scores: Sequence[Value | float]) -> int:
+    """The class the scores vote for: 1 if a single score is > 0, else the index of the largest score."""
+    values = [float(s) for s in scores]
+    if len(values) == 1:
+        return int(values[0] > 0.0)
+    return max(range(len(values)), key=values.__getitem__)
+
+
+def accuracy(model: Callable[[Any], Value | Sequence[Value]], X: Sequence[Any], y: Sequence[int]) -> float:
+    """The fraction of samples whose predicted class equals the label, computed without building a graph."""
+    _check_data(X, y)
+    with no_grad():
+        hits = sum(predict_class(scores_of(model, x)) == label for x, label in zip(X, y))
+    return hits / len(X)
+
+
+def _check_data(X: Sequence[Any], y: Sequence[int]) -> int:
+    """The number of classes (at least 2) of labels 0..k-1; raises ValueError for empty or mismatched data."""
+    if len(X) == 0 or len(X) != len(y):
+        raise ValueError(f"need as many samples as labels and at least one, got {len(X)} and {len(y)}")
+    for i, label in enumerate(y):
+        if isinstance(label, bool) or not isinstance(label, numbers.Integral) or label < 0:
+            raise ValueError(f"label {i} must be a class index (an int >= 0), got {label!r:.40}")
+    return max(2, max(y) + 1)
+
+
+def _check_positive(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r:.40}")
+    return float(value)
+
+
+def _endless_batches(
+    X: Sequence[Any], y: Sequence[int], batch_size: int | None, rng: random.Random
+) -> Iterator[tuple[list[Any], list[int]]]:
+    """The full batch every step, or minibatches epoch after epoch, reshuffled each epoch."""
+    while True:
+        if batch_size is None or batch_size >= len(X):
+            yield list(X), list(y)
+        else:
+            yield from iterate_minibatches(X, y, batch_size, rng=rng)
+
+
+def _progress(steps: int, enabled: bool) -> Any:
+    """A tqdm bar over range(steps) when enabled and tqdm is installed, else the plain range."""
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return range(steps)
+        return tqdm(range(steps), desc="training", unit="step")
+    return range(steps)
+
+
+def fit(
+    model: Model,
+    X: Sequence[Any],
+    y: Sequence[int],
+    *,
+    loss: str = "hinge",
+    optimizer: str = "sgd",
+    lr: float | None = None,
+    steps: int = 100,
+    batch_size: int | None = None,
+    l2: float = 1e-4,
+    schedule: str = "linear",
+    n_classes: int | None = None,
+    seed: int | None = None,
+    progress: bool = True,
+) -> History:
+    """Train `model` on labels 0..n_classes-1 for `steps` optimizer steps; returns the History.
+
+    `loss` is a name in LOSSES, `optimizer` one in OPTIMIZERS (lr defaults to DEFAULT_LR), `l2` adds
+    l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
+    lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
+    Raises ValueError for unknown names, bad numbers, or a model whose output count does not fit the loss.
+    """
+    classes = _check_data(X, y)
+    if n_classes is not None:
+        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < classes:
+            raise ValueError(f"n_classes must be an int covering every label (>= {classes}), got {n_classes!r:.40}")
+        classes = n_classes
+    objective: Objective = lookup(LOSSES, loss, "loss")
+    make_optimizer = lookup(OPTIMIZERS, optimizer, "optimizer")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1, got {steps!r:.40}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be an int >= 1 or None, got {batch_size!r:.40}")
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not math.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r:.40}")
+    lr = _check_positive(DEFAULT_LR[optimizer] if lr is None else lr, "lr")
+    expected = objective.outputs(classes)
+    params = model.parameters()
+    opt = make_optimizer(params, lr)
+    scheduler = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=steps) if schedule == "linear" else None
+    batches = _endless_batches(X, y, batch_size, make_rng(seed))
+
+    history = History()
+    bar = _progress(steps, progress)
+    for _ in bar:
+        Xb, yb = next(batches)
+        scores = [scores_of(model, x) for x in Xb]
+        if len(scores[0]) != expected:
+            raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
+        total = objective.loss(scores, yb, classes)
+        if l2 and params:
+            total = total + l2 * dot(params, params)  # Σ p² as one node
+        hits = sum(predict_class(s) == label for s, label in zip(scores, yb))
+
+        opt.zero_grad()
+        total.backward()
+        history.lr.append(opt.lr)
+        opt.step()
+        if scheduler is not None:
+            scheduler.step()
+
+        history.loss.append(total.data)
+        history.accuracy.append(hits / len(yb))
+        if hasattr(bar, "set_postfix"):
+            bar.set_postfix(loss=f"{total.data:.4f}", accuracy=f"{hits / len(yb):.0%}")
+    return history
