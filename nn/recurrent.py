@@ -158,7 +158,8 @@ class LSTMCell(_CellBase):
     def check_state(self, state: Any) -> LSTMState:
         if state is None:
             return self._hidden(None), self._hidden(None)
-        if not isinstance(state, list | tuple) or len(state) != 2:
+        # A bare h (a list of numbers) is the usual mistake, so it gets this message rather than "h is a scalar".
+        if not isinstance(state, list | tuple) or len(state) != 2 or not isinstance(state[0], list | tuple):
             raise ValueError(
                 f"LSTMCell state: expected a pair (h, c) of {self.hidden_size} values each, got {state!r:.80}"
             )
