@@ -144,8 +144,8 @@ def gradgradcheck(
     """Check second derivatives d/dx_j (df/dx_i) from `engine.grad(..., create_graph=True)` against central
     differences of the first derivatives, for every pair (i, j).
 
-    Returns True, or raises GradcheckError listing every pair (the failing ones marked); TypeError/ValueError
-    for bad arguments, as `gradcheck`.
+    The reference is the engine's own first derivatives, so run `gradcheck` as well. Returns True, or raises
+    GradcheckError listing every pair (the failing ones marked); TypeError/ValueError for bad arguments.
     """
     xs = _points("gradgradcheck", f, inputs)
     tol = _tolerance("gradgradcheck", eps, atol, rtol)
