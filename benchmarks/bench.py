@@ -17,7 +17,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +25,11 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import memory  # noqa: E402
+from benchmarks.layer_steps import LAYER_STEPS  # noqa: E402
 from benchmarks.trainers import IMPLEMENTATIONS, Implementation, Unavailable  # noqa: E402
 from benchmarks.workload import Trainer, Workload, make_workload  # noqa: E402
 
-EXTRAS = ("chain", "memory")
+EXTRAS = ("chain", "memory", *LAYER_STEPS)
 LOSS_TOLERANCE = 1e-11  # how far any implementation's loss may be from the floor's, at any step
 CHAIN_NODES = 1_000_000
 MEMORY_NODES = 50_000
@@ -93,10 +94,10 @@ def run_rounds(impls: Sequence[Implementation], work: Workload, rounds: int) -> 
     return [run for run in runs if not run.skipped]
 
 
-def loss_spread(runs: Sequence[Run]) -> float:
-    """The largest difference between any run's loss and the first run's, over all steps and rounds."""
-    reference = runs[0].losses[0]
-    return max((abs(a - b) for run in runs for losses in run.losses for a, b in zip(losses, reference)), default=0.0)
+def loss_spread(runs: Sequence[Run], reference: Run) -> float:
+    """The largest difference between any run's loss and the reference run's, over all steps and rounds."""
+    expected = reference.losses[0]
+    return max((abs(a - b) for run in runs for losses in run.losses for a, b in zip(losses, expected)), default=0.0)
 
 
 def find(runs: Sequence[Run], key: str) -> Run | None:
@@ -227,6 +228,32 @@ def memory_report() -> tuple[list[list[str]], Verdict]:
     return rows, Verdict("op node (x * 1.0001) <= 200 bytes", f"{const_bytes:.0f} B", const_bytes <= 200)
 
 
+def layer_rows(wanted: Callable[[str], bool], steps: int, rounds: int) -> list[list[str]]:
+    """Time the CNN and LSTM training steps that are wanted and exist; print why the others are skipped."""
+    rows = []
+    for key, make in LAYER_STEPS.items():
+        if not wanted(key):
+            continue
+        try:
+            layer = make()
+        except Unavailable as exc:
+            print(f"  skip {key}: {exc}", file=sys.stderr, flush=True)
+            continue
+        times = [t for _ in range(rounds) for t in time_steps(layer.trainer, steps, gc_off=False)[0]]
+        median = statistics.median(times)
+        rows.append(
+            [
+                layer.title,
+                f"{layer.nodes:,}",
+                f"{median * 1e3:,.2f}",
+                f"{min(times) * 1e3:,.2f}",
+                f"{max(times) * 1e3:,.2f}",
+                f"{median / layer.nodes * 1e6:.2f}",
+            ]
+        )
+    return rows
+
+
 def machine() -> str:
     return (
         f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
@@ -269,9 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         header = ["implementation", "ms/step median", "min", "max", "vs micrograd GC on", "vs floor", "final loss"]
         print()
         print_table(header, step_table(runs))
-        spread = loss_spread(runs) if len(runs) > 1 else None
+        reference = find(runs, "floor") or runs[0]
+        spread = loss_spread(runs, reference) if len(runs) > 1 else None
         if spread is not None:
-            print(f"\nlosses agree: largest difference from {runs[0].impl.key} over all steps = {spread:.1e}")
+            print(f"\nlosses agree: largest difference from {reference.impl.key}'s, over all steps, = {spread:.1e}")
         verdicts += speed_verdicts(runs, spread)
     if wanted("chain"):
         line, verdict = chain_report(CHAIN_NODES)
@@ -282,6 +310,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print_table(["graph (tracemalloc)", "bytes/node"], rows)
         verdicts.append(verdict)
+    layers = layer_rows(wanted, args.steps, args.rounds)
+    if layers:
+        print()
+        print_table(["scalargrad layer training step", "nodes", "ms/step median", "min", "max", "us/node"], layers)
     print()
     print_table(["target", "measured", "status"], [[v.target, v.measured, v.status] for v in verdicts])
     if args.markdown and runs:
