@@ -6,13 +6,21 @@ from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from engine.ops import dot, max, sum
 from engine.custom_op import op
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from engine.draw import GraphTooLargeError, draw_dot
+from engine.render import Drawing, write_image
+from engine.steps import Step, backward_steps, step_through
 
 __all__ = [
+    "Drawing",
     "GradcheckError",
+    "GraphTooLargeError",
+    "Step",
     "Value",
     "backward",
     "backward_order",
+    "backward_steps",
     "dot",
+    "draw_dot",
     "enable_grad",
     "grad",
     "gradcheck",
@@ -21,6 +29,8 @@ __all__ = [
     "max",
     "no_grad",
     "op",
+    "step_through",
     "sum",
+    "write_image",
     "zero_grad",
 ]

@@ -187,6 +187,13 @@ def _groups(order: list[Value], param_group: Callable[[Value], str | None]) -> d
     return group
 
 
+def format_number(x: object, precision: int = 4) -> str:
+    """A number as drawings show it: `precision` significant digits, so tiny gradients do not read as 0."""
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return f"{float(x) + 0.0:.{precision}g}"  # + 0.0 turns -0.0 into 0: "-0" only confuses
+    return str(x)
+
+
 def _escape(text: str) -> str:
     """Text safe inside a quoted DOT string (`\\n` is added by the caller for line breaks)."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
@@ -232,9 +239,7 @@ class _Style:
     look: Look | None
 
     def num(self, x: object) -> str:
-        if isinstance(x, numbers.Real) and not isinstance(x, bool):
-            return f"{float(x) + 0.0:.{self.precision}g}"  # + 0.0 turns -0.0 into 0: "-0" only confuses
-        return str(x)
+        return format_number(x, self.precision)
 
     def name(self, v: Value) -> str:
         return self.names.get(v) or v.label
@@ -296,7 +301,7 @@ class _Style:
         elif v.op in _NON_COMMUTATIVE:
             lines.append(_ORDERED_OPERANDS[i])
         if look is not None and i < len(look.operand_notes):
-            lines.append(look.operand_notes[i])
+            lines.extend(look.operand_notes[i].split("\n"))
         return "\\n".join(_escape(line) for line in lines if line)
 
 
