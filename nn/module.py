@@ -277,7 +277,7 @@ def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{where}: not valid JSON, the file may be truncated or edited ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError(f"{where}: not a scalargrad model file (expected \"format\": {FORMAT!r})")
+        raise ValueError(f'{where}: not a scalargrad model file (expected "format": {FORMAT!r})')
     if doc.get("version") != VERSION:
         version = doc.get("version")
         raise ValueError(f"{where}: unsupported version {version!r}, this scalargrad reads version {VERSION}")
