@@ -1,0 +1,269 @@
+"""nn.optim: SGD and Adam step for step against torch.optim, LinearLR against torch's, hyper-parameter checks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from engine import Value
+from nn.optim import SGD, Adam, LinearLR, Optimizer
+
+START = [0.8, -1.3, 0.4, 2.0]
+STEPS = 6
+
+
+def objective(p: list[Any]) -> Any:
+    """A non-quadratic loss written with operators both Values and torch tensors have."""
+    return (p[0] * p[1] - 1.0) ** 2 + 0.5 * p[2] * p[2] + (p[3] * 0.7).tanh() + p[0] ** 4 * 0.1
+
+
+def run_ours(
+    make: Callable[[list[Value]], Optimizer], start: list[float] = START, schedule: Callable[[Any], Any] | None = None
+) -> list[list[float]]:
+    params = [Value(x) for x in start]
+    opt = make(params)
+    sched = schedule(opt) if schedule else None
+    trajectory = []
+    for _ in range(STEPS):
+        opt.zero_grad()
+        objective(params).backward()
+        opt.step()
+        if sched:
+            sched.step()
+        trajectory.append([p.data for p in params])
+    return trajectory
+
+
+def run_torch(
+    torch: ModuleType,
+    make: Callable[[list[Any]], Any],
+    start: list[float] = START,
+    schedule: Callable[[Any], Any] | None = None,
+) -> list[list[float]]:
+    params = [torch.tensor(x, requires_grad=True) for x in start]
+    opt = make(params)
+    sched = schedule(opt) if schedule else None
+    trajectory = []
+    for _ in range(STEPS):
+        opt.zero_grad()
+        objective(params).backward()
+        opt.step()
+        if sched:
+            sched.step()
+        trajectory.append([p.item() for p in params])
+    return trajectory
+
+
+def assert_same_trajectory(ours: list[list[float]], theirs: list[list[float]]) -> None:
+    for step, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-12), f"step {step + 1}"
+
+
+def test_one_sgd_step_is_w_minus_lr_times_grad() -> None:
+    w = Value(2.0)
+    loss = w * w * 3.0  # d/dw = 6w = 12
+    loss.backward()
+    SGD([w], lr=0.1).step()
+    assert w.data == 2.0 - 0.1 * 12.0
+
+
+def test_sgd_momentum_by_hand() -> None:
+    w = Value(1.0)
+    opt = SGD([w], lr=0.1, momentum=0.9)
+    w.grad = 2.0
+    opt.step()  # buffer = 2
+    assert w.data == pytest.approx(1.0 - 0.1 * 2.0)
+    opt.step()  # buffer = 0.9 * 2 + 2 = 3.8
+    assert w.data == pytest.approx(0.8 - 0.1 * 3.8)
+
+
+SGD_SETTINGS = [
+    {},
+    {"momentum": 0.9},
+    {"momentum": 0.9, "dampening": 0.3},
+    {"momentum": 0.8, "nesterov": True},
+    {"weight_decay": 0.1},
+    {"momentum": 0.7, "weight_decay": 0.05, "nesterov": True},
+    {"momentum": 0.5, "weight_decay": 0.2, "dampening": 0.5},
+]
+
+
+@pytest.mark.parametrize("settings", SGD_SETTINGS, ids=str)
+def test_sgd_matches_torch_step_for_step(torch: ModuleType, settings: dict[str, Any]) -> None:
+    ours = run_ours(lambda ps: SGD(ps, lr=0.05, **settings))
+    theirs = run_torch(torch, lambda ps: torch.optim.SGD(ps, lr=0.05, **settings))
+    assert_same_trajectory(ours, theirs)
+
+
+ADAM_SETTINGS = [
+    {},
+    {"lr": 0.1},
+    {"lr": 0.05, "weight_decay": 0.1},
+    {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-3},
+    {"lr": 0.1, "betas": (0.0, 0.0)},
+]
+
+
+@pytest.mark.parametrize("settings", ADAM_SETTINGS, ids=str)
+def test_adam_matches_torch_step_for_step(torch: ModuleType, settings: dict[str, Any]) -> None:
+    ours = run_ours(lambda ps: Adam(ps, **settings))
+    theirs = run_torch(torch, lambda ps: torch.optim.Adam(ps, **settings))
+    assert_same_trajectory(ours, theirs)
+
+
+@given(
+    st.lists(st.floats(-2, 2), min_size=4, max_size=4),
+    st.floats(1e-4, 0.2),
+    st.floats(0.0, 0.95),
+    st.floats(0.0, 0.3),
+    st.booleans(),
+)
+def test_sgd_matches_torch_for_random_settings(
+    torch: ModuleType, start: list[float], lr: float, momentum: float, wd: float, nesterov: bool
+) -> None:
+    nesterov = nesterov and momentum > 0
+    kw = {"lr": lr, "momentum": momentum, "weight_decay": wd, "nesterov": nesterov}
+    assert_same_trajectory(
+        run_ours(lambda ps: SGD(ps, **kw), start), run_torch(torch, lambda ps: torch.optim.SGD(ps, **kw), start)
+    )
+
+
+@given(
+    st.lists(st.floats(-2, 2), min_size=4, max_size=4),
+    st.floats(1e-4, 0.2),
+    st.floats(0.0, 0.99),
+    st.floats(0.0, 0.999),
+    st.floats(0.0, 0.3),
+)
+def test_adam_matches_torch_for_random_settings(
+    torch: ModuleType, start: list[float], lr: float, beta1: float, beta2: float, wd: float
+) -> None:
+    kw = {"lr": lr, "betas": (beta1, beta2), "weight_decay": wd}
+    assert_same_trajectory(
+        run_ours(lambda ps: Adam(ps, **kw), start), run_torch(torch, lambda ps: torch.optim.Adam(ps, **kw), start)
+    )
+
+
+# ------------------------------------------------------------------ LinearLR
+
+
+@pytest.mark.parametrize(("start", "end", "total"), [(1 / 3, 1.0, 5), (1.0, 0.1, 4), (0.5, 0.0, 3)])
+def test_linear_lr_matches_torch(torch: ModuleType, start: float, end: float, total: int) -> None:
+    opt = SGD([Value(1.0)], lr=0.2)
+    sched = LinearLR(opt, start_factor=start, end_factor=end, total_iters=total)
+    t_opt = torch.optim.SGD([torch.tensor(1.0, requires_grad=True)], lr=0.2)
+    t_sched = torch.optim.lr_scheduler.LinearLR(t_opt, start_factor=start, end_factor=end, total_iters=total)
+    ours, theirs = [opt.lr], [t_opt.param_groups[0]["lr"]]
+    for _ in range(total + 3):
+        opt.step()
+        t_opt.step()
+        sched.step()
+        t_sched.step()
+        ours.append(sched.get_last_lr()[0])
+        theirs.append(t_sched.get_last_lr()[0])
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    assert ours[0] == pytest.approx(0.2 * start) and ours[-1] == pytest.approx(0.2 * end)
+
+
+def test_linear_lr_schedule_drives_training_like_torch(torch: ModuleType) -> None:
+    ours = run_ours(
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+        schedule=lambda opt: LinearLR(opt, start_factor=1.0, end_factor=0.2, total_iters=4),
+    )
+    theirs = run_torch(
+        torch,
+        lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9),
+        schedule=lambda opt: torch.optim.lr_scheduler.LinearLR(opt, start_factor=1.0, end_factor=0.2, total_iters=4),
+    )
+    assert_same_trajectory(ours, theirs)
+
+
+# ------------------------------------------------------------------ checks, state and zero_grad
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda ps: SGD(ps, lr=-0.1), "invalid lr -0.1: must be >= 0"),
+        (lambda ps: SGD(ps, lr=math.nan), "invalid lr nan"),
+        (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), "invalid momentum -0.5"),
+        (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), "invalid weight_decay -1"),
+        (lambda ps: SGD(ps, lr=0.1, dampening=-1), "invalid dampening -1"),
+        (lambda ps: SGD(ps, lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
+        (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, dampening=0.1), "and dampening = 0"),
+        (lambda ps: Adam(ps, lr=-1e-3), "invalid lr"),
+        (lambda ps: Adam(ps, betas=(1.0, 0.999)), r"invalid beta1 1.0: must be in \[0, 1\)"),
+        (lambda ps: Adam(ps, betas=(0.9, -0.1)), "invalid beta2 -0.1"),
+        (lambda ps: Adam(ps, betas=(0.9,)), "betas must be a pair"),
+        (lambda ps: Adam(ps, eps=0.0), "invalid eps 0.0: must be > 0"),
+        (lambda ps: Adam(ps, weight_decay=-0.1), "invalid weight_decay"),
+        (lambda ps: SGD([], lr=0.1), "empty parameter list"),
+        (lambda ps: SGD([*ps, 1.0], lr=0.1), "parameter 2 is a float, not a Value"),
+        (lambda ps: SGD([*ps, ps[0]], lr=0.1), "parameter 2 appears more than once"),
+        (lambda ps: LinearLR(SGD(ps, lr=0.1), start_factor=0.0), r"invalid start_factor 0.0: must be in \(0, 1\]"),
+        (lambda ps: LinearLR(SGD(ps, lr=0.1), end_factor=1.5), "invalid end_factor 1.5"),
+        (lambda ps: LinearLR(SGD(ps, lr=0.1), total_iters=0), "invalid total_iters 0"),
+    ],
+)
+def test_bad_hyper_parameters_raise_value_error(make: Callable[[list[Value]], object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make([Value(1.0), Value(2.0)])
+
+
+def test_wrong_types_raise_type_error() -> None:
+    with pytest.raises(TypeError, match="lr must be a number, got str"):
+        SGD([Value(1.0)], lr="0.1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="params must be a list of Values, e.g. model.parameters()"):
+        SGD(nn.MLP(1, [1], seed=0), lr=0.1)  # type: ignore[arg-type]
+
+
+def test_step_with_a_nan_gradient_raises_and_changes_nothing() -> None:
+    ps = [Value(1.0), Value(2.0)]
+    opt = SGD(ps, lr=0.1, momentum=0.9)
+    ps[0].grad, ps[1].grad = 1.0, math.nan
+    with pytest.raises(ValueError, match="parameter 1 has gradient nan"):
+        opt.step()
+    assert [p.data for p in ps] == [1.0, 2.0] and opt.buffers == [None, None]
+
+
+def test_state_belongs_to_each_optimiser() -> None:
+    """Two optimisers stepped in turn follow exactly the trajectories each follows alone."""
+    alone = run_ours(lambda ps: Adam(ps, lr=0.1))
+    a, b = [Value(x) for x in START], [Value(x) for x in START]
+    opt_a, opt_b = Adam(a, lr=0.1), Adam(b, lr=0.1)
+    for step in range(STEPS):
+        for ps, opt in ((a, opt_a), (b, opt_b)):
+            opt.zero_grad()
+            objective(ps).backward()
+            opt.step()
+        assert [p.data for p in a] == [p.data for p in b] == alone[step]
+
+
+def test_zero_grad_clears_gradients_and_generators_are_accepted() -> None:
+    mlp = nn.MLP(2, [2, 1], seed=0)
+    opt = SGD((p for p in mlp.parameters()), lr=0.1)
+    for p in mlp.parameters():
+        p.grad = 1.0
+    opt.zero_grad()
+    assert all(p.grad == 0.0 for p in mlp.parameters())
+
+
+def test_readme_example_trains_an_mlp() -> None:
+    """The README's training loop: the hinge loss on four points falls to zero (all margins met)."""
+    xs = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    opt = nn.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(60):
+        loss = nn.hinge_loss([model(x) for x in xs], ys)
+        opt.zero_grad()
+        loss.backward()  # type: ignore[union-attr]
+        opt.step()
+    assert loss.data == 0.0  # type: ignore[union-attr]
