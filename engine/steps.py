@@ -54,7 +54,7 @@ class Step:
     final_at: Mapping[Value, int] = field(repr=False)
 
     def state(self, v: Value) -> str:
-        """"current", "final" (its gradient will not change), "partial" (more will be added) or "unreached"."""
+        """The state of `v` here: current, final (its grad will not change), partial (more to come) or unreached."""
         if v is self.node:
             return "current"
         if v not in self.grads:
