@@ -244,5 +244,5 @@ def fit(
         history.loss.append(total.data)
         history.accuracy.append(hits / len(yb))
         if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{total.data:.4f}", accuracy=f"{hits / len(yb):.0%}")
+            bar.set_postfix(loss=f"{total.data:.4f}", accuracy=f"{hits / len(yb):.0%}", refresh=False)
     return history

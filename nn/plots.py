@@ -1,0 +1,88 @@
+"""Pictures of a trained 2-D classifier: its decision regions with the data on top, and its training curves.
+
+matplotlib is optional (the `notebooks` extra); `plot_training` raises ImportError with the install hint
+when it is missing. Files are written with the non-interactive Agg backend, so no display is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine import Value, no_grad
+from nn.training import History, predict_class, scores_of
+
+INSTALL_HINT = "plots need matplotlib: pip install 'scalargrad[notebooks]'"
+
+
+Classifier = Callable[[Any], Value | Sequence[Value]]
+
+
+def class_grid(
+    model: Classifier, X: Sequence[Sequence[float]], resolution: int = 60, margin: float = 0.5
+) -> tuple[list[float], list[float], list[list[int]]]:
+    """The predicted class on a `resolution` x `resolution` grid covering the points of X plus `margin`.
+
+    Returns (xs, ys, classes) with classes[i][j] the class at (xs[j], ys[i]). Builds no graph (no_grad).
+    Raises ValueError for an empty X or a resolution below 2.
+    """
+    if len(X) == 0:
+        raise ValueError("class_grid: X is empty")
+    if resolution < 2:
+        raise ValueError(f"class_grid: resolution must be >= 2, got {resolution}")
+    axes = []
+    for d in range(2):
+        low = min(row[d] for row in X) - margin
+        high = max(row[d] for row in X) + margin
+        axes.append([low + (high - low) * i / (resolution - 1) for i in range(resolution)])
+    xs, ys = axes
+    with no_grad():
+        classes = [[predict_class(scores_of(model, [a, b])) for a in xs] for b in ys]
+    return xs, ys, classes
+
+
+def plot_training(
+    path: str | os.PathLike[str],
+    model: Classifier,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    history: History,
+    title: str = "",
+) -> None:
+    """Write a PNG with two panels: the decision regions with the data points, and loss and accuracy per step.
+
+    Raises ImportError (with the install hint) when matplotlib is missing, OSError when the file cannot be written.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(f"{INSTALL_HINT} ({exc})") from None
+
+    xs, ys, classes = class_grid(model, X)
+    n_classes = max(max(y), max(max(row) for row in classes)) + 1
+    cmap = plt.get_cmap("coolwarm" if n_classes == 2 else "viridis", n_classes)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    try:
+        left.contourf(xs, ys, classes, levels=[k - 0.5 for k in range(n_classes + 1)], cmap=cmap, alpha=0.35)
+        left.scatter([r[0] for r in X], [r[1] for r in X], c=list(y), cmap=cmap, vmin=-0.5,
+                     vmax=n_classes - 0.5, s=22, edgecolors="k", linewidths=0.5)
+        left.set(title="decision regions", xlabel="x0", ylabel="x1")
+
+        steps = range(1, len(history.loss) + 1)
+        right.plot(steps, history.loss, color="tab:blue", label="loss")
+        right.set(title="training", xlabel="step", ylabel="loss")
+        right.set_yscale("log" if min(history.loss, default=1.0) > 0 else "linear")
+        accuracy_axis = right.twinx()
+        accuracy_axis.plot(steps, [100 * a for a in history.accuracy], color="tab:orange", label="accuracy")
+        accuracy_axis.set(ylabel="accuracy (%)", ylim=(0, 105))
+        right.legend(handles=right.get_lines() + accuracy_axis.get_lines(), loc="center right")
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)
