@@ -15,7 +15,7 @@ from nn.functional import (
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module, load
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
-from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell
+from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell, RNNClassifier
 
 __all__ = [
     "MLP",
@@ -34,6 +34,7 @@ __all__ = [
     "Module",
     "Neuron",
     "RNNCell",
+    "RNNClassifier",
     "ReLU",
     "Sequential",
     "Sigmoid",

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine import Value, dot
-from nn.layers import make_rng
+from nn.layers import Layer, make_rng
 from nn.module import Module
 from nn.nested import Nested, check_shape, flat_values
 
@@ -249,3 +249,34 @@ class RNN(Module):
     def config(self) -> dict[str, Any]:
         cfg = self.cell.config()
         return {**cfg, "cell": self.kind, "nonlinearity": cfg.get("nonlinearity", "tanh")}
+
+
+class RNNClassifier(Module):
+    """Many-to-one classification: an RNN reads the sequence, a linear Layer scores its last hidden state.
+
+    `model(xs)` for `xs` of shape `[T][input_size]` returns `num_classes` scores (logits); the
+    submodules are `rnn` (with its `cell`) and `head`.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_classes: int,
+        cell: str = "lstm",
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ) -> None:
+        rng = make_rng(rng, seed)
+        self.rnn = RNN(input_size, hidden_size, cell, bias, nonlinearity, rng=rng)
+        self.head = Layer(hidden_size, num_classes, activation=None, rng=rng)
+
+    def forward(self, xs: Sequence[Nested], state: Any = None) -> Vector:
+        """The class scores for a sequence `[T][input_size]` (checked as `RNN` does)."""
+        outputs, _ = self.rnn(xs, state)
+        return self.head(outputs[-1])
+
+    def config(self) -> dict[str, Any]:
+        return {**self.rnn.config(), "num_classes": self.head.nout}

@@ -1,5 +1,6 @@
 """Small data sets generated locally and seedably: no downloads."""
 
+from nn.data.images import BAR_CLASSES, SHAPE_CLASSES, make_bars, make_shapes
 from nn.data.points import (
     iterate_minibatches,
     make_blobs,
@@ -9,13 +10,25 @@ from nn.data.points import (
     make_sine,
     make_spirals,
 )
+from nn.data.sequences import TEXT, make_chars, make_counting, make_parity, make_sine_sequences, one_hot, vocabulary
 
 __all__ = [
+    "BAR_CLASSES",
+    "SHAPE_CLASSES",
+    "TEXT",
     "iterate_minibatches",
+    "make_bars",
     "make_blobs",
+    "make_chars",
     "make_circles",
+    "make_counting",
     "make_moons",
+    "make_parity",
     "make_rng",
+    "make_shapes",
     "make_sine",
+    "make_sine_sequences",
     "make_spirals",
+    "one_hot",
+    "vocabulary",
 ]

@@ -1,0 +1,106 @@
+"""Sequential and the element-wise activation modules: chaining, PyTorch names, saving, and checks."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from torch_oracle import assert_close, backward_with_random_cotangent, copy_weights, random_nested, to_values
+
+import nn
+from engine import Value
+from nn.nested import flatten
+
+
+def small_cnn() -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding=1, seed=0),
+        nn.Tanh(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Layer(8, 3, activation=None, seed=2),
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "fn"),
+    [
+        (nn.ReLU(), lambda x: max(0.0, x)),
+        (nn.Tanh(), math.tanh),
+        (nn.Sigmoid(), lambda x: 1 / (1 + math.exp(-x))),
+        (nn.LeakyReLU(0.2), lambda x: x if x > 0 else 0.2 * x),
+    ],
+)
+def test_activations_apply_to_every_element_of_a_nested_list(module, fn):
+    x = [[[-1.5, 0.5], [2.0, -0.25]], [[0.0, 3.0], [-3.0, 1.0]]]
+    out = module(x)
+    assert [v.data for v in flatten(out)] == pytest.approx([fn(v) for v in flatten(x)], abs=1e-15)
+    assert len(out) == 2 and len(out[0]) == 2 and len(out[0][0]) == 2
+    single = module(Value(0.7))
+    assert isinstance(single, Value) and single.data == pytest.approx(fn(0.7))
+
+
+def test_activation_rejects_ragged_lists():
+    with pytest.raises(ValueError, match="ReLU input: ragged list"):
+        nn.ReLU()([[1.0], [1.0, 2.0]])
+
+
+def test_sequential_chains_and_names_children_like_torch(torch):
+    ours = nn.Sequential(nn.Conv2d(1, 2, 3, seed=0), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(2, 1, (1, 2), seed=1))
+    theirs = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(2, 1, (1, 2))
+    )
+    assert list(ours.state_dict()) == ["0.weight", "0.bias", "3.weight", "3.bias"]
+    copy_weights(ours, theirs)
+    rng = random.Random(0)
+    x = random_nested((1, 6, 6), rng)
+    xv = to_values(x)
+    out = ours(xv)
+    t_in = torch.tensor(x, requires_grad=True)
+    t_out = theirs(t_in.unsqueeze(0))[0]
+    assert_close([v.data for v in flatten(out)], t_out.flatten().tolist(), "output")
+    g = backward_with_random_cotangent(out, rng)
+    (t_out.flatten() * torch.tensor(g)).sum().backward()
+    assert_close([v.grad for v in flatten(xv)], t_in.grad.flatten().tolist(), "input grad")
+    assert_close(
+        [p.grad for p in ours.parameters()],
+        [v for p in theirs.parameters() for v in p.grad.flatten().tolist()],
+        "grads",
+    )
+
+
+def test_sequential_indexing_and_repr():
+    model = nn.Sequential(nn.Conv1d(1, 1, 2), nn.ReLU())
+    assert len(model) == 2 and isinstance(model[0], nn.Conv1d) and isinstance(model[-1], nn.ReLU)
+    assert [type(m).__name__ for m in model] == ["Conv1d", "ReLU"]
+    with pytest.raises(IndexError, match="index 2 out of range for 2 modules"):
+        model[2]
+    assert repr(model) == "Sequential(\n  (0): Conv1d(1, 1, kernel_size=(2,), stride=(1,))\n  (1): ReLU()\n)"
+    assert nn.Sequential()([1.0]) == [1.0]
+
+
+def test_sequential_config_holds_children_and_save_load_round_trips(tmp_path):
+    model = small_cnn()
+    config = model.config()
+    assert [c["class"] for c in config["children"]] == ["Conv2d", "Tanh", "MaxPool2d", "Flatten", "Layer"]
+    assert config["children"][0]["config"]["padding"] == [1, 1]
+    path = tmp_path / "cnn.json"
+    model.save(path)
+    loaded = nn.load(path)
+    assert isinstance(loaded, nn.Sequential) and loaded.config() == config
+    x = random_nested((1, 4, 4), random.Random(1))
+    assert [v.data for v in loaded(x)] == [v.data for v in model(x)]
+
+
+def test_sequential_rejects_bad_children():
+    with pytest.raises(TypeError, match="item 1 must be a Module, got int"):
+        nn.Sequential(nn.ReLU(), 3)
+    with pytest.raises(ValueError, match="unknown module class 'Transformer'"):
+        nn.Sequential(children=[{"class": "Transformer", "config": {}}])
+    with pytest.raises(ValueError, match=r"children\[0\]: config does not build a Conv2d"):
+        nn.Sequential(children=[{"class": "Conv2d", "config": {"in_channels": 1}}])
+    with pytest.raises(ValueError, match=r"children\[0\]: expected"):
+        nn.Sequential(children=["ReLU"])
+    with pytest.raises(ValueError, match="not both"):
+        nn.Sequential(nn.ReLU(), children=[])
