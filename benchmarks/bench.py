@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import gc
 import os
 import platform
 import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +24,9 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from benchmarks import memory  # noqa: E402
 from benchmarks.layer_steps import LAYER_STEPS  # noqa: E402
+from benchmarks.timing import frozen_heap, time_steps  # noqa: E402
 from benchmarks.trainers import IMPLEMENTATIONS, Implementation, Unavailable  # noqa: E402
-from benchmarks.workload import Trainer, Workload, make_workload  # noqa: E402
+from benchmarks.workload import Workload, make_workload  # noqa: E402
 
 EXTRAS = ("chain", "memory", *LAYER_STEPS)
 LOSS_TOLERANCE = 1e-11  # how far any implementation's loss may be from the floor's, at any step
@@ -42,56 +41,42 @@ class Run:
 
     impl: Implementation
     times: list[float] = field(default_factory=list)
+    gc_times: list[float] = field(default_factory=list)
     losses: list[list[float]] = field(default_factory=list)
-    skipped: str = ""
 
     @property
     def median(self) -> float:
         return statistics.median(self.times)
 
 
-def time_steps(trainer: Trainer, steps: int, gc_off: bool) -> tuple[list[float], list[float]]:
-    """Seconds and loss of each step. With `gc_off` the cyclic GC is disabled during each step and the
-    step's cyclic garbage is collected after it, untimed (so memory stays bounded over many steps)."""
-    gc.collect()
-    times, losses = [], []
-    for k in range(steps):
-        if gc_off:
-            gc.disable()
-        start = time.perf_counter()
-        loss = trainer(k)
-        times.append(time.perf_counter() - start)
-        if gc_off:
-            gc.enable()
-            gc.collect()
-        losses.append(loss)
-    return times, losses
+def available(impls: Sequence[Implementation], work: Workload) -> list[Implementation]:
+    """The implementations that can run here (building each once also does its imports, before any timing)."""
+    ready = []
+    for impl in impls:
+        try:
+            impl.make(work)
+        except Unavailable as exc:
+            print(f"  skip {impl.key}: {exc}", file=sys.stderr, flush=True)
+        else:
+            ready.append(impl)
+    return ready
 
 
 def run_rounds(impls: Sequence[Implementation], work: Workload, rounds: int) -> list[Run]:
-    """Run every implementation once per round, round after round, each from fresh initial weights."""
-    runs = [Run(impl) for impl in impls]
-    for r in range(rounds):
-        for run in runs:
-            if run.skipped:
-                continue
-            try:
-                trainer = run.impl.make(work)
-            except Unavailable as exc:
-                run.skipped = str(exc)
-                print(f"  skip {run.impl.key}: {exc}", file=sys.stderr, flush=True)
-                continue
-            times, losses = time_steps(trainer, work.steps, run.impl.gc_off)
-            del trainer
-            run.times += times
-            run.losses.append(losses)
-            print(
-                f"  round {r + 1}/{rounds} {run.impl.key:<13} {statistics.median(times) * 1e3:10.2f} ms/step",
-                file=sys.stderr,
-                flush=True,
-            )
-    gc.collect()
-    return [run for run in runs if not run.skipped]
+    """Run every available implementation once per round, round after round, each from fresh initial weights."""
+    runs = [Run(impl) for impl in available(impls, work)]
+    with frozen_heap():
+        for r in range(rounds):
+            for run in runs:
+                steps = time_steps(run.impl.make(work), work.steps, run.impl.gc_off)
+                run.times += steps.seconds
+                run.gc_times += steps.gc_seconds
+                run.losses.append(steps.losses)
+                median = statistics.median(steps.seconds) * 1e3
+                print(
+                    f"  round {r + 1}/{rounds} {run.impl.key:<13} {median:10.2f} ms/step", file=sys.stderr, flush=True
+                )
+    return runs
 
 
 def loss_spread(runs: Sequence[Run], reference: Run) -> float:
@@ -108,23 +93,30 @@ def ratio_text(x: float | None, suffix: str) -> str:
     return "" if x is None else f"{x:,.1f}{suffix}"
 
 
+STEP_HEADER = ["implementation", "ms/step median", "min", "max", "mean", "in GC", "vs micrograd GC on", "vs floor"]
+
+
 def step_table(runs: Sequence[Run]) -> list[list[str]]:
-    """Rows: implementation, median/min/max ms per step, speed-up over micrograd (GC on), multiple of the floor."""
+    """Rows of STEP_HEADER: ms per step (median, min, max, mean, mean spent in the cyclic GC) and the ratios of
+    medians: speed-up over micrograd with GC on, multiple of the floor."""
     slow, floor = find(runs, "micrograd-gc"), find(runs, "floor")
     rows = []
     for run in runs:
         vs_micrograd = slow.median / run.median if slow else None
         vs_floor = run.median / floor.median if floor else None
         rows.append(
-            [
-                run.impl.title,
-                f"{run.median * 1e3:,.2f}",
-                f"{min(run.times) * 1e3:,.2f}",
-                f"{max(run.times) * 1e3:,.2f}",
-                ratio_text(vs_micrograd, "x faster"),
-                ratio_text(vs_floor, "x floor"),
-                f"{run.losses[-1][-1]:.15f}",
+            [run.impl.title]
+            + [
+                f"{t * 1e3:,.2f}"
+                for t in (
+                    run.median,
+                    min(run.times),
+                    max(run.times),
+                    statistics.fmean(run.times),
+                    statistics.fmean(run.gc_times),
+                )
             ]
+            + [ratio_text(vs_micrograd, "x faster"), ratio_text(vs_floor, "x floor")]
         )
     return rows
 
@@ -239,7 +231,7 @@ def layer_rows(wanted: Callable[[str], bool], steps: int, rounds: int) -> list[l
         except Unavailable as exc:
             print(f"  skip {key}: {exc}", file=sys.stderr, flush=True)
             continue
-        times = [t for _ in range(rounds) for t in time_steps(layer.trainer, steps, gc_off=False)[0]]
+        times = [t for _ in range(rounds) for t in time_steps(layer.trainer, steps, gc_off=False).seconds]
         median = statistics.median(times)
         rows.append(
             [
@@ -286,20 +278,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     def wanted(key: str, slow: bool = False) -> bool:
         return (key in args.only) if args.only else not (slow and args.skip_slow)
 
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}", flush=True)
     work = make_workload(args.steps, args.seed)
     impls = [impl for impl in IMPLEMENTATIONS if wanted(impl.key, impl.slow)]
-    print(f"training step: two moons ({len(work.xs)} points), MLP 2-16-16-1, {args.steps} steps x {args.rounds} rounds")
+    print(
+        f"training step: two moons ({len(work.xs)} points), MLP 2-16-16-1, {args.steps} steps x {args.rounds} rounds",
+        flush=True,
+    )
     runs = run_rounds(impls, work, args.rounds)
     verdicts: list[Verdict] = []
     if runs:
-        header = ["implementation", "ms/step median", "min", "max", "vs micrograd GC on", "vs floor", "final loss"]
         print()
-        print_table(header, step_table(runs))
+        print_table(STEP_HEADER, step_table(runs))
         reference = find(runs, "floor") or runs[0]
         spread = loss_spread(runs, reference) if len(runs) > 1 else None
         if spread is not None:
-            print(f"\nlosses agree: largest difference from {reference.impl.key}'s, over all steps, = {spread:.1e}")
+            final = reference.losses[0][-1]
+            print(f"\nloss after {args.steps} steps: {final!r}; largest difference of any step's loss from")
+            print(f"{reference.impl.key}'s: {spread:.1e} (the same workload everywhere)")
         verdicts += speed_verdicts(runs, spread)
     if wanted("chain"):
         line, verdict = chain_report(CHAIN_NODES)
@@ -318,8 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_table(["target", "measured", "status"], [[v.target, v.measured, v.status] for v in verdicts])
     if args.markdown and runs:
         print(f"\nMeasured on {machine()}; {args.steps} steps x {args.rounds} rounds, median per step.\n")
-        rows = [row[:2] + row[4:6] for row in step_table(runs)]
-        print_table(["implementation", "ms/step", "vs micrograd GC on", "vs floor"], rows, markdown=True)
+        columns = [0, 1, 5, 6, 7]
+        rows = [[row[i] for i in columns] for row in step_table(runs)]
+        print_table([STEP_HEADER[i] for i in columns], rows, markdown=True)
     return 1 if any(v.ok is False for v in verdicts) else 0
 
 
