@@ -87,7 +87,7 @@ class Step:
             f"local ∂ {format_number(d)}\n{grad} × {format_number(d)} = {format_number(p)}"
             for d, p in zip(self.local, self.pushed)
         )
-        return NodeLook(attrs, grad_text=f"grad {grad}", note="passing its grad on", operand_notes=notes)
+        return NodeLook(attrs, grad_text=f"grad {grad}", note="now passing it on", operand_notes=notes)
 
     def draw(self, **draw_kwargs: Any) -> Drawing:
         """The graph at this step, each node styled by its state, with a legend; keywords go to `draw_dot`."""
