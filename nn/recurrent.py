@@ -252,31 +252,45 @@ class RNN(Module):
 
 
 class RNNClassifier(Module):
-    """Many-to-one classification: an RNN reads the sequence, a linear Layer scores its last hidden state.
+    """Many-to-one classification: stacked RNNs read the sequence, a linear Layer scores the last hidden state.
 
-    `model(xs)` for `xs` of shape `[T][input_size]` returns `num_classes` scores (logits); the
-    submodules are `rnn` (with its `cell`) and `head`.
+    `hidden_size` is one size, or a list of sizes for stacked recurrent layers (each reads the outputs
+    of the one before). `model(xs)` for `xs` of shape `[T][input_size]` returns `output_size` scores
+    (logits). The submodules are `layers.0`, `layers.1`, ... (each an RNN with its `cell`) and `head`.
     """
 
     def __init__(
         self,
         input_size: int,
-        hidden_size: int,
-        num_classes: int,
+        hidden_size: int | Sequence[int],
+        output_size: int,
         cell: str = "lstm",
         bias: bool = True,
         nonlinearity: str = "tanh",
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
+        sizes = [hidden_size] if isinstance(hidden_size, int) else list(hidden_size)
+        if not sizes:
+            raise ValueError("RNNClassifier hidden_size must be a size or a non-empty list of sizes, got []")
         rng = make_rng(rng, seed)
-        self.rnn = RNN(input_size, hidden_size, cell, bias, nonlinearity, rng=rng)
-        self.head = Layer(hidden_size, num_classes, activation=None, rng=rng)
+        ins = [input_size, *sizes[:-1]]
+        self.layers = [RNN(n_in, n_hidden, cell, bias, nonlinearity, rng=rng) for n_in, n_hidden in zip(ins, sizes)]
+        self.head = Layer(sizes[-1], output_size, activation=None, rng=rng)
 
-    def forward(self, xs: Sequence[Nested], state: Any = None) -> Vector:
-        """The class scores for a sequence `[T][input_size]` (checked as `RNN` does)."""
-        outputs, _ = self.rnn(xs, state)
-        return self.head(outputs[-1])
+    def forward(self, xs: Sequence[Nested]) -> Vector:
+        """The scores for a sequence `[T][input_size]`; the input is checked as `RNN` does (ValueError)."""
+        for layer in self.layers:
+            xs, _ = layer(xs)
+        return self.head(xs[-1])
 
     def config(self) -> dict[str, Any]:
-        return {**self.rnn.config(), "num_classes": self.head.nout}
+        first = self.layers[0].config()
+        return {
+            "input_size": first["input_size"],
+            "hidden_size": [layer.cell.hidden_size for layer in self.layers],
+            "output_size": self.head.nout,
+            "cell": first["cell"],
+            "bias": first["bias"],
+            "nonlinearity": first["nonlinearity"],
+        }

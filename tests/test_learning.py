@@ -61,7 +61,7 @@ def test_small_cnn_separates_bars_on_held_out_images():
 def test_lstm_learns_to_count_ones_on_held_out_sequences():
     X, y = make_counting(200, length=4, seed=0)
     X_test, y_test = make_counting(100, length=4, seed=1)
-    model = RNNClassifier(1, 4, num_classes=5, cell="lstm", seed=0)
+    model = RNNClassifier(1, 4, output_size=5, cell="lstm", seed=0)
     before = held_out_accuracy(model, X_test, y_test)
     start = time.perf_counter()
     losses = train(model, X, y, steps=200, lr=0.05)

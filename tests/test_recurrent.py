@@ -225,3 +225,47 @@ def test_rnn_config_and_save_round_trip(tmp_path):
     xs = [[0.5, -0.5], [1.0, 0.0]]
     assert [v.data for v in loaded(xs)[0][-1]] == [v.data for v in rnn(xs)[0][-1]]
     assert [name for name, _ in rnn.named_parameters()][:2] == ["cell.weight_ih.0.0", "cell.weight_ih.0.1"]
+
+
+def test_stacked_rnn_classifier_matches_torch_lstm_with_a_linear_head(torch):
+    rng = random.Random(5)
+    ours = nn.RNNClassifier(2, [3, 3], output_size=4, cell="lstm", seed=0)
+    lstm, linear = torch.nn.LSTM(2, 3, num_layers=2), torch.nn.Linear(3, 4)
+    state = {}
+    for k in range(2):
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            state[f"layers.{k}.cell.{name}"] = getattr(lstm, f"{name}_l{k}").tolist()
+    for j in range(4):
+        state[f"head.neurons.{j}.w"] = linear.weight[j].tolist()
+        state[f"head.neurons.{j}.b"] = linear.bias[j].item()
+    ours.load_state_dict(state)
+    xs = random_nested((5, 2), rng)
+    xs_v = to_values(xs)
+    scores = ours(xs_v)
+    t_xs = torch.tensor(xs, requires_grad=True)
+    t_scores = linear(lstm(t_xs)[0][-1])
+    assert_close([s.data for s in scores], t_scores.tolist(), "scores")
+    g = backward_with_random_cotangent(scores, rng)
+    (t_scores * torch.tensor(g)).sum().backward()
+    assert_close([v.grad for v in flatten(xs_v)], t_xs.grad.flatten().tolist(), "input grad")
+    assert_close(
+        [v.grad for v in flatten(ours.layers[0].cell.weight_hh)], lstm.weight_hh_l0.grad.flatten().tolist(), "w_hh"
+    )
+
+
+def test_rnn_classifier_config_and_save_round_trip(tmp_path):
+    model = nn.RNNClassifier(3, [4, 2], output_size=2, cell="gru", seed=1)
+    assert model.config() == {
+        "input_size": 3,
+        "hidden_size": [4, 2],
+        "output_size": 2,
+        "cell": "gru",
+        "bias": True,
+        "nonlinearity": "tanh",
+    }
+    model.save(tmp_path / "m.json")
+    loaded = nn.load(tmp_path / "m.json")
+    xs = [[0.1, 0.2, 0.3], [0.0, -1.0, 1.0]]
+    assert [v.data for v in loaded(xs)] == [v.data for v in model(xs)]
+    with pytest.raises(ValueError, match="non-empty list of sizes"):
+        nn.RNNClassifier(1, [], 2)
