@@ -51,6 +51,7 @@ class NodeLook:
 
 
 Look = Callable[[Value], NodeLook | None]
+NodeStatement = tuple[str, str, dict[str, str]]  # DOT id, label, attributes
 
 
 def module_path(name: str, levels: int = 1) -> str | None:
@@ -176,11 +177,10 @@ def _groups(order: list[Value], param_group: Callable[[Value], str | None]) -> d
             if g is not None:
                 group[v] = g
             continue
-        params = {param_group(p) for p in v._prev if not p._prev} - {None}
-        sums = {group[p] for p in v._prev if p in combining}
-        joined = params | sums
+        params = {g for p in v._prev if not p._prev and (g := param_group(p)) is not None}
+        joined = params | {group[p] for p in v._prev if p in combining}
         if len(joined) == 1 and (params or (len(v._prev) >= 2 and all(p in combining for p in v._prev))):
-            group[v] = joined.pop()  # type: ignore[assignment]
+            group[v] = joined.pop()
             combining.add(v)
         elif len(v._prev) == 1 and v.op in ACTIVATION_OPS and v._prev[0] in combining:
             group[v] = group[v._prev[0]]
@@ -339,7 +339,6 @@ def draw_dot(
     grouper = _grouper(cluster)
     style = _Style(_resolve_names(names), show_grad, collapse, precision, rankdir in ("LR", "RL"), look)
     order = _walk(roots, collapse, max_nodes)
-    ids = {v: f"n{i}" for i, v in enumerate(order)}
 
     def param_group(v: Value) -> str | None:
         name = style.name(v)
@@ -350,40 +349,11 @@ def draw_dot(
 
     groups = _groups(order, param_group) if grouper is not None else {}
     colour, legend = _grad_colour([abs(v.grad) for v in order]) if color_grad else (None, "")
+    statements, edges = _statements(order, style, groups, colour)
 
     graph = Drawing(name="scalargrad", graph_attr={"rankdir": rankdir})
     graph.attr("node", fontname="Helvetica", fontsize="11")
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="grey30")
-    statements: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
-    edges: list[tuple[str, str, str]] = []
-    for v in order:
-        node_look = look(v) if look is not None else None
-        collapsed = collapse and v.op == "dot"
-        attrs = {"shape": "record"}
-        if collapsed:
-            attrs.update(style="rounded,filled", fillcolor="#deebf7")
-        if colour is not None:
-            attrs.update(style="filled", fillcolor=colour(v.grad))
-        if node_look is not None:
-            attrs.update(node_look.attrs)
-        group = groups.get(v)
-        box = statements.setdefault(group, [])
-        box.append((ids[v], style.value_label(v, group, collapsed, node_look), attrs))
-        if not v._prev:
-            continue
-        target = ids[v]
-        if not collapsed:
-            target = ids[v] + "_op"
-            op_attrs = {"shape": "ellipse", "fontsize": "10"}
-            if node_look is not None:
-                op_attrs.update(node_look.attrs)
-            box.append((target, _escape(style.op_text(v)), op_attrs))
-            edges.append((target, ids[v], ""))
-        hidden = _hidden(v, collapse)
-        for i, p in enumerate(v._prev):
-            if i not in hidden:
-                edges.append((ids[p], target, style.edge_label(v, i, node_look)))
-
     _emit(graph, statements.pop(None, []))
     for k, (group, nodes) in enumerate(statements.items()):
         with graph.subgraph(name=f"cluster_{k}") as sub:
@@ -399,6 +369,44 @@ def draw_dot(
     return graph
 
 
-def _emit(graph: Drawing, nodes: list[tuple[str, str, dict[str, str]]]) -> None:
+def _statements(
+    order: list[Value], style: _Style, groups: dict[Value, str], colour: Callable[[float], str] | None
+) -> tuple[dict[str | None, list[NodeStatement]], list[tuple[str, str, str]]]:
+    """The node statements of each cluster (None: outside any) and the edges (tail, head, label) to draw."""
+    ids = {v: f"n{i}" for i, v in enumerate(order)}
+    statements: dict[str | None, list[NodeStatement]] = {}
+    edges: list[tuple[str, str, str]] = []
+    for v in order:
+        look = style.look(v) if style.look is not None else None
+        collapsed = style.collapse and v.op == "dot"
+        attrs = {"shape": "record"}
+        if collapsed:
+            attrs.update(style="rounded,filled", fillcolor="#deebf7")
+        if colour is not None:
+            attrs.update(style="filled", fillcolor=colour(v.grad))
+        if look is not None:
+            attrs.update(look.attrs)
+        group = groups.get(v)
+        box = statements.setdefault(group, [])
+        box.append((ids[v], style.value_label(v, group, collapsed, look), attrs))
+        if not v._prev:
+            continue
+        target = ids[v]
+        if not collapsed:
+            target = ids[v] + "_op"
+            box.append(
+                (
+                    target,
+                    _escape(style.op_text(v)),
+                    {"shape": "ellipse", "fontsize": "10", **(look.attrs if look else {})},
+                )
+            )
+            edges.append((target, ids[v], ""))
+        hidden = _hidden(v, style.collapse)
+        edges += [(ids[p], target, style.edge_label(v, i, look)) for i, p in enumerate(v._prev) if i not in hidden]
+    return statements, edges
+
+
+def _emit(graph: Drawing, nodes: list[NodeStatement]) -> None:
     for node_id, label, attrs in nodes:
         graph.node(node_id, label=nohtml(label), **attrs)

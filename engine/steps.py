@@ -34,7 +34,7 @@ STATE_NAMES: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # steps compare by identity: their Values and dicts have no useful ==
 class Step:
     """One step of backward: `node` passes its gradient `grad` on to its operands (`node.parents`).
 

@@ -212,6 +212,14 @@ def test_dot_node_reads_as_a_weighted_sum_with_labelled_edges_and_contributions(
     assert "Σ w·x" in labels(draw_dot(engine.dot(w, x)).source).values()
 
 
+def test_a_graph_deeper_than_the_recursion_limit_draws() -> None:
+    x = Value(0.5, "x")
+    for _ in range(sys.getrecursionlimit() + 500):
+        x = x * 1.0
+    found = labels(draw_dot(x, max_nodes=5000).source)
+    assert len(found) == 2 * (sys.getrecursionlimit() + 500) + 1
+
+
 def test_record_syntax_in_labels_is_escaped() -> None:
     v = Value(1.0, 'we{ir}d | <label> "q" \\')
     src = draw_dot(v * 2).source
