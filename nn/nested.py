@@ -27,15 +27,38 @@ def shape_of(x: Nested, where: str) -> Shape:
     Raises ValueError naming `where` and the index path of the first ragged or empty list, and
     TypeError for a leaf that is neither a Value nor a real number.
     """
+    # Fast path, run on every forward call: read the shape off the first items, then check each level
+    # in one sweep. Only when that fails does the slower walk below find and name the problem.
+    shape = []
+    probe = x
+    while isinstance(probe, list | tuple) and probe:
+        shape.append(len(probe))
+        probe = probe[0]
+    level = [x]
+    for n in shape:
+        below: list[Any] = []
+        for item in level:
+            if not isinstance(item, list | tuple) or len(item) != n:
+                return _checked_shape(x, where)
+            below.extend(item)
+        level = below
+    for leaf in level:
+        if type(leaf) is not float and type(leaf) is not Value and not _is_number(leaf):
+            return _checked_shape(x, where)
+    return tuple(shape)
+
+
+def _checked_shape(x: Nested, where: str) -> Shape:
+    """`shape_of` item by item, so that the error names the first bad item's index path."""
     if _is_number(x):
         return ()
     if not isinstance(x, list | tuple):
         raise TypeError(f"{where}: expected a Value, a number or a list, got {type(x).__name__} ({x!r:.60})")
     if len(x) == 0:
         raise ValueError(f"{where}: empty list")
-    inner = shape_of(x[0], f"{where}[0]")
+    inner = _checked_shape(x[0], f"{where}[0]")
     for i in range(1, len(x)):
-        other = shape_of(x[i], f"{where}[{i}]")
+        other = _checked_shape(x[i], f"{where}[{i}]")
         if other != inner:
             raise ValueError(
                 f"{where}: ragged list, item 0 has shape {format_shape(inner)} but item {i} has {format_shape(other)}"
@@ -75,19 +98,12 @@ def as_value(x: Value | float) -> Value:
 
 
 def flatten(x: Nested) -> list[Any]:
-    """The leaves of a nested list in row-major order (the list `[x]` for a scalar)."""
+    """The leaves of a rectangular nested list (as `shape_of` accepts) in row-major order; `[x]` for a scalar."""
     if not isinstance(x, list | tuple):
         return [x]
-    out: list[Any] = []
-    stack = [iter(x)]
-    while stack:
-        for item in stack[-1]:
-            if isinstance(item, list | tuple):
-                stack.append(iter(item))
-                break
-            out.append(item)
-        else:
-            stack.pop()
+    out = list(x)
+    while out and isinstance(out[0], list | tuple):
+        out = [leaf for item in out for leaf in item]
     return out
 
 

@@ -80,7 +80,7 @@ def test_unrolled_cells_match_torch(torch, kind, nonlinearity, bias, with_state,
         t_outputs.append(s[0] if kind == "lstm" else s)
     t_out = torch.stack(t_outputs)
     if kind == "lstm":  # the final cell state is an output too
-        outputs_all, t_all = [outputs, final[1]], torch.cat([t_out.flatten(), s[1]])
+        outputs_all, t_all = [*outputs, final[1]], torch.cat([t_out.flatten(), s[1]])
     else:
         outputs_all, t_all = outputs, t_out.flatten()
         assert final is outputs[-1]
