@@ -177,6 +177,11 @@ def _progress(steps: int, enabled: bool) -> Any:
     return range(steps)
 
 
+def _diverged(step: int, what: str, lr: float) -> ValueError:
+    return ValueError(f"training diverged at step {step}: {what} became infinite or NaN; "
+                      f"try a smaller learning rate than {lr:g}")
+
+
 def fit(
     model: Model,
     X: Sequence[Any],
@@ -229,6 +234,8 @@ def fit(
         scores = [scores_of(model, x) for x in Xb]
         if len(scores[0]) != expected:
             raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
+        if not all(math.isfinite(v.data) for s in scores for v in s):
+            raise _diverged(len(history.loss) + 1, "a score", opt.lr)
         total = objective.loss(scores, yb, classes)
         if l2 and params:
             total = total + l2 * dot(params, params)  # Σ p² as one node
@@ -238,6 +245,8 @@ def fit(
         total.backward()
         history.lr.append(opt.lr)
         opt.step()
+        if not all(math.isfinite(p.data) for p in params):
+            raise _diverged(len(history.loss) + 1, "a weight", opt.lr)
         if scheduler is not None:
             scheduler.step()
 
