@@ -1,0 +1,215 @@
+"""The `scalargrad` command line: the demo's files and accuracy, train/save/eval round trip, graph, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import engine.render
+from nn import MLP
+from nn.cli import DEMO_SEED, main
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nn.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def run_here(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """main() in this process (much faster than a subprocess); argparse's own exits become exit codes."""
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def error_lines(stderr: str) -> list[str]:
+    # Graphviz's font library may add its own warning line on some machines; it is not ours.
+    return [line for line in stderr.splitlines() if line and not line.startswith("Fontconfig")]
+
+
+def drawing(folder: Path, stem: str) -> Path:
+    """The drawing written for `stem`: SVG when a renderer exists, else the DOT source next to it."""
+    svg, dot = folder / f"{stem}.svg", folder / f"{stem}.dot"
+    if svg.exists():
+        assert svg.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
+        return svg
+    assert dot.read_text(encoding="utf-8").startswith("digraph")
+    return dot
+
+
+def accuracy_of(stdout: str) -> str:
+    match = re.search(r"accuracy: ([\d.]+% \(\d+/\d+\))", stdout)
+    assert match, stdout
+    return match.group(1)
+
+
+def test_demo_reaches_full_accuracy_and_writes_its_files(tmp_path: Path) -> None:
+    result = run_cli("demo", "--no-progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"seed {DEMO_SEED}" in result.stdout
+    assert "final accuracy: 100.0% (100/100)" in result.stdout
+    out = tmp_path / "scalargrad-out"
+    assert (out / "moons.png").read_bytes().startswith(PNG_MAGIC)
+    graph = drawing(out, "neuron")
+    assert f"wrote {out.name}/moons.png" in result.stdout.replace("\\", "/")
+    assert f"wrote {out.name}/{graph.name}" in result.stdout.replace("\\", "/")
+
+
+def test_train_save_and_eval_round_trip(tmp_path: Path) -> None:
+    trained = run_cli("train", "--data", "blobs", "--steps", "8", "--optimizer", "adam", "--hidden", "8",
+                      "--save", "model.json", "--no-progress", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    doc = json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))
+    assert doc["class"] == "MLP" and doc["config"]["nouts"] == [8, 3]
+    meta = doc["meta"]["trained_with"]
+    assert (meta["data"], meta["loss"], meta["n_samples"], meta["seed"]) == ("blobs", "cross_entropy", 100, 0)
+
+    evaluated = run_cli("eval", "model.json", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert accuracy_of(evaluated.stdout) == accuracy_of(trained.stdout)
+
+
+def test_eval_can_draw_a_fresh_data_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_here(["train", "--steps", "3", "--save", str(tmp_path / "m.json"), "--no-progress"], capsys)
+    assert code == 0, err
+    code, out, err = run_here(["eval", str(tmp_path / "m.json"), "--seed", "7", "--samples", "40"], capsys)
+    assert code == 0, err
+    assert "moons (40 samples, noise 0.1, seed 7)" in out
+    assert accuracy_of(out).endswith("/40)")
+
+
+def test_graph_prints_values_and_gradients(tmp_path: Path) -> None:
+    result = run_cli("graph", "tanh(x*w + b)", "x=2", "w=-3", "b=6.8813735870195432", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"tanh(x*w + b) = {math.sqrt(0.5):.6g}"
+    grads = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\w+) = \S+\s+grad (\S+)$", result.stdout, re.M)}
+    # d tanh(n)/dn = 1 - tanh(n)^2 = 0.5 at n = atanh(1/sqrt(2)).
+    assert grads == pytest.approx({"x": 0.5 * -3, "w": 0.5 * 2, "b": 0.5}, rel=1e-5)
+    graph = drawing(tmp_path, "graph")
+    assert f"wrote {graph.name}" in result.stdout
+
+
+def test_graph_without_a_renderer_writes_dot_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine.render, "render_bytes", lambda source, fmt="svg": None)
+    code, out, err = run_here(["graph", "x*x + 1", "x=3", "--out", str(tmp_path / "g.svg")], capsys)
+    assert code == 0, err
+    assert not (tmp_path / "g.svg").exists()
+    source = (tmp_path / "g.dot").read_text(encoding="utf-8")
+    assert source.startswith("digraph") and "x" in source
+    assert "DOT source: no Graphviz renderer" in out and "x*x + 1 = 10" in out
+
+
+def test_graph_to_a_dot_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_here(["graph", "relu(a) - a", "a=-2", "--out", str(tmp_path / "g.dot")], capsys)
+    assert code == 0, err
+    assert "relu(a) - a = 2" in out and "(DOT source)" in out
+    assert (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_hostile_expression_exits_2_with_one_line(tmp_path: Path) -> None:
+    result = run_cli("graph", "__import__('os').system('touch pwned')", cwd=tmp_path)
+    assert result.returncode == 2
+    assert error_lines(result.stderr) == [
+        "scalargrad graph: error: unexpected character \"'\": only numbers, names, + - * / ** ( ) and commas "
+        "are allowed (column 12)"
+    ]
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def _saved_without_meta(tmp_path: Path) -> str:
+    path = tmp_path / "plain.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    return str(path)
+
+
+def _saved_with_bad_data(tmp_path: Path) -> str:
+    path = tmp_path / "bad.json"
+    MLP(2, [3, 1], seed=0).save(path, meta={"trained_with": {"data": "mnist"}})
+    return str(path)
+
+
+def _truncated(tmp_path: Path) -> str:
+    path = tmp_path / "cut.json"
+    MLP(2, [3, 1], seed=0).save(path, meta={"trained_with": {"data": "moons"}})
+    path.write_text(path.read_text(encoding="utf-8")[:50], encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "required: COMMAND"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["demo", "--steps", "0"], "--steps: must be at least 1"),
+        (["demo", "--lr", "-1"], "--lr: must be a finite number > 0"),
+        (["demo", "--lr", "nan"], "--lr: must be a finite number > 0"),
+        (["demo", "--hidden", "16,x"], "--hidden: expected comma-separated sizes"),
+        (["train", "--data", "mnist"], "invalid choice: 'mnist'"),
+        (["train", "--loss", "hinge", "--data", "spirals", "--steps", "1", "--no-progress"], "hinge loss is for 2"),
+        (["train", "--noise", "-0.1"], "--noise: must be a finite number >= 0"),
+        (["train", "--batch-size", "0"], "--batch-size: must be at least 1"),
+        (["train", "--save", "model.pkl", "--steps", "1"], "use a .json file name"),
+        (["train", "--lr", "1e300", "--steps", "3", "--no-progress"], "training diverged at step"),
+        (["eval", "missing.json"], "No such file or directory"),
+        (["eval", _saved_without_meta], "no 'trained_with' record"),
+        (["eval", _saved_with_bad_data], "unknown data set 'mnist'"),
+        (["eval", _truncated], "not valid JSON"),
+        (["graph", "x.data", "x=1"], "unexpected character '.'"),
+        (["graph", "tanh(x", "x=1"], "expected ')' but found the end of the expression (column 7)"),
+        (["graph", "x*y", "x=1"], "no value given for 'y'"),
+        (["graph", "x", "x=1", "y=2"], "value given for 'y', which the expression does not use"),
+        (["graph", "x", "x=abc"], "'abc' is not a number"),
+        (["graph", "x", "x=inf"], "must be finite"),
+        (["graph", "x", "x=1", "x=2"], "x is given twice"),
+        (["graph", "x", "1=x"], "expected name=number"),
+        (["graph", "log(x)", "x=0"], "log: operand must be > 0"),
+        (["graph", "x ** 1e6", "x=10"], "overflows"),
+        (["graph", "x", "x=1", "--out", "g.txt"], "use a .svg, .png, .pdf or .dot file name"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(
+    args: list[object], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = [a(tmp_path) if callable(a) else str(a) for a in args]
+    code, out, err = run_here(argv, capsys)
+    assert code == 2
+    lines = error_lines(err)
+    assert len(lines) == 1, err
+    assert lines[0].startswith("scalargrad") and "error: " in lines[0]
+    assert message in lines[0]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["demo", "train", "eval", "graph"])
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_here([command, "--help"], capsys)
+    assert code == 0
+    assert out.startswith(f"usage: scalargrad {command}")
+
+
+def test_train_writes_a_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plot = tmp_path / "circles.png"
+    code, out, err = run_here(["train", "--data", "circles", "--steps", "2", "--hidden", "4", "--plot", str(plot),
+                               "--no-progress"], capsys)
+    assert code == 0, err
+    assert plot.read_bytes().startswith(PNG_MAGIC)
+    assert "circles (100 samples, noise 0.05, seed 0)" in out
