@@ -62,6 +62,12 @@ def test_node_is_a_normal_op_record() -> None:
     assert (out.op, out._op.symbol, out.parents, out.data) == ("hypot", "hypot", (x, y), 5.0)
 
 
+def test_custom_op_is_drawn_by_its_name() -> None:
+    x, y = Value(3.0, label="x"), Value(4.0, label="y")
+    source = engine.draw_dot(hypot(x, y) * 2.0).source
+    assert "hypot" in source and "5" in source
+
+
 def test_backward_accumulates_like_a_builtin() -> None:
     x = Value(0.3)
     out = softplus(x) * 2.0

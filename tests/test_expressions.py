@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
-from hypothesis import assume, find, given
+from hypothesis import Phase, assume, find, given, settings
 from hypothesis import strategies as st
 
 import engine
 from engine import Value, gradcheck, gradgradcheck
 from engine import ops as engine_ops
 from engine.testing import OPS, Expression, _Node, expressions, values
+from nn.expression import evaluate
 
 N = 3
 KINK_MARGIN = 1e-2  # finite differences need the kink ops' operands this far from their kinks
 points = st.lists(values(), min_size=N, max_size=N)
+FIRST_HIT = settings(phases=[Phase.generate], max_examples=2000, database=None)  # find() without shrinking
 
 
 def graph_nodes(root: Value) -> list[Value]:
@@ -103,7 +106,7 @@ def reuses_a_drawn_node(expr: Expression) -> bool:
 
 
 def test_shared_subexpressions_are_generated() -> None:
-    expr = find(expressions(n_inputs=N), reuses_a_drawn_node)
+    expr = find(expressions(n_inputs=N), reuses_a_drawn_node, settings=FIRST_HIT)
     assert "t0 = " in repr(expr)  # and the repr names the shared node
 
 
@@ -120,7 +123,7 @@ def test_each_op_is_drawn_into_the_graph(name: str) -> None:
     def has_op(expr: Expression) -> bool:
         return any(node.op == name for node in graph_nodes(expr(*[Value(0.5)] * N)))
 
-    find(expressions(n_inputs=N), has_op)
+    find(expressions(n_inputs=N), has_op, settings=FIRST_HIT)
 
 
 @given(expressions(n_inputs=2, ops=["log"]))
@@ -163,6 +166,28 @@ def test_repr_reads_as_the_computation(nodes: list[_Node], text: str, value: flo
     expr = Expression(2, nodes)
     assert repr(expr) == text
     assert expr(3.0, 2.0).data == value
+
+
+def inline(text: str) -> str:
+    """The repr with its `t0 = ...;` bindings substituted back in, as one expression."""
+    *bindings, body = text.split("; ")
+    definitions: dict[str, str] = {}
+
+    def expand(s: str) -> str:
+        return re.sub(r"\bt\d+\b", lambda m: f"({definitions[m.group(0)]})", s)
+
+    for binding in bindings:
+        name, rhs = binding.split(" = ", 1)
+        definitions[name] = expand(rhs)
+    return expand(body)
+
+
+@given(expressions(n_inputs=2, ops=[name for name in OPS if name not in ("dot", "sum", "max")]), values(), values())
+def test_repr_parses_back_to_the_same_computation(expr: Expression, a: float, b: float) -> None:
+    # nn.expression's parser knows + - * / ** and the Value methods; it builds the graph from the text alone
+    text = inline(repr(expr))
+    used = {name: x for name, x in (("x0", a), ("x1", b)) if re.search(rf"\b{name}\b", text)}
+    assert evaluate(text, used).data == expr(a, b).data
 
 
 @given(expressions(n_inputs=2), values(), values())
