@@ -34,11 +34,19 @@ State = Any
 def _is_tensor(obj: object) -> bool:
     if isinstance(obj, Value):
         return True
-    return isinstance(obj, list | tuple) and len(obj) > 0 and all(_is_tensor(item) for item in obj)
+    if not isinstance(obj, list | tuple) or len(obj) == 0:
+        return False
+    # The flat check first: it is the common case (a neuron's weights) and needs no recursion.
+    return all(isinstance(item, Value) for item in obj) or all(_is_tensor(item) for item in obj)
 
 
 def _is_module_list(obj: object) -> bool:
-    return isinstance(obj, list | tuple) and len(obj) > 0 and all(isinstance(item, Module) for item in obj)
+    return (
+        isinstance(obj, list | tuple)
+        and len(obj) > 0
+        and isinstance(obj[0], Module)
+        and all(isinstance(item, Module) for item in obj)
+    )
 
 
 def _flatten(tensor: Tensor, name: str) -> Iterator[tuple[str, Value]]:
@@ -47,6 +55,16 @@ def _flatten(tensor: Tensor, name: str) -> Iterator[tuple[str, Value]]:
         return
     for i, item in enumerate(tensor):
         yield from _flatten(item, f"{name}.{i}")
+
+
+def _values(tensor: Tensor, out: list[Value]) -> None:
+    if isinstance(tensor, Value):
+        out.append(tensor)
+    elif isinstance(tensor[0], Value):
+        out.extend(tensor)
+    else:
+        for item in tensor:
+            _values(item, out)
 
 
 def _to_floats(tensor: Tensor) -> State:
@@ -91,34 +109,41 @@ class Module:
 
     # ------------------------------------------------------------ discovery
 
-    def _members(self) -> Iterator[tuple[str, Tensor | None, Module | None]]:
+    def _members(self) -> list[tuple[str, Tensor | None, Module | None]]:
         """(name, tensor, None) or (name, None, submodule) for each counted attribute, in assignment order."""
+        members: list[tuple[str, Tensor | None, Module | None]] = []
         for name, obj in vars(self).items():
-            if name.startswith("_"):
+            if name[0] == "_":
                 continue
             if isinstance(obj, Module):
-                yield name, None, obj
+                members.append((name, None, obj))
             elif _is_module_list(obj):
-                for i, child in enumerate(obj):
-                    yield f"{name}.{i}", None, child
+                members.extend((f"{name}.{i}", None, child) for i, child in enumerate(obj))
             elif _is_tensor(obj):
-                yield name, obj, None
+                members.append((name, obj, None))
             elif isinstance(obj, list | tuple) and any(isinstance(x, Module | Value) for x in obj):
                 raise TypeError(
                     f"{type(self).__name__}.{name}: a list must hold only Modules or only (lists of) Values"
                 )
+        return members
 
     def named_children(self) -> list[tuple[str, Module]]:
         """The direct submodules with their names (`layers.0`, `cell`, ...), in assignment order."""
         return [(name, child) for name, _, child in self._members() if child is not None]
 
-    def named_tensors(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def named_tensors(self) -> list[tuple[str, Tensor]]:
         """Every parameter tensor (a Value or nested list of Values) with its dotted name: one state_dict key each."""
+        found: list[tuple[str, Tensor]] = []
+        self._named_tensors("", found)
+        return found
+
+    def _named_tensors(self, prefix: str, found: list[tuple[str, Tensor]]) -> None:
+        # Appending to one list, not nested generators: parameters() runs this walk at every training step.
         for name, tensor, child in self._members():
             if child is not None:
-                yield from child.named_tensors(f"{prefix}{name}.")
+                child._named_tensors(f"{prefix}{name}.", found)
             else:
-                yield prefix + name, tensor
+                found.append((prefix + name, tensor))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Each parameter Value once, with a dotted name such as `layers.0.neurons.3.w.1`, in `parameters()` order."""
@@ -133,11 +158,20 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter Value once: attributes in assignment order, nested lists row-major, submodules in place."""
-        return [v for _, v in self.named_parameters()]
+        # The same walk as named_parameters without building names: optimisers and zero_grad call it every step.
+        found: list[Value] = []
+        for _, tensor in self.named_tensors():
+            _values(tensor, found)
+        if len({id(v) for v in found}) == len(found):
+            return found
+        unique: dict[int, Value] = {}
+        for v in found:
+            unique.setdefault(id(v), v)
+        return list(unique.values())
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has."""
-        return len(self.named_parameters())
+        return len(self.parameters())
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to 0, before the next `backward()` accumulates into it."""
