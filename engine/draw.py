@@ -103,9 +103,10 @@ def _resolve_names(names: object) -> dict[Value, str]:
             f"got {type(names).__name__}"
         )
     resolved: dict[Value, str] = {}
-    for i, (name, value) in enumerate(pairs):
+    for i, pair in enumerate(pairs):
+        name, value = pair if isinstance(pair, tuple) and len(pair) == 2 else (None, None)
         if not isinstance(value, Value) or not isinstance(name, str):
-            raise TypeError(f"draw_dot(names=): item {i} must pair a Value with a str name, got {name!r:.40}")
+            raise TypeError(f"draw_dot(names=): item {i} must pair a str name with a Value, got {pair!r:.60}")
         resolved.setdefault(value, name)
     return resolved
 

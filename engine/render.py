@@ -30,7 +30,8 @@ def _with_dot_program(source: str, fmt: str) -> bytes | None:
         return None
     try:
         return graphviz.pipe("dot", fmt, source.encode("utf-8"))
-    except (graphviz.ExecutableNotFound, OSError):
+    # A `dot` on PATH that is missing its plugins or crashes is no reason to fail: pygraphviz may still work.
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError):
         return None
 
 

@@ -253,6 +253,7 @@ def test_several_roots_share_one_drawing() -> None:
         ({"cluster": 1.5}, TypeError),
         ({"names": [1, 2]}, TypeError),
         ({"names": {Value(1.0): 3}}, TypeError),
+        ({"names": type("M", (), {"named_parameters": lambda self: [("w", Value(1.0), 3)]})()}, TypeError),
     ],
 )
 def test_bad_arguments_are_rejected(kwargs: dict[str, object], error: type[Exception]) -> None:
@@ -466,6 +467,16 @@ def test_without_any_renderer_files_fall_back_to_dot_source(no_renderer: None, t
     assert written.read_text() == graph.source
     assert not (tmp_path / "g.svg").exists()
     assert any("g.dot" in str(w.message) and "brew install graphviz" in str(w.message) for w in caught)
+
+
+@pytest.mark.skipif(
+    render_module._with_pygraphviz("digraph { a }", "svg") is None, reason="pygraphviz is not installed or broken"
+)
+def test_a_dot_program_that_fails_falls_back_to_pygraphviz(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: "/nonexistent/dot")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    svg = render_module.render_svg("digraph { a -> b }")
+    assert svg is not None and "<svg" in svg
 
 
 def test_a_broken_pygraphviz_is_treated_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
