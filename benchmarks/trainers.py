@@ -85,9 +85,17 @@ def scalargrad_mlp(work: Workload) -> Trainer:
     return graph_trainer(work, model, params, float, model.zero_grad, loss)
 
 
+def single_threaded_torch() -> ModuleType:
+    """PyTorch, limited to one thread: tensors this small gain nothing from more, and on a busy machine extra
+    threads only add waiting (a per-process setting, so every PyTorch line runs the same way)."""
+    torch = require("torch")
+    torch.set_num_threads(1)
+    return torch
+
+
 def torch_scalar(work: Workload) -> Trainer:
     """PyTorch autograd on 0-dim float64 tensors, in micrograd's graph (one tensor op per scalar op)."""
-    torch = require("torch")
+    torch = single_threaded_torch()
 
     def param(v: float) -> Any:
         return torch.tensor(v, dtype=torch.float64, requires_grad=True)
@@ -100,7 +108,7 @@ def torch_scalar(work: Workload) -> Trainer:
 
 def torch_vectorised(work: Workload) -> Trainer:
     """PyTorch as it is meant to be used: float64 nn.Linear layers over the whole batch at once."""
-    torch = require("torch")
+    torch = single_threaded_torch()
     layers = []
     for inits in work.weights:
         linear = torch.nn.Linear(len(inits[0][0]), len(inits), dtype=torch.float64)
