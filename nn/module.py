@@ -60,10 +60,11 @@ def _flatten(tensor: Tensor, name: str) -> Iterator[tuple[str, Value]]:
 def _values(tensor: Tensor, out: list[Value]) -> None:
     if isinstance(tensor, Value):
         out.append(tensor)
-    elif isinstance(tensor[0], Value):
-        out.extend(tensor)
-    else:
-        for item in tensor:
+        return
+    for item in tensor:
+        if isinstance(item, Value):
+            out.append(item)
+        else:
             _values(item, out)
 
 

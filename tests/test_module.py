@@ -88,6 +88,22 @@ def test_mlp_dotted_names_point_at_the_right_values() -> None:
     assert all(a is b for a, b in zip(mlp.parameters(), expected, strict=True))
 
 
+def test_ragged_nesting_is_one_tensor_listed_row_major() -> None:
+    class Ragged(Module):
+        def __init__(self) -> None:
+            self.t = [Value(1.0), [Value(2.0), Value(3.0)], [[Value(4.0)]]]
+
+    r = Ragged()
+    assert [(name, v.data) for name, v in r.named_parameters()] == [
+        ("t.0", 1.0),
+        ("t.1.0", 2.0),
+        ("t.1.1", 3.0),
+        ("t.2.0.0", 4.0),
+    ]
+    assert [v.data for v in r.parameters()] == [1.0, 2.0, 3.0, 4.0]
+    assert r.state_dict() == {"t": [1.0, [2.0, 3.0], [[4.0]]]}
+
+
 def test_mixed_list_of_modules_and_values_is_rejected() -> None:
     class Bad(Module):
         def __init__(self) -> None:
