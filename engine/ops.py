@@ -290,7 +290,7 @@ def _pow_float(base: float, exponent: float) -> float:
 
 
 def _checked_pow(base: float, exponent: float, where: str) -> float:
-    if base < 0.0 and exponent != int(exponent):
+    if base < 0.0 and math.isfinite(exponent) and not exponent.is_integer():
         raise ValueError(f"{where}: negative base {base!r} to the non-integer power {exponent!r} is not real")
     if base == 0.0 and exponent < 0.0:
         raise ZeroDivisionError(f"{where}: 0 to the negative power {exponent!r}")

@@ -122,10 +122,5 @@ def test_nan_propagates_through_every_op(f: Callable[[Value], Value]) -> None:
     assert math.isnan(f(Value(NAN)).data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: _checked_pow calls int(exponent), so a NaN exponent with a negative base raises "
-    "'cannot convert float NaN to integer' instead of giving NaN (Python and torch give nan)",
-)
 def test_nan_exponent_of_a_negative_base_gives_nan() -> None:
     assert math.isnan((Value(-2.0) ** NAN).data)
