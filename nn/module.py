@@ -163,12 +163,8 @@ class Module:
         found: list[Value] = []
         for _, tensor in self.named_tensors():
             _values(tensor, found)
-        if len({id(v) for v in found}) == len(found):
-            return found
-        unique: dict[int, Value] = {}
-        for v in found:
-            unique.setdefault(id(v), v)
-        return list(unique.values())
+        # A dict keeps each key where it was first inserted, so a shared Value stays at its first place.
+        return list({id(v): v for v in found}.values())
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has."""
