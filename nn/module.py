@@ -241,7 +241,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement config() to be saved")
 
     def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
-        """Write the class, config, parameters and `meta` to `path` as JSON. Raises ValueError on non-JSON-able meta."""
+        """Write the class, config, parameters and `meta` to `path` as JSON. Raises ValueError on non-JSON-able meta.
+
+        `read_model_file(path)["meta"]` reads the meta back.
+        """
         doc = {
             "format": FORMAT,
             "version": VERSION,
@@ -283,8 +286,10 @@ class Module:
         doc = read_model_file(path)
         if doc["class"] != type(self).__name__:
             raise ValueError(f"{os.fspath(path)}: holds a {doc['class']}, not a {type(self).__name__}")
-        if doc["config"] != self.config():
-            raise ValueError(f"{os.fspath(path)}: holds config {doc['config']!r}, this model has {self.config()!r}")
+        # Compared as JSON reads it back, where tuples have become lists.
+        config = json.loads(json.dumps(self.config()))
+        if doc["config"] != config:
+            raise ValueError(f"{os.fspath(path)}: holds config {doc['config']!r}, this model has {config!r}")
         self._load_checked_state(doc["state_dict"], path)
 
     def _load_checked_state(self, state: Mapping[str, object], path: str | os.PathLike[str]) -> None:
@@ -301,10 +306,11 @@ def _same_list(a: str, b: str) -> bool:
 def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check the outer structure of a file written by `Module.save`; raises ValueError naming the file."""
     where = os.fspath(path)
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
     try:
-        doc = json.loads(text)
+        with open(path, encoding="utf-8") as f:
+            doc = json.loads(f.read())
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{where}: not a text file, so not a saved model ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{where}: not valid JSON, the file may be truncated or edited ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import nn
 from engine import Value
-from nn.module import Module
+from nn.module import Module, read_model_file
 
 
 class Pair(Module):
@@ -330,6 +330,18 @@ def test_bad_files_raise_naming_the_file_and_leave_the_model_unchanged(
     with pytest.raises(ValueError):
         model.load_weights(path)
     assert snapshot(model) == before
+
+
+def test_binary_file_raises_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"\x80\x04\x95pickle")
+    with pytest.raises(ValueError, match=r"weights.bin: not a text file"):
+        nn.load(path)
+
+
+def test_meta_can_be_read_back(tmp_path: Path) -> None:
+    nn.Neuron(2, seed=0).save(tmp_path / "n.json", meta={"note": "hi", "losses": [0.5, 0.25]})
+    assert read_model_file(tmp_path / "n.json")["meta"] == {"note": "hi", "losses": [0.5, 0.25]}
 
 
 def test_class_specific_load_rejects_another_class(tmp_path: Path) -> None:
