@@ -133,13 +133,22 @@ def make_data(name: str, n_samples: int, noise: float, seed: int) -> tuple[list[
     return spec.make(n_samples, noise, seed)
 
 
-def train(settings: TrainSettings) -> tuple[Module, list[Any], list[int], History]:
-    """Generate the data, build the model and run `nn.training.fit`; `settings` must be resolved."""
+def train(
+    settings: TrainSettings, announce: Callable[[str], None] | None = None
+) -> tuple[Module, list[Any], list[int], History]:
+    """Generate the data, build the model and run `nn.training.fit`; `settings` must be resolved.
+
+    `announce` (e.g. print) is given a one-line description of the run before training starts.
+    """
     assert settings.n_samples is not None and settings.noise is not None and settings.loss is not None
     spec: DatasetSpec = DATASETS[settings.data]
     X, y = make_data(settings.data, settings.n_samples, settings.noise, settings.seed)
     outputs = LOSSES[settings.loss].outputs(spec.n_classes)
     model = build_model(settings.model, settings.data, outputs, settings.hidden, settings.seed)
+    if announce is not None:
+        announce(f"training {_architecture(model)} ({model.num_parameters()} parameters) on {settings.data} "
+                 f"({settings.n_samples} samples, noise {settings.noise}, seed {settings.seed}) with the "
+                 f"{settings.loss} loss, {settings.optimizer} at lr {settings.lr:g} for {settings.steps} steps")
     history = fit(
         model, X, y, loss=settings.loss, optimizer=settings.optimizer, lr=settings.lr, steps=settings.steps,
         batch_size=settings.batch_size, l2=settings.l2, n_classes=spec.n_classes, seed=settings.seed,
@@ -148,10 +157,12 @@ def train(settings: TrainSettings) -> tuple[Module, list[Any], list[int], Histor
     return model, X, y, history
 
 
-def _describe(settings: TrainSettings, model: Module) -> str:
-    return (f"{settings.data} ({settings.n_samples} samples, noise {settings.noise}, seed {settings.seed}), "
-            f"{type(model).__name__} with {model.num_parameters()} parameters, {settings.loss} loss, "
-            f"{settings.optimizer} lr {settings.lr}")
+def _architecture(model: Module) -> str:
+    """`MLP(2, [16, 16, 1])` for an MLP, else the class name with its config."""
+    config = model.config()
+    if "nin" in config and "nouts" in config:
+        return f"{type(model).__name__}({config['nin']}, {config['nouts']})"
+    return f"{type(model).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
 
 
 def _accuracy_line(model: Module, X: list[Any], y: list[int], label: str) -> str:
@@ -159,17 +170,17 @@ def _accuracy_line(model: Module, X: list[Any], y: list[int], label: str) -> str
     return f"{label}: {acc:.1%} ({round(acc * len(y))}/{len(y)})"
 
 
-def _write_drawing(root: Value, path: Path, names: Module | None = None) -> str:
+def _write_drawing(root: Value, path: Path, what: str, names: Module | None = None) -> str:
     """Draw the graph behind `root` to `path` (DOT source next to it when nothing can render); says what was written."""
     with warnings.catch_warnings():
-        # write_image warns when it falls back to DOT source; the message printed here says so instead.
+        # write_image warns when it falls back to DOT source; the line returned here says so instead.
         warnings.simplefilter("ignore")
         written = write_image(draw_dot(root, names=names), path)
-    if written.suffix.lower() in (".dot", ".gv"):
-        if path.suffix.lower() in (".dot", ".gv"):
-            return f"{written} (DOT source)"
-        return f"{written} (DOT source: no Graphviz renderer, install graphviz or pygraphviz for {path.suffix})"
-    return f"{written} (rendered with {available_renderer()})"
+    if written.suffix.lower() not in (".dot", ".gv"):
+        return f"{written} ({what}, rendered with {available_renderer()})"
+    if path.suffix.lower() in (".dot", ".gv"):
+        return f"{written} ({what} as DOT source)"
+    return f"{written} ({what} as DOT source: no Graphviz renderer, install graphviz or pygraphviz for {path.suffix})"
 
 
 # ------------------------------------------------------------------ commands
@@ -180,8 +191,7 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = TrainSettings(data="moons", n_samples=100, noise=0.1, seed=args.seed, hidden=args.hidden,
                              loss="hinge", optimizer="sgd", lr=args.lr, steps=args.steps, l2=DEMO_L2,
                              progress=not args.no_progress).resolved()
-    model, X, y, history = train(settings)
-    print(f"trained on {_describe(settings, model)}")
+    model, X, y, history = train(settings, announce=print)
     print(_accuracy_line(model, X, y, "final accuracy"))
 
     out = Path(args.out)
@@ -196,7 +206,7 @@ def run_demo(args: argparse.Namespace) -> int:
     first = model.layers[0].neurons[0]  # type: ignore[attr-defined]
     neuron_out = first([Value(X[0][0], label="x0"), Value(X[0][1], label="x1")])
     neuron_out.backward()
-    written.append(_write_drawing(neuron_out, out / "neuron.svg", names=model) + ", one neuron's graph")
+    written.append(_write_drawing(neuron_out, out / "neuron.svg", "the graph of one neuron", names=model))
     for line in written:
         print(f"wrote {line}")
     return 0
@@ -210,8 +220,9 @@ def run_train(args: argparse.Namespace) -> int:
                              progress=not args.no_progress).resolved()
     if args.save is not None and Path(args.save).suffix.lower() != ".json":
         raise UsageError(f"--save {args.save}: a model is saved as JSON, use a .json file name")
-    model, X, y, history = train(settings)
-    print(f"trained on {_describe(settings, model)}")
+    if args.plot is not None and DATASETS[settings.data].shape != (2,):
+        raise UsageError(f"--plot draws decision regions of 2-D points; {settings.data} samples are not points")
+    model, X, y, history = train(settings, announce=print)
     print(_accuracy_line(model, X, y, "final accuracy"))
     if args.save is not None:
         meta = {key: value for key, value in asdict(settings).items() if key != "progress"}
@@ -249,7 +260,7 @@ def run_eval(args: argparse.Namespace) -> int:
     noise = settings.noise if args.noise is None else args.noise
     seed = settings.seed if args.seed is None else args.seed
     X, y = make_data(settings.data, n_samples, noise, seed)
-    print(f"{args.model}: {type(model).__name__} with {model.num_parameters()} parameters, evaluated on "
+    print(f"{args.model}: {_architecture(model)} ({model.num_parameters()} parameters) evaluated on "
           f"{settings.data} ({n_samples} samples, noise {noise}, seed {seed})")
     print(_accuracy_line(model, X, y, "accuracy"))
     return 0
@@ -291,7 +302,7 @@ def run_graph(args: argparse.Namespace) -> int:
     width = max((len(name) for name in leaves), default=0)
     for name, leaf in leaves.items():
         print(f"  {name:<{width}} = {leaf.data:<10.6g} grad {leaf.grad:.6g}")
-    print(f"wrote {_write_drawing(out, out_path)}")
+    print(f"wrote {_write_drawing(out, out_path, 'the graph')}")
     return 0
 
 

@@ -118,7 +118,7 @@ def test_graph_without_a_renderer_writes_dot_source(
 def test_graph_to_a_dot_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_here(["graph", "relu(a) - a", "a=-2", "--out", str(tmp_path / "g.dot")], capsys)
     assert code == 0, err
-    assert "relu(a) - a = 2" in out and "(DOT source)" in out
+    assert "relu(a) - a = 2" in out and "as DOT source)" in out
     assert (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph")
 
 
