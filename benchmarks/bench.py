@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from benchmarks import memory  # noqa: E402
 from benchmarks.layer_steps import LAYER_STEPS  # noqa: E402
-from benchmarks.timing import frozen_heap, time_steps  # noqa: E402
+from benchmarks.timing import CLOCKS, Clock, frozen_heap, time_steps  # noqa: E402
 from benchmarks.trainers import IMPLEMENTATIONS, Implementation, Unavailable  # noqa: E402
 from benchmarks.workload import Workload, make_workload  # noqa: E402
 
@@ -62,13 +62,13 @@ def available(impls: Sequence[Implementation], work: Workload) -> list[Implement
     return ready
 
 
-def run_rounds(impls: Sequence[Implementation], work: Workload, rounds: int) -> list[Run]:
+def run_rounds(impls: Sequence[Implementation], work: Workload, rounds: int, clock: Clock = CLOCKS["cpu"]) -> list[Run]:
     """Run every available implementation once per round, round after round, each from fresh initial weights."""
     runs = [Run(impl) for impl in available(impls, work)]
     with frozen_heap():
         for r in range(rounds):
             for run in runs:
-                steps = time_steps(run.impl.make(work), work.steps, run.impl.gc_off)
+                steps = time_steps(run.impl.make(work), work.steps, run.impl.gc_off, clock)
                 run.times += steps.seconds
                 run.gc_times += steps.gc_seconds
                 run.losses.append(steps.losses)
@@ -172,9 +172,9 @@ def speed_verdicts(runs: Sequence[Run], spread: float | None) -> list[Verdict]:
     return verdicts
 
 
-def chain_report(nodes: int) -> tuple[str, Verdict]:
+def chain_report(nodes: int, clock: Clock) -> tuple[str, Verdict]:
     """Time the deep chain; also show what micrograd does on a far shorter one."""
-    result = memory.deep_chain(nodes)
+    result = memory.deep_chain(nodes, clock)
     try:
         micrograd = f"micrograd on a 2,000-op chain: {memory.micrograd_chain_error(2000)}"
     except ImportError:
@@ -220,7 +220,7 @@ def memory_report() -> tuple[list[list[str]], Verdict]:
     return rows, Verdict("op node (x * 1.0001) <= 200 bytes", f"{const_bytes:.0f} B", const_bytes <= 200)
 
 
-def layer_rows(wanted: Callable[[str], bool], steps: int, rounds: int) -> list[list[str]]:
+def layer_rows(wanted: Callable[[str], bool], steps: int, rounds: int, clock: Clock) -> list[list[str]]:
     """Time the CNN and LSTM training steps that are wanted and exist; print why the others are skipped."""
     rows = []
     for key, make in LAYER_STEPS.items():
@@ -231,7 +231,7 @@ def layer_rows(wanted: Callable[[str], bool], steps: int, rounds: int) -> list[l
         except Unavailable as exc:
             print(f"  skip {key}: {exc}", file=sys.stderr, flush=True)
             continue
-        times = [t for _ in range(rounds) for t in time_steps(layer.trainer, steps, gc_off=False).seconds]
+        times = [t for _ in range(rounds) for t in time_steps(layer.trainer, steps, False, clock).seconds]
         median = statistics.median(times)
         rows.append(
             [
@@ -262,6 +262,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default="", help=f"comma-separated keys to run, from: {', '.join(keys)}")
     parser.add_argument("--skip-slow", action="store_true", help="skip micrograd with GC on and PyTorch 0-dim tensors")
     parser.add_argument("--markdown", action="store_true", help="also print the README Performance table")
+    parser.add_argument(
+        "--clock", choices=sorted(CLOCKS), default="cpu", help="process CPU time (default; steady under load) or wall"
+    )
     args = parser.parse_args(argv)
     if args.steps < 1 or args.rounds < 1:
         parser.error("--steps and --rounds must be >= 1")
@@ -281,11 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"machine: {machine()}", flush=True)
     work = make_workload(args.steps, args.seed)
     impls = [impl for impl in IMPLEMENTATIONS if wanted(impl.key, impl.slow)]
-    print(
-        f"training step: two moons ({len(work.xs)} points), MLP 2-16-16-1, {args.steps} steps x {args.rounds} rounds",
-        flush=True,
-    )
-    runs = run_rounds(impls, work, args.rounds)
+    setting = f"{args.steps} steps x {args.rounds} rounds, {args.clock} time"
+    print(f"training step: two moons ({len(work.xs)} points), MLP 2-16-16-1, {setting}", flush=True)
+    clock = CLOCKS[args.clock]
+    runs = run_rounds(impls, work, args.rounds, clock)
     verdicts: list[Verdict] = []
     if runs:
         print()
@@ -298,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{reference.impl.key}'s: {spread:.1e} (the same workload everywhere)")
         verdicts += speed_verdicts(runs, spread)
     if wanted("chain"):
-        line, verdict = chain_report(CHAIN_NODES)
+        line, verdict = chain_report(CHAIN_NODES, clock)
         print("\n" + line)
         verdicts.append(verdict)
     if wanted("memory"):
@@ -306,14 +308,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print_table(["graph (tracemalloc)", "bytes/node"], rows)
         verdicts.append(verdict)
-    layers = layer_rows(wanted, args.steps, args.rounds)
+    layers = layer_rows(wanted, args.steps, args.rounds, clock)
     if layers:
         print()
         print_table(["scalargrad layer training step", "nodes", "ms/step median", "min", "max", "us/node"], layers)
     print()
     print_table(["target", "measured", "status"], [[v.target, v.measured, v.status] for v in verdicts])
     if args.markdown and runs:
-        print(f"\nMeasured on {machine()}; {args.steps} steps x {args.rounds} rounds, median per step.\n")
+        print(f"\nMeasured on {machine()}; {setting}, median per step.\n")
         columns = [0, 1, 5, 6, 7]
         rows = [[row[i] for i in columns] for row in step_table(runs)]
         print_table([STEP_HEADER[i] for i in columns], rows, markdown=True)
