@@ -256,7 +256,7 @@ def test_zero_grad_clears_gradients_and_generators_are_accepted() -> None:
 
 
 def test_readme_example_trains_an_mlp_on_two_moons() -> None:
-    """The README's training loop, as printed there: 50 epochs of SGD with momentum separate the moons."""
+    """The README's training loop, as printed there: 40 epochs of SGD with momentum separate the moons."""
     from nn.data import make_moons
 
     xs, labels = make_moons(100, noise=0.1, seed=0)
@@ -264,7 +264,7 @@ def test_readme_example_trains_an_mlp_on_two_moons() -> None:
     model = nn.MLP(2, [16, 16, 1], seed=0)
     opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     first = None
-    for _ in range(50):
+    for _ in range(40):
         loss = nn.hinge_loss([model(x) for x in xs], ys)
         first = first if first is not None else loss.data  # type: ignore[union-attr]
         opt.zero_grad()
