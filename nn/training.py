@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from engine import Value, dot, no_grad
 from nn import functional as F
-from nn.data import iterate_minibatches, make_rng
+from nn.data import iterate_minibatches
 from nn.optim import SGD, Adam, LinearLR, Optimizer
 
 
@@ -225,7 +225,7 @@ def fit(
     params = model.parameters()
     opt = make_optimizer(params, lr)
     scheduler = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=steps) if schedule == "linear" else None
-    batches = _endless_batches(X, y, batch_size, make_rng(seed))
+    batches = _endless_batches(X, y, batch_size, random.Random(seed))
 
     history = History()
     bar = _progress(steps, progress)

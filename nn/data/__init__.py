@@ -6,7 +6,6 @@ from nn.data.points import (
     make_blobs,
     make_circles,
     make_moons,
-    make_rng,
     make_sine,
     make_spirals,
 )
@@ -24,7 +23,6 @@ __all__ = [
     "make_counting",
     "make_moons",
     "make_parity",
-    "make_rng",
     "make_shapes",
     "make_sine",
     "make_sine_sequences",
