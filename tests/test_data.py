@@ -127,6 +127,8 @@ def test_sine_is_a_noisy_sine() -> None:
         (make_blobs, {"centers": [[1.0, 2.0, 3.0]]}, ValueError, r"centers\[0\] must be a point"),
         (make_blobs, {"cluster_std": -1.0}, ValueError, "cluster_std must be"),
         (make_blobs, {"center_box": (1.0, 1.0)}, ValueError, "center_box must be"),
+        (make_blobs, {"center_box": (1.0, 2.0, 3.0)}, ValueError, r"center_box must be a pair \(low, high\)"),
+        (make_sine, {"x_range": (0.0, math.inf)}, ValueError, "x_range must hold finite numbers"),
         (make_spirals, {"n_classes": 1}, ValueError, "n_classes must be >= 2"),
         (make_sine, {"noise": -1}, ValueError, "noise must be"),
         (make_moons, {"seed": 1, "rng": random.Random(1)}, ValueError, "either seed or rng"),

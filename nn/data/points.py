@@ -142,9 +142,7 @@ def make_blobs(
     cluster_std = _check_scale(cluster_std, "cluster_std")
     rng = make_rng(seed, rng)
     if isinstance(centers, int) and not isinstance(centers, bool):
-        low, high = (_check_finite(b, "center_box") for b in center_box)
-        if not low < high:
-            raise ValueError(f"center_box must be (low, high) with low < high, got {center_box!r}")
+        low, high = _check_range(center_box, "center_box")
         points = [[rng.uniform(low, high), rng.uniform(low, high)] for _ in range(_check_count(centers, "centers"))]
     else:
         points = _check_centers(centers)
@@ -171,6 +169,15 @@ def _check_finite(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{name} must hold finite numbers, got {value!r:.40}")
     return float(value)
+
+
+def _check_range(value: object, name: str) -> tuple[float, float]:
+    if not isinstance(value, Sequence) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (low, high), got {value!r:.60}")
+    low, high = (_check_finite(b, name) for b in value)
+    if not low < high:
+        raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
+    return low, high
 
 
 def make_spirals(
@@ -218,9 +225,7 @@ def make_sine(
     """
     n_samples = _check_count(n_samples, "n_samples")
     noise = _check_scale(noise, "noise")
-    low, high = (_check_finite(b, "x_range") for b in x_range)
-    if not low < high:
-        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
+    low, high = _check_range(x_range, "x_range")
     rng = make_rng(seed, rng)
     xs = [rng.uniform(low, high) for _ in range(n_samples)]
     ys = [math.sin(x) + (rng.gauss(0.0, noise) if noise > 0 else 0.0) for x in xs]
