@@ -12,9 +12,25 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from nn.data import make_blobs, make_circles, make_moons, make_spirals
-from nn.layers import MLP
+from nn.containers import ReLU, Sequential
+from nn.conv import Conv2d
+from nn.data import (
+    TEXT,
+    make_bars,
+    make_blobs,
+    make_chars,
+    make_circles,
+    make_counting,
+    make_moons,
+    make_parity,
+    make_shapes,
+    make_spirals,
+    vocabulary,
+)
+from nn.layers import MLP, make_rng
 from nn.module import Module
+from nn.pooling import Flatten, MaxPool2d
+from nn.recurrent import RNNClassifier
 from nn.training import lookup
 
 # (n_samples, noise, seed) -> (samples, labels 0..n_classes-1)
@@ -60,6 +76,36 @@ def _mlp(data: DatasetSpec, outputs: int, hidden: Sequence[int], seed: int | Non
     return MLP(data.shape[0], [*hidden, outputs], seed=seed)
 
 
+CNN_CHANNELS = 4
+SEQUENCE_LENGTH = 4
+CHAR_WINDOW = 6
+
+
+def _cnn(data: DatasetSpec, outputs: int, hidden: Sequence[int], seed: int | None) -> Module:
+    # A fixed, small feature extractor keeps a scalar step fast; --hidden sizes the fully connected part.
+    channels, height, width = data.shape
+    rng = make_rng(None, seed)
+    return Sequential(
+        Conv2d(channels, CNN_CHANNELS, 3, padding=1, rng=rng),
+        ReLU(),
+        MaxPool2d(2),
+        Flatten(),
+        MLP(CNN_CHANNELS * (height // 2) * (width // 2), [*hidden, outputs], rng=rng),
+    )
+
+
+def _recurrent(cell: str) -> BuildModel:
+    def build(data: DatasetSpec, outputs: int, hidden: Sequence[int], seed: int | None) -> Module:
+        return RNNClassifier(data.shape[-1], list(hidden), outputs, cell=cell, seed=seed)
+
+    return build
+
+
+def _chars(n_samples: int, noise: float, seed: int | None) -> tuple[list[Any], list[int]]:
+    X, y, _ = make_chars(n_samples, window=CHAR_WINDOW, seed=seed)
+    return X, y
+
+
 DATASETS: MappingProxyType[str, DatasetSpec] = MappingProxyType(
     {
         "moons": DatasetSpec(make_moons, 2, (2,), "points", 0.1, "two interleaving half circles"),
@@ -69,12 +115,40 @@ DATASETS: MappingProxyType[str, DatasetSpec] = MappingProxyType(
             3, (2,), "points", 0.05, "three interleaved spiral arms", n_samples=150,
         ),
         "blobs": DatasetSpec(_blobs, 3, (2,), "points", 0.6, "three Gaussian clusters"),
+        "bars": DatasetSpec(
+            lambda n, noise, seed: make_bars(n, noise=noise, seed=seed),
+            2, (1, 8, 8), "images", 0.1, "8x8 images of a horizontal or vertical bar",
+        ),
+        "shapes": DatasetSpec(
+            lambda n, noise, seed: make_shapes(n, noise=noise, seed=seed),
+            3, (1, 8, 8), "images", 0.1, "8x8 images of a square, a cross or a line", n_samples=150,
+        ),
+        "parity": DatasetSpec(
+            lambda n, noise, seed: make_parity(n, length=SEQUENCE_LENGTH, seed=seed),
+            2, (SEQUENCE_LENGTH, 1), "sequences", 0.0, f"{SEQUENCE_LENGTH} random bits, is the count of ones odd",
+        ),
+        "counting": DatasetSpec(
+            lambda n, noise, seed: make_counting(n, length=SEQUENCE_LENGTH, seed=seed),
+            SEQUENCE_LENGTH + 1, (SEQUENCE_LENGTH, 1), "sequences", 0.0,
+            f"{SEQUENCE_LENGTH} random bits, how many are ones",
+        ),
+        "chars": DatasetSpec(
+            _chars, len(vocabulary(TEXT)), (CHAR_WINDOW, len(vocabulary(TEXT))), "sequences", 0.0,
+            f"{CHAR_WINDOW} one-hot characters of a built-in text, which comes next", n_samples=300,
+        ),
     }
 )
 
 MODELS: MappingProxyType[str, ModelSpec] = MappingProxyType(
     {
         "mlp": ModelSpec(_mlp, ("points",), "a multi-layer perceptron, relu hidden layers (--hidden sizes)"),
+        "cnn": ModelSpec(
+            _cnn, ("images",), f"Conv2d({CNN_CHANNELS} channels, 3x3, padding 1), relu, 2x2 max pool, then an MLP "
+            "(--hidden sizes)",
+        ),
+        "rnn": ModelSpec(_recurrent("rnn"), ("sequences",), "Elman RNN layers (--hidden sizes), linear head"),
+        "lstm": ModelSpec(_recurrent("lstm"), ("sequences",), "LSTM layers (--hidden sizes), linear head"),
+        "gru": ModelSpec(_recurrent("gru"), ("sequences",), "GRU layers (--hidden sizes), linear head"),
     }
 )
 
