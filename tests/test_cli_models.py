@@ -1,0 +1,107 @@
+"""`scalargrad train/eval` with the CNN on image sets and the RNN/LSTM/GRU on sequence sets (few steps)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import nn
+from nn.cli import main
+
+
+def accuracy_line(text: str) -> str:
+    match = re.search(r"accuracy: ([\d.]+% \(\d+/\d+\))", text)
+    assert match, text
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    ("data", "model", "hidden", "cls"),
+    [
+        ("bars", "cnn", "", nn.Sequential),
+        ("shapes", "cnn", "4", nn.Sequential),
+        ("parity", "rnn", "3", nn.RNNClassifier),
+        ("counting", "lstm", "3", nn.RNNClassifier),
+        ("chars", "gru", "3,2", nn.RNNClassifier),
+    ],
+)
+def test_train_save_and_eval_round_trip(tmp_path, capsys, data, model, hidden, cls):
+    path = tmp_path / "model.json"
+    argv = ["train", "--data", data, "--model", model, "--hidden", hidden, "--steps", "3", "--samples", "12"]
+    assert main([*argv, "--optimizer", "adam", "--save", str(path), "--no-progress"]) == 0
+    trained = capsys.readouterr().out
+    loaded = nn.load(path)
+    assert isinstance(loaded, cls)
+    assert main(["eval", str(path)]) == 0
+    evaluated = capsys.readouterr().out
+    # eval regenerates the same data set, so the reloaded model must score exactly as the trained one did
+    assert accuracy_line(evaluated) == accuracy_line(trained)
+
+
+def test_cnn_architecture_and_recurrent_layers_follow_the_options(tmp_path, capsys):
+    path = tmp_path / "cnn.json"
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "bars",
+                "--model",
+                "cnn",
+                "--hidden",
+                "5",
+                "--steps",
+                "1",
+                "--samples",
+                "4",
+                "--save",
+                str(path),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    model = nn.load(path)
+    assert [type(m).__name__ for m in model] == ["Conv2d", "ReLU", "MaxPool2d", "Flatten", "MLP"]
+    assert model[4].config()["nouts"] == [5, 1]  # hinge loss on two classes: one score
+    path = tmp_path / "gru.json"
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "chars",
+                "--model",
+                "gru",
+                "--hidden",
+                "4,3",
+                "--steps",
+                "1",
+                "--samples",
+                "4",
+                "--save",
+                str(path),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    config = nn.load(path).config()
+    assert config["cell"] == "gru" and config["hidden_size"] == [4, 3]
+    assert config["output_size"] == len(nn.data.vocabulary(nn.data.TEXT))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--data", "bars", "--model", "lstm"], "the lstm model reads sequences, but bars holds images"),
+        (["--data", "parity", "--model", "cnn"], "the cnn model reads images, but parity holds sequences"),
+        (["--data", "moons", "--model", "gru"], "the gru model reads sequences, but moons holds points"),
+        (["--data", "counting", "--model", "rnn", "--hidden", ""], "hidden_size must be a size or a non-empty list"),
+    ],
+)
+def test_unfit_pairs_are_one_line_errors(capsys, argv, message):
+    assert main(["train", *argv, "--steps", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
