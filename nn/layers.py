@@ -78,7 +78,8 @@ def _check_size(n: object, what: str) -> int:
 
 def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
     """`x` as a list of n Values, numbers becoming leaves. Raises ValueError on a wrong length, TypeError otherwise."""
-    if isinstance(x, str | bytes) or not isinstance(x, Sequence):
+    # Lists and tuples skip the slower abstract-base-class check: this runs once per sample per step.
+    if type(x) is not list and type(x) is not tuple and (isinstance(x, str | bytes) or not isinstance(x, Sequence)):
         raise TypeError(f"{where}: expected a sequence of {n} numbers or Values, got {type(x).__name__}")
     if len(x) != n:
         raise ValueError(f"{where}: expected {n} inputs, got {len(x)}")
