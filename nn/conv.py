@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine import Value, dot
-from nn.layers import make_rng
+from nn.layers import _check_size, make_rng
 from nn.module import Module
 from nn.nested import Nested, Shape, check_shape, flat_values, flatten, unflatten
 from nn.windows import Ints, as_tuple, output_size, windows
@@ -26,14 +26,6 @@ from nn.windows import Ints, as_tuple, output_size, windows
 IntOrTuple = int | Sequence[int]
 
 _DIM_NAMES = {1: ("C", "L"), 2: ("C", "H", "W")}
-
-
-def _channels(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be >= 1, got {n}")
-    return n
 
 
 def _random_tensor(shape: Shape, bound: float, rng: random.Random) -> Nested:
@@ -59,8 +51,8 @@ class _ConvNd(Module):
         seed: int | None = None,
     ) -> None:
         name, n = type(self).__name__, self._ndim
-        self.in_channels = _channels(in_channels, f"{name} in_channels")
-        self.out_channels = _channels(out_channels, f"{name} out_channels")
+        self.in_channels = _check_size(in_channels, f"{name} in_channels")
+        self.out_channels = _check_size(out_channels, f"{name} out_channels")
         self.kernel_size = as_tuple(kernel_size, n, f"{name} kernel_size", 1)
         self.stride = as_tuple(stride, n, f"{name} stride", 1)
         self.padding = as_tuple(padding, n, f"{name} padding", 0)

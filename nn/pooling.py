@@ -20,8 +20,6 @@ from nn.windows import Ints, as_tuple, output_size, windows
 IntOrTuple = int | Sequence[int]
 
 _DIM_NAMES = {1: ("C", "L"), 2: ("C", "H", "W")}
-_NO_PADDING = {1: (0,), 2: (0, 0)}
-_NO_DILATION = {1: (1,), 2: (1, 1)}
 
 
 class _PoolNd(Module):
@@ -42,7 +40,7 @@ class _PoolNd(Module):
         """The output size and, per output position, the window's flat indices into one channel (cached per size)."""
         plan = self._windows.get(spatial)
         if plan is None:
-            nopad, nodil = _NO_PADDING[self._ndim], _NO_DILATION[self._ndim]
+            nopad, nodil = (0,) * self._ndim, (1,) * self._ndim
             out = output_size(spatial, self.kernel_size, self.stride, nopad, nodil, type(self).__name__)
             rows = [inputs for _, inputs in windows(spatial, self.kernel_size, self.stride, nopad, nodil, out)]
             plan = self._windows[spatial] = (out, rows)

@@ -20,20 +20,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine import Value, dot
-from nn.layers import Layer, make_rng
+from nn.layers import Layer, _check_size, make_rng
 from nn.module import Module
 from nn.nested import Nested, check_shape, flat_values
 
 Vector = list[Value]
 LSTMState = tuple[Vector, Vector]
-
-
-def _size(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be >= 1, got {n}")
-    return n
 
 
 class _CellBase(Module):
@@ -50,8 +42,8 @@ class _CellBase(Module):
         seed: int | None = None,
     ) -> None:
         name = type(self).__name__
-        self.input_size = _size(input_size, f"{name} input_size")
-        self.hidden_size = _size(hidden_size, f"{name} hidden_size")
+        self.input_size = _check_size(input_size, f"{name} input_size")
+        self.hidden_size = _check_size(hidden_size, f"{name} hidden_size")
         if not isinstance(bias, bool):
             raise TypeError(f"{name} bias must be a bool, got {type(bias).__name__}")
         rng = make_rng(rng, seed)

@@ -61,10 +61,6 @@ def _make(
     return images, labels
 
 
-def _check_size(size: object, minimum: int) -> int:
-    return _check_count(size, "size", minimum)
-
-
 def make_bars(
     n_samples: int = 100,
     size: int = 8,
@@ -78,7 +74,7 @@ def make_bars(
     Raises ValueError for n_samples < 1, size < 2 or negative noise.
     """
     n_samples = _check_count(n_samples, "n_samples")
-    size = _check_size(size, 2)
+    size = _check_count(size, "size", 2)
     noise = _check_scale(noise, "noise")
     return _make(_bar, 2, n_samples, size, noise, make_rng(seed, rng))
 
@@ -96,6 +92,6 @@ def make_shapes(
     Class names are in SHAPE_CLASSES. Raises ValueError for n_samples < 1, size < 5 or negative noise.
     """
     n_samples = _check_count(n_samples, "n_samples")
-    size = _check_size(size, 5)
+    size = _check_count(size, "size", 5)
     noise = _check_scale(noise, "noise")
     return _make(_shape, 3, n_samples, size, noise, make_rng(seed, rng))
