@@ -146,9 +146,9 @@ def train(
     outputs = LOSSES[settings.loss].outputs(spec.n_classes)
     model = build_model(settings.model, settings.data, outputs, settings.hidden, settings.seed)
     if announce is not None:
-        announce(f"training {_architecture(model)} ({model.num_parameters()} parameters) on {settings.data} "
-                 f"({settings.n_samples} samples, noise {settings.noise}, seed {settings.seed}) with the "
-                 f"{settings.loss} loss, {settings.optimizer} at lr {settings.lr:g} for {settings.steps} steps")
+        data = f"{settings.data} ({settings.n_samples} samples, noise {settings.noise}, seed {settings.seed})"
+        how = f"the {settings.loss} loss, {settings.optimizer} at lr {settings.lr:g} for {settings.steps} steps"
+        announce(f"training {_architecture(model, settings.model)} on {data} with {how}")
     history = fit(
         model, X, y, loss=settings.loss, optimizer=settings.optimizer, lr=settings.lr, steps=settings.steps,
         batch_size=settings.batch_size, l2=settings.l2, n_classes=spec.n_classes, seed=settings.seed,
@@ -157,12 +157,14 @@ def train(
     return model, X, y, history
 
 
-def _architecture(model: Module) -> str:
-    """`MLP(2, [16, 16, 1])` for an MLP, else the class name with its config."""
+def _architecture(model: Module, family: str) -> str:
+    """`MLP(2, [16, 16, 1]) with 337 parameters`; other models by family and class, `cnn (Sequential) with ...`."""
     config = model.config()
     if "nin" in config and "nouts" in config:
-        return f"{type(model).__name__}({config['nin']}, {config['nouts']})"
-    return f"{type(model).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
+        name = f"{type(model).__name__}({config['nin']}, {config['nouts']})"
+    else:
+        name = f"{family} ({type(model).__name__})"
+    return f"{name} with {model.num_parameters()} parameters"
 
 
 def _accuracy_line(model: Module, X: list[Any], y: list[int], label: str) -> str:
@@ -260,8 +262,8 @@ def run_eval(args: argparse.Namespace) -> int:
     noise = settings.noise if args.noise is None else args.noise
     seed = settings.seed if args.seed is None else args.seed
     X, y = make_data(settings.data, n_samples, noise, seed)
-    print(f"{args.model}: {_architecture(model)} ({model.num_parameters()} parameters) evaluated on "
-          f"{settings.data} ({n_samples} samples, noise {noise}, seed {seed})")
+    print(f"{args.model}: {_architecture(model, settings.model)}, evaluated on {settings.data} "
+          f"({n_samples} samples, noise {noise}, seed {seed})")
     print(_accuracy_line(model, X, y, "accuracy"))
     return 0
 
