@@ -104,3 +104,36 @@ def test_sequential_rejects_bad_children():
         nn.Sequential(children=["ReLU"])
     with pytest.raises(ValueError, match="not both"):
         nn.Sequential(nn.ReLU(), children=[])
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        nn.Conv1d(2, 3, 2, stride=2, padding=1, dilation=2, bias=False, seed=0),
+        nn.Conv2d(1, 2, (2, 3), seed=0),
+        nn.MaxPool1d(3, 1),
+        nn.MaxPool2d(2),
+        nn.AvgPool1d(2),
+        nn.AvgPool2d((1, 2), (1, 1)),
+        nn.Flatten(),
+        nn.ReLU(),
+        nn.Tanh(),
+        nn.Sigmoid(),
+        nn.LeakyReLU(0.3),
+        nn.RNNCell(2, 3, nonlinearity="relu", seed=0),
+        nn.LSTMCell(2, 3, bias=False, seed=0),
+        nn.GRUCell(1, 2, seed=0),
+        nn.RNN(2, 2, cell="gru", seed=0),
+        nn.RNNClassifier(2, [3, 2], 4, cell="rnn", nonlinearity="relu", seed=0),
+        nn.Sequential(nn.Conv1d(1, 2, 2, seed=0), nn.ReLU(), nn.Flatten()),
+    ],
+    ids=lambda m: type(m).__name__,
+)
+def test_every_module_saves_and_loads_with_its_config(tmp_path, module):
+    path = tmp_path / "m.json"
+    module.save(path)
+    loaded = nn.load(path)
+    assert type(loaded) is type(module)
+    assert loaded.config() == module.config()
+    assert loaded.state_dict() == module.state_dict()
+    assert repr(loaded) == repr(module)
