@@ -154,7 +154,7 @@ def speed_verdicts(runs: Sequence[Run], spread: float | None) -> list[Verdict]:
         if a is None or b is None:
             return Verdict(what, "not run", None)
         x = b.median / a.median
-        return Verdict(what, f"{x:,.1f}x", x >= at_least)
+        return Verdict(what, f"{x:,.2f}x", x >= at_least)
 
     verdicts = [
         faster(mlp, slow, 80.0, "nn.MLP step >= 80x faster than micrograd (GC on)"),
