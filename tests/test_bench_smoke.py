@@ -30,7 +30,7 @@ SAMPLES = 20  # a fifth of the benchmark's points keeps even micrograd with GC o
 def test_implementations_agree_step_by_step_with_the_floor() -> None:
     runs = bench.run_rounds(IMPLEMENTATIONS, make_workload(3, n_samples=SAMPLES), rounds=1)
     losses = {run.impl.key: run.losses[0] for run in runs}
-    assert {"micrograd-gc", "micrograd", "binary", "mlp", "floor"} <= losses.keys()
+    assert {"binary", "mlp", "floor"} <= losses.keys()  # plus micrograd and PyTorch where installed
     floor = losses["floor"]
     assert len(set(floor)) == 3  # the updates do change the loss
     for key, values in losses.items():
