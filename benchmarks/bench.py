@@ -89,6 +89,10 @@ def find(runs: Sequence[Run], key: str) -> Run | None:
     return next((run for run in runs if run.impl.key == key), None)
 
 
+def ms(*seconds: float) -> list[str]:
+    return [f"{t * 1e3:,.2f}" for t in seconds]
+
+
 def ratio_text(x: float | None, suffix: str) -> str:
     return "" if x is None else f"{x:,.1f}{suffix}"
 
@@ -104,20 +108,10 @@ def step_table(runs: Sequence[Run]) -> list[list[str]]:
     for run in runs:
         vs_micrograd = slow.median / run.median if slow else None
         vs_floor = run.median / floor.median if floor else None
-        rows.append(
-            [run.impl.title]
-            + [
-                f"{t * 1e3:,.2f}"
-                for t in (
-                    run.median,
-                    min(run.times),
-                    max(run.times),
-                    statistics.fmean(run.times),
-                    statistics.fmean(run.gc_times),
-                )
-            ]
-            + [ratio_text(vs_micrograd, "x faster"), ratio_text(vs_floor, "x floor")]
+        times = ms(
+            run.median, min(run.times), max(run.times), statistics.fmean(run.times), statistics.fmean(run.gc_times)
         )
+        rows.append([run.impl.title, *times, ratio_text(vs_micrograd, "x faster"), ratio_text(vs_floor, "x floor")])
     return rows
 
 
@@ -233,16 +227,8 @@ def layer_rows(wanted: Callable[[str], bool], steps: int, rounds: int, clock: Cl
             continue
         times = [t for _ in range(rounds) for t in time_steps(layer.trainer, steps, False, clock).seconds]
         median = statistics.median(times)
-        rows.append(
-            [
-                layer.title,
-                f"{layer.nodes:,}",
-                f"{median * 1e3:,.2f}",
-                f"{min(times) * 1e3:,.2f}",
-                f"{max(times) * 1e3:,.2f}",
-                f"{median / layer.nodes * 1e6:.2f}",
-            ]
-        )
+        per_node = f"{median / layer.nodes * 1e6:.2f}"
+        rows.append([layer.title, f"{layer.nodes:,}", *ms(median, min(times), max(times)), per_node])
     return rows
 
 
