@@ -244,11 +244,12 @@ class RNN(Module):
 
 
 class RNNClassifier(Module):
-    """Many-to-one classification: stacked RNNs read the sequence, a linear Layer scores the last hidden state.
+    """Many-to-one: stacked RNNs read the sequence, a linear Layer maps the last hidden state to the outputs.
 
     `hidden_size` is one size, or a list of sizes for stacked recurrent layers (each reads the outputs
-    of the one before). `model(xs)` for `xs` of shape `[T][input_size]` returns `output_size` scores
-    (logits). The submodules are `layers.0`, `layers.1`, ... (each an RNN with its `cell`) and `head`.
+    of the one before). `model(xs)` for `xs` of shape `[T][input_size]` returns `output_size` linear
+    outputs: class scores (logits) for classification, or predictions for regression (e.g. the next
+    value). The submodules are `layers.0`, `layers.1`, ... (each an RNN with its `cell`) and `head`.
     """
 
     def __init__(
