@@ -495,3 +495,50 @@ def test_dot_is_bit_identical_to_the_binary_chain() -> None:
     chain = b + ws[0] * xs[0] + ws[1] * xs[1] + ws[2] * xs[2]
     assert engine.dot(ws, xs, b).data == chain.data
     assert engine.dot(ws, xs).data == ((0.0 + 0.1 * 0.3) + -0.7 * 2.9) + 1e-3 * 1e16
+
+
+# ---------------------------------------------------------------- gradients at the edge of an op's domain
+
+
+@dataclass(frozen=True)
+class Boundary:
+    id: str
+    f: Callable[..., Any]  # on Values and on tensors
+    at: tuple[float, ...]
+
+
+BOUNDARIES = [
+    Boundary("0**b at b=2", lambda b: 0**b, (2.0,)),
+    Boundary("a**2 at a=0", lambda a: a**2, (0.0,)),
+    Boundary("a**0 at a=0", lambda a: a**0, (0.0,)),
+    Boundary("a**0.5 at a=0", lambda a: a**0.5, (0.0,)),
+    Boundary("a**b at (0, 2)", lambda a, b: a**b, (0.0, 2.0)),
+    Boundary("a**b at (0, 1)", lambda a, b: a**b, (0.0, 1.0)),
+    Boundary("a**b at (0, 0.5)", lambda a, b: a**b, (0.0, 0.5)),
+    Boundary("a**b at (0, 0)", lambda a, b: a**b, (0.0, 0.0)),
+    Boundary("tanh at 1000", lambda a: a.tanh(), (1000.0,)),
+    Boundary("sigmoid at -1000", lambda a: a.sigmoid(), (-1000.0,)),
+    Boundary("2**a at -2000", lambda a: 2**a, (-2000.0,)),
+]
+
+
+boundary_params = pytest.mark.parametrize("case", BOUNDARIES, ids=[b.id for b in BOUNDARIES])
+
+
+@boundary_params
+def test_boundary_gradients_match_torch(torch: ModuleType, case: Boundary) -> None:
+    leaves = [Value(x) for x in case.at]
+    case.f(*leaves).backward()
+    tensors = [torch.tensor(x, requires_grad=True) for x in case.at]
+    case.f(*tensors).backward()
+    assert [v.grad for v in leaves] == [t.grad.item() for t in tensors]
+
+
+@boundary_params
+def test_boundary_grad_agrees_with_backward(case: Boundary) -> None:
+    leaves = [Value(x) for x in case.at]
+    out = case.f(*leaves)
+    by_vjp = [g.data for g in engine.grad(out, leaves)]
+    by_graph = [g.data for g in engine.grad(out, leaves, create_graph=True)]
+    out.backward()
+    assert by_vjp == by_graph == [v.grad for v in leaves]
