@@ -308,10 +308,14 @@ def _pow_const_backward(out: Value) -> None:
 
 
 def _pow_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
+    a = out._prev[0]
     c = out._arg
     if c == 0.0:
         return (g * 0.0,)
-    return (g * c * out._prev[0] ** (c - 1.0),)
+    if a.data == 0.0 and c < 1.0:
+        # The slope of 0 ** c is infinite here; a constant keeps grad() in step with backward() (and torch).
+        return (g * (c * _pow_float(0.0, c - 1.0)),)
+    return (g * c * a ** (c - 1.0),)
 
 
 POW_CONST = Op("pow_const", "** {c}", _pow_const_backward, _pow_const_vjp)
@@ -320,7 +324,8 @@ POW_CONST = Op("pow_const", "** {c}", _pow_const_backward, _pow_const_vjp)
 def _pow_backward(out: Value) -> None:
     a, b = out._prev
     g = out.grad
-    a.grad += g * b.data * _pow_float(a.data, b.data - 1.0)
+    if b.data != 0.0:  # at b == 0 the slope is 0, also at a == 0 where 0 * inf would give NaN (torch masks it too)
+        a.grad += g * b.data * _pow_float(a.data, b.data - 1.0)
     if a.data > 0.0:
         b.grad += g * out.data * math.log(a.data)
 
@@ -329,7 +334,13 @@ def _pow_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     a, b = out._prev
     # As in PyTorch, d/db of 0 ** b is taken as 0 rather than 0 * log(0).
     db = g * out * a.log() if a.data > 0.0 else g * 0.0
-    return (g * b * a ** (b - 1.0), db)
+    if a.data != 0.0:
+        da = g * b * a ** (b - 1.0)
+    elif b.data == 0.0:
+        da = g * 0.0
+    else:  # as in _pow_const_vjp: an infinite (or zero) slope at base 0, as a constant factor
+        da = g * b * _pow_float(0.0, b.data - 1.0)
+    return (da, db)
 
 
 POW = Op("pow", "**", _pow_backward, _pow_vjp)

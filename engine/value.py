@@ -13,12 +13,18 @@ Operand = Union["Value", int, float]
 
 
 def as_float(x: object, where: str) -> float:
-    """Convert a real number to float; raise TypeError naming `where` for bool, str, None, complex, lists, ..."""
+    """Convert a real number to float; raise TypeError naming `where` for bool, str, None, complex, lists, ...
+
+    and OverflowError for an int too large for a float.
+    """
     if isinstance(x, float):
         return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} ({x!r:.60})")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{where}: {x!r:.40} is too large for a float") from None
 
 
 class Value:

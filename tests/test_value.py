@@ -128,9 +128,6 @@ def test_non_finite_exponent_of_a_negative_base_follows_ieee_pow(exponent: float
     assert result == expected or (math.isnan(result) and math.isnan(expected))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="engine bug: float(10**400) raises 'int too large to convert to float', naming neither Value"
-)
 def test_an_int_too_large_for_a_float_is_refused_naming_value() -> None:
     with pytest.raises(OverflowError, match=r"Value\(data\)"):
         Value(10**400)
