@@ -532,6 +532,8 @@ DOT = Op("dot", "Σ w·x", _dot_backward, _dot_vjp)
 
 
 def _check_values(items: Sequence[object], where: str) -> None:
+    if set(map(type, items)) <= {Value}:  # the common case, checked at C speed (pooling calls this per window)
+        return
     for i, item in enumerate(items):
         if not isinstance(item, Value):
             raise TypeError(f"{where}: item {i} must be a Value, got {type(item).__name__}")
