@@ -1,0 +1,74 @@
+"""The teaching notebooks are committed executed: every code cell ran once, top to bottom, without errors, and the
+outputs (plots, drawings) are saved, so they read well without running. Each shows its formulas in LaTeX and
+asserts what it demonstrates. (Running them is `pytest --nbmake notebooks/`; this file only reads the JSON.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+MAX_BYTES = 1_000_000
+
+# LaTeX each lesson must show next to the code that computes it (fragments of the markdown source).
+FORMULAS = {
+    "01_values_and_backprop.ipynb": [
+        r"z = \mathbf{w}\cdot\mathbf{x} + b",
+        r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a}\,\frac{\partial a}{\partial z}",
+        r"\frac{f(v + h) - f(v - h)}{2h}",
+    ],
+    "02_activations_and_losses.ipynb": [
+        r"\sigma(z) = \frac{1}{1 + e^{-z}}",
+        r"\frac{1}{n}\sum_{i=1}^{n} (y_i - \hat y_i)^2",
+        r"-\sum_k y_k \log p_k",
+        r"\operatorname{softmax}(\mathbf{z})_k",
+    ],
+    "03_neuron_to_mlp.ipynb": [
+        r"a = \varphi(z)",
+        r"w \leftarrow w - \alpha\,\frac{\partial L}{\partial w}",
+    ],
+    "04_convolution.ipynb": [r"y_{o,i,j} = b_o + \sum_{c}"],
+    "05_recurrent_networks.ipynb": [
+        r"h_t = \tanh\left(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}\right)",
+        r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t",
+    ],
+    "06_property_testing_gradients.ipynb": [r"\frac{d^2}{dx^2}\tanh x"],
+}
+
+
+def load(name: str) -> dict:
+    return json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
+
+
+def source(cell: dict) -> str:
+    text = cell["source"]
+    return text if isinstance(text, str) else "".join(text)
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_notebook_is_committed_executed_in_order_without_errors(name: str) -> None:
+    path = NOTEBOOKS / name
+    assert path.stat().st_size < MAX_BYTES, f"{name} is {path.stat().st_size} bytes; keep images small"
+    nb = load(name)
+    assert nb["nbformat"] == 4
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), f"{name}: cells were not run once, top to bottom: {counts}"
+    errors = [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    assert not errors, f"{name}: a cell was saved with an error: {errors[0].get('ename')}"
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_notebook_has_pictures_formulas_and_assertions(name: str) -> None:
+    nb = load(name)
+    markdown = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    for formula in FORMULAS[name]:
+        assert formula in markdown, f"{name}: missing the formula {formula!r}"
+    pictures = [o for c in code for o in c["outputs"] if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
+    assert pictures, f"{name}: no plot or drawing saved"
+    asserting = [c for c in code if "assert " in source(c)]
+    assert len(asserting) >= len(code) // 2, f"{name}: only {len(asserting)} of {len(code)} code cells assert anything"
