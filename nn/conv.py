@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine import Value, dot
-from nn.layers import _check_size, make_rng
+from nn.checks import check_count, make_rng
 from nn.module import Module
 from nn.nested import Nested, Shape, check_shape, flat_values, flatten, unflatten
 from nn.windows import Ints, as_tuple, output_size, windows
@@ -51,8 +51,8 @@ class _ConvNd(Module):
         seed: int | None = None,
     ) -> None:
         name, n = type(self).__name__, self._ndim
-        self.in_channels = _check_size(in_channels, f"{name} in_channels")
-        self.out_channels = _check_size(out_channels, f"{name} out_channels")
+        self.in_channels = check_count(in_channels, f"{name} in_channels")
+        self.out_channels = check_count(out_channels, f"{name} out_channels")
         self.kernel_size = as_tuple(kernel_size, n, f"{name} kernel_size", 1)
         self.stride = as_tuple(stride, n, f"{name} stride", 1)
         self.padding = as_tuple(padding, n, f"{name} padding", 0)

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine import Value, dot, ops
+from nn.checks import check_count, make_rng
 from nn.module import Module
 
 Activation = Callable[[Value], Value]
@@ -55,27 +56,6 @@ def activation_name(activation: str | None) -> str:
     return activation
 
 
-def make_rng(rng: random.Random | None, seed: int | None) -> random.Random:
-    """The generator to initialise from: `rng`, or a new one from `seed`. Raises on both or on wrong types."""
-    if rng is not None and seed is not None:
-        raise ValueError("give either rng or seed, not both")
-    if rng is not None:
-        if not isinstance(rng, random.Random):
-            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
-        return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    return random.Random(seed)
-
-
-def _check_size(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be >= 1, got {n}")
-    return n
-
-
 def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
     """`x` as a list of n Values, numbers becoming leaves. Raises ValueError on a wrong length, TypeError otherwise."""
     # Lists and tuples skip the slower abstract-base-class check: this runs once per sample per step.
@@ -100,7 +80,7 @@ class Neuron(Module):
     def __init__(
         self, nin: int, activation: str | None = "relu", rng: random.Random | None = None, seed: int | None = None
     ) -> None:
-        self.nin = _check_size(nin, "Neuron nin")
+        self.nin = check_count(nin, "Neuron nin")
         self.activation = activation_name(activation)
         rng = make_rng(rng, seed)
         bound = GAINS[self.activation] * math.sqrt(3.0 / nin)
@@ -137,8 +117,8 @@ class Layer(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_size(nin, "Layer nin")
-        self.nout = _check_size(nout, "Layer nout")
+        self.nin = check_count(nin, "Layer nin")
+        self.nout = check_count(nout, "Layer nout")
         self.activation = activation_name(activation)
         rng = make_rng(rng, seed)
         self.neurons = [Neuron(nin, self.activation, rng=rng) for _ in range(nout)]
@@ -178,10 +158,10 @@ class MLP(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_size(nin, "MLP nin")
+        self.nin = check_count(nin, "MLP nin")
         if isinstance(nouts, str) or not isinstance(nouts, Sequence) or len(nouts) == 0:
             raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r:.60}")
-        self.nouts = [_check_size(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
+        self.nouts = [check_count(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
         self.activation = activation_name(activation)
         self.output_activation = activation_name(output_activation)
         rng = make_rng(rng, seed)

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine import Value, dot
-from nn.layers import Layer, _check_size, make_rng
+from nn.checks import check_count, make_rng
+from nn.layers import Layer
 from nn.module import Module
 from nn.nested import Nested, check_shape, flat_values
 
@@ -42,8 +43,8 @@ class _CellBase(Module):
         seed: int | None = None,
     ) -> None:
         name = type(self).__name__
-        self.input_size = _check_size(input_size, f"{name} input_size")
-        self.hidden_size = _check_size(hidden_size, f"{name} hidden_size")
+        self.input_size = check_count(input_size, f"{name} input_size")
+        self.hidden_size = check_count(hidden_size, f"{name} hidden_size")
         if not isinstance(bias, bool):
             raise TypeError(f"{name} bias must be a bool, got {type(bias).__name__}")
         rng = make_rng(rng, seed)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from nn.checks import make_rng
 from nn.containers import ReLU, Sequential
 from nn.conv import Conv2d
 from nn.data import (
@@ -27,7 +28,7 @@ from nn.data import (
     make_spirals,
     vocabulary,
 )
-from nn.layers import MLP, make_rng
+from nn.layers import MLP
 from nn.module import Module
 from nn.pooling import Flatten, MaxPool2d
 from nn.recurrent import RNNClassifier
@@ -84,7 +85,7 @@ CHAR_WINDOW = 6
 def _cnn(data: DatasetSpec, outputs: int, hidden: Sequence[int], seed: int | None) -> Module:
     # A fixed, small feature extractor keeps a scalar step fast; --hidden sizes the fully connected part.
     channels, height, width = data.shape
-    rng = make_rng(None, seed)
+    rng = make_rng(seed=seed)
     return Sequential(
         Conv2d(channels, CNN_CHANNELS, 3, padding=1, rng=rng),
         ReLU(),

@@ -131,7 +131,7 @@ def test_sine_is_a_noisy_sine() -> None:
         (make_sine, {"x_range": (0.0, math.inf)}, ValueError, "x_range must hold finite numbers"),
         (make_spirals, {"n_classes": 1}, ValueError, "n_classes must be >= 2"),
         (make_sine, {"noise": -1}, ValueError, "noise must be"),
-        (make_moons, {"seed": 1, "rng": random.Random(1)}, ValueError, "either seed or rng"),
+        (make_moons, {"seed": 1, "rng": random.Random(1)}, ValueError, "either rng or seed"),
         (make_moons, {"seed": "1"}, TypeError, "seed must be an int"),
         (make_moons, {"rng": 1}, TypeError, "rng must be a random.Random"),
     ],

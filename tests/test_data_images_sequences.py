@@ -101,7 +101,7 @@ def test_chars_windows_are_one_hot_text_and_the_label_is_the_next_character():
         (lambda: make_parity(5, length=0), ValueError, "length must be >= 1"),
         (lambda: make_chars(5, window=10, text="short"), ValueError, "longer than window=10"),
         (lambda: make_chars(5, text=None), TypeError, "text must be a str"),
-        (lambda: make_bars(5, seed=1, rng=random.Random(1)), ValueError, "either seed or rng"),
+        (lambda: make_bars(5, seed=1, rng=random.Random(1)), ValueError, "either rng or seed"),
     ],
 )
 def test_bad_arguments(call, error, match):

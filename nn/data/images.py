@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from nn.data.points import _check_count, _check_scale, _split, make_rng
+from nn.checks import check_count, check_scale, make_rng
+from nn.data.points import class_sizes
 
 Image = list[list[list[float]]]
 Pixels = list[tuple[int, int]]
@@ -50,7 +51,7 @@ def _make(
     noise: float,
     rng: random.Random,
 ) -> tuple[list[Image], list[int]]:
-    labels = [k for k, count in enumerate(_split(n_samples, n_classes)) for _ in range(count)]
+    labels = [k for k, count in enumerate(class_sizes(n_samples, n_classes)) for _ in range(count)]
     rng.shuffle(labels)
     images = []
     for label in labels:
@@ -73,10 +74,10 @@ def make_bars(
 
     Raises ValueError for n_samples < 1, size < 2 or negative noise.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    size = _check_count(size, "size", 2)
-    noise = _check_scale(noise, "noise")
-    return _make(_bar, 2, n_samples, size, noise, make_rng(seed, rng))
+    n_samples = check_count(n_samples, "n_samples")
+    size = check_count(size, "size", 2)
+    noise = check_scale(noise, "noise")
+    return _make(_bar, 2, n_samples, size, noise, make_rng(rng, seed))
 
 
 def make_shapes(
@@ -91,7 +92,7 @@ def make_shapes(
 
     Class names are in SHAPE_CLASSES. Raises ValueError for n_samples < 1, size < 5 or negative noise.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    size = _check_count(size, "size", 5)
-    noise = _check_scale(noise, "noise")
-    return _make(_shape, 3, n_samples, size, noise, make_rng(seed, rng))
+    n_samples = check_count(n_samples, "n_samples")
+    size = check_count(size, "size", 5)
+    noise = check_scale(noise, "noise")
+    return _make(_shape, 3, n_samples, size, noise, make_rng(rng, seed))

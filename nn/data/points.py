@@ -13,42 +13,12 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
+from nn.checks import check_count, check_scale, make_rng
+
 Points = list[list[float]]
 Labels = list[int]
 T = TypeVar("T")
 L = TypeVar("L")
-
-
-def make_rng(seed: int | None = None, rng: random.Random | None = None) -> random.Random:
-    """The generator to draw from: `rng` itself, or a new one seeded with `seed` (fresh entropy if both are None).
-
-    Raises ValueError if both are given and TypeError if either has the wrong type.
-    """
-    if rng is not None:
-        if seed is not None:
-            raise ValueError("give either seed or rng, not both")
-        if not isinstance(rng, random.Random):
-            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
-        return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} ({seed!r:.40})")
-    return random.Random(seed)
-
-
-def _check_count(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r:.40})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
-def _check_scale(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r:.40})")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 def _linspace(start: float, stop: float, n: int, endpoint: bool = True) -> list[float]:
@@ -57,7 +27,7 @@ def _linspace(start: float, stop: float, n: int, endpoint: bool = True) -> list[
     return [start + (stop - start) * i / steps for i in range(n)]
 
 
-def _split(n_samples: int, n_classes: int) -> list[int]:
+def class_sizes(n_samples: int, n_classes: int) -> list[int]:
     """Class sizes as equal as possible, the first classes taking the remainder (as sklearn's make_blobs)."""
     base, extra = divmod(n_samples, n_classes)
     return [base + (1 if k < extra else 0) for k in range(n_classes)]
@@ -87,9 +57,9 @@ def make_moons(
 
     Raises ValueError for n_samples < 1 or negative noise.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    noise = _check_scale(noise, "noise")
-    rng = make_rng(seed, rng)
+    n_samples = check_count(n_samples, "n_samples")
+    noise = check_scale(noise, "noise")
+    rng = make_rng(rng, seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     outer = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, n_out)]
@@ -110,12 +80,12 @@ def make_circles(
 
     Raises ValueError for n_samples < 1, negative noise, or factor outside [0, 1).
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    noise = _check_scale(noise, "noise")
-    factor = _check_scale(factor, "factor")
+    n_samples = check_count(n_samples, "n_samples")
+    noise = check_scale(noise, "noise")
+    factor = check_scale(factor, "factor")
     if factor >= 1:
         raise ValueError(f"factor must be in [0, 1), got {factor!r}")
-    rng = make_rng(seed, rng)
+    rng = make_rng(rng, seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     outer = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, 2 * math.pi, n_out, endpoint=False)]
@@ -138,17 +108,17 @@ def make_blobs(
     `centers` is a count (drawn uniformly in `center_box` on both axes) or a list of [x1, x2] points.
     Class sizes differ by at most one. Raises ValueError for bad counts, std or centers.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    cluster_std = _check_scale(cluster_std, "cluster_std")
-    rng = make_rng(seed, rng)
+    n_samples = check_count(n_samples, "n_samples")
+    cluster_std = check_scale(cluster_std, "cluster_std")
+    rng = make_rng(rng, seed)
     if isinstance(centers, int) and not isinstance(centers, bool):
         low, high = _check_range(center_box, "center_box")
-        points = [[rng.uniform(low, high), rng.uniform(low, high)] for _ in range(_check_count(centers, "centers"))]
+        points = [[rng.uniform(low, high), rng.uniform(low, high)] for _ in range(check_count(centers, "centers"))]
     else:
         points = _check_centers(centers)
     X: Points = []
     y: Labels = []
-    for label, (center, size) in enumerate(zip(points, _split(n_samples, len(points)))):
+    for label, (center, size) in enumerate(zip(points, class_sizes(n_samples, len(points)))):
         X += [list(center) for _ in range(size)]
         y += [label] * size
     return _finish(X, y, cluster_std, shuffle, rng)
@@ -195,14 +165,14 @@ def make_spirals(
     Arm k holds the points at radius r and angle 2*pi*(k/n_classes + turns*r), so the arms never cross;
     Gaussian noise of std `noise` is added to each coordinate. Raises ValueError for bad counts or scales.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    n_classes = _check_count(n_classes, "n_classes", minimum=2)
-    noise = _check_scale(noise, "noise")
-    turns = _check_scale(turns, "turns")
-    rng = make_rng(seed, rng)
+    n_samples = check_count(n_samples, "n_samples")
+    n_classes = check_count(n_classes, "n_classes", minimum=2)
+    noise = check_scale(noise, "noise")
+    turns = check_scale(turns, "turns")
+    rng = make_rng(rng, seed)
     X: Points = []
     y: Labels = []
-    for label, size in enumerate(_split(n_samples, n_classes)):
+    for label, size in enumerate(class_sizes(n_samples, n_classes)):
         # Start a little away from the centre: at r = 0 every arm meets every other one.
         for r in _linspace(0.1, 1.0, size):
             angle = 2 * math.pi * (label / n_classes + turns * r)
@@ -223,10 +193,10 @@ def make_sine(
 
     `X` is a list of one-feature rows `[x]`, `y` a list of floats. Raises ValueError for bad counts or scales.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    noise = _check_scale(noise, "noise")
+    n_samples = check_count(n_samples, "n_samples")
+    noise = check_scale(noise, "noise")
     low, high = _check_range(x_range, "x_range")
-    rng = make_rng(seed, rng)
+    rng = make_rng(rng, seed)
     xs = [rng.uniform(low, high) for _ in range(n_samples)]
     ys = [math.sin(x) + (rng.gauss(0.0, noise) if noise > 0 else 0.0) for x in xs]
     return [[x] for x in xs], ys
@@ -246,12 +216,12 @@ def iterate_minibatches(
     With `shuffle` the order is drawn from `rng` (or `seed`). Raises ValueError for batch_size < 1 or when
     X and y differ in length, before yielding anything.
     """
-    batch_size = _check_count(batch_size, "batch_size")
+    batch_size = check_count(batch_size, "batch_size")
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same length, got {len(X)} samples and {len(y)} labels")
     order = list(range(len(X)))
     if shuffle:
-        make_rng(seed, rng).shuffle(order)
+        make_rng(rng, seed).shuffle(order)
     return _batches(X, y, order, batch_size)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 
-from nn.data.points import _check_count, _check_scale, make_rng
+from nn.checks import check_count, check_scale, make_rng
 
 Sequence2d = list[list[float]]
 
@@ -35,10 +35,10 @@ def make_sine_sequences(
 
     Gaussian noise of std `noise` is added to the inputs only. Raises ValueError for bad counts or noise.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    length = _check_count(length, "length")
-    noise = _check_scale(noise, "noise")
-    rng = make_rng(seed, rng)
+    n_samples = check_count(n_samples, "n_samples")
+    length = check_count(length, "length")
+    noise = check_scale(noise, "noise")
+    rng = make_rng(rng, seed)
     X, y = [], []
     for _ in range(n_samples):
         w, phase = rng.uniform(0.3, 0.8), rng.uniform(0.0, 2.0 * math.pi)
@@ -58,9 +58,9 @@ def make_parity(
 
     Raises ValueError for n_samples < 1 or length < 1.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    length = _check_count(length, "length")
-    bits = _random_bits(n_samples, length, make_rng(seed, rng))
+    n_samples = check_count(n_samples, "n_samples")
+    length = check_count(length, "length")
+    bits = _random_bits(n_samples, length, make_rng(rng, seed))
     return [[[float(b)] for b in row] for row in bits], [sum(row) % 2 for row in bits]
 
 
@@ -71,9 +71,9 @@ def make_counting(
 
     Raises ValueError for n_samples < 1 or length < 1.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    length = _check_count(length, "length")
-    bits = _random_bits(n_samples, length, make_rng(seed, rng))
+    n_samples = check_count(n_samples, "n_samples")
+    length = check_count(length, "length")
+    bits = _random_bits(n_samples, length, make_rng(rng, seed))
     return [[[float(b)] for b in row] for row in bits], [sum(row) for row in bits]
 
 
@@ -102,13 +102,13 @@ def make_chars(
     Windows start at random places in the text. Returns (X, y, vocab) with vocab = `vocabulary(text)`.
     Raises ValueError for bad counts or a text not longer than `window`, TypeError for a non-str text.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    window = _check_count(window, "window")
+    n_samples = check_count(n_samples, "n_samples")
+    window = check_count(window, "window")
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     if len(text) <= window:
         raise ValueError(f"text must be longer than window={window}, got {len(text)} characters")
-    rng = make_rng(seed, rng)
+    rng = make_rng(rng, seed)
     vocab = vocabulary(text)
     index = {ch: i for i, ch in enumerate(vocab)}
     X, y = [], []
