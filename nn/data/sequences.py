@@ -47,8 +47,15 @@ def make_sine_sequences(
     return X, y
 
 
-def _random_bits(n_samples: int, length: int, rng: random.Random) -> list[list[int]]:
-    return [[rng.randrange(2) for _ in range(length)] for _ in range(n_samples)]
+def _bit_sequences(
+    n_samples: int, length: int, seed: int | None, rng: random.Random | None
+) -> tuple[list[Sequence2d], list[list[int]]]:
+    """Random bit sequences as `[length][1]` float inputs, with the bits themselves for labelling."""
+    n_samples = check_count(n_samples, "n_samples")
+    length = check_count(length, "length")
+    gen = make_rng(rng, seed)
+    bits = [[gen.randrange(2) for _ in range(length)] for _ in range(n_samples)]
+    return [[[float(b)] for b in row] for row in bits], bits
 
 
 def make_parity(
@@ -58,10 +65,8 @@ def make_parity(
 
     Raises ValueError for n_samples < 1 or length < 1.
     """
-    n_samples = check_count(n_samples, "n_samples")
-    length = check_count(length, "length")
-    bits = _random_bits(n_samples, length, make_rng(rng, seed))
-    return [[[float(b)] for b in row] for row in bits], [sum(row) % 2 for row in bits]
+    X, bits = _bit_sequences(n_samples, length, seed, rng)
+    return X, [sum(row) % 2 for row in bits]
 
 
 def make_counting(
@@ -71,10 +76,8 @@ def make_counting(
 
     Raises ValueError for n_samples < 1 or length < 1.
     """
-    n_samples = check_count(n_samples, "n_samples")
-    length = check_count(length, "length")
-    bits = _random_bits(n_samples, length, make_rng(rng, seed))
-    return [[[float(b)] for b in row] for row in bits], [sum(row) for row in bits]
+    X, bits = _bit_sequences(n_samples, length, seed, rng)
+    return X, [sum(row) for row in bits]
 
 
 def vocabulary(text: str) -> list[str]:
