@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from benchmarks.floor import floor_trainer
+from benchmarks.floor import floor_trainer, sparse_floor_trainer
 from benchmarks.workload import ALPHA, Trainer, Workload, graph_trainer, learning_rate, load_weights
 
 
@@ -155,6 +155,7 @@ IMPLEMENTATIONS = (
     Implementation("binary", "scalargrad, micrograd's binary-op graph", scalargrad_binary),
     Implementation("mlp", "scalargrad nn.MLP (dot nodes) + hinge_loss", scalargrad_mlp),
     Implementation("floor", "hand-written float loops (the floor)", floor_trainer),
+    Implementation("floor-sparse", "the floor, skipping zero gradients", sparse_floor_trainer),
     Implementation("torch-scalar", "PyTorch, 0-dim tensors", torch_scalar, slow=True),
     Implementation("torch-vec", "PyTorch, vectorised nn.Linear", torch_vectorised),
 )

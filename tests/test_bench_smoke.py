@@ -30,11 +30,13 @@ SAMPLES = 20  # a fifth of the benchmark's points keeps even micrograd with GC o
 def test_implementations_agree_step_by_step_with_the_floor() -> None:
     runs = bench.run_rounds(IMPLEMENTATIONS, make_workload(3, n_samples=SAMPLES), rounds=1)
     losses = {run.impl.key: run.losses[0] for run in runs}
-    assert {"binary", "mlp", "floor"} <= losses.keys()  # plus micrograd and PyTorch where installed
+    assert {"binary", "mlp", "floor", "floor-sparse"} <= losses.keys()  # plus micrograd and PyTorch where installed
     floor = losses["floor"]
     assert len(set(floor)) == 3  # the updates do change the loss
     for key, values in losses.items():
         assert values == pytest.approx(floor, abs=TOLERANCE, rel=0), key
+    # Skipping zero gradients only leaves out additions of zero, so it changes no bit.
+    assert losses["floor-sparse"] == floor
     # Before any update the forward passes of micrograd's graph do the floor's float operations in its order.
     for key in ("micrograd-gc", "micrograd", "binary", "torch-scalar"):
         assert losses.get(key, floor)[0] == floor[0], key
