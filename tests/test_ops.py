@@ -177,6 +177,23 @@ CASES: list[OpCase] = [
     ),
     *[_dot_case(n, bias) for n in (1, 2, 5) for bias in (False, True)],
     *[_sum_case(n) for n in (1, 2, 7)],
+    # Disjoint operand ranges keep max away from ties, where torch shares the gradient and engine.max gives it to one.
+    OpCase(
+        "max(winner first)",
+        "max",
+        lambda *xs: engine.max(xs),
+        (V(real(1.0, 2.0)), V(real(-3.0, 0.5))),
+        ref=lambda *xs: max(xs),
+        torch_f=lambda torch, *xs: torch.stack(xs).max(),
+    ),
+    OpCase(
+        "max(winner inside)",
+        "max",
+        lambda *xs: engine.max(xs),
+        (V(real(-3.0, -2.0)), V(real(1.0, 2.0)), V(real(-1.0, 0.5))),
+        ref=lambda *xs: max(xs),
+        torch_f=lambda torch, *xs: torch.stack(xs).max(),
+    ),
     OpCase(
         "sum(a,a)",
         "sum",
@@ -478,13 +495,31 @@ def test_the_spy_sees_nodes_being_made(made_nodes: list[Value]) -> None:
         (lambda: engine.dot([Value(1)], [Value(1)], bias=1.0), TypeError, ("dot(bias)", "float")),
         (lambda: engine.sum([]), ValueError, ("sum",)),
         (lambda: engine.sum([Value(1), None]), TypeError, ("sum", "item 1", "NoneType")),
+        (lambda: engine.max([]), ValueError, ("max",)),
+        (lambda: engine.max([Value(1), 2.0]), TypeError, ("max", "item 1", "float")),
     ],
-    ids=["dot-lengths", "dot-xs-type", "dot-ws-type", "dot-bias-type", "sum-empty", "sum-item-type"],
+    ids=[
+        "dot-lengths",
+        "dot-xs-type",
+        "dot-ws-type",
+        "dot-bias-type",
+        "sum-empty",
+        "sum-item-type",
+        "max-empty",
+        "max-item-type",
+    ],
 )
 def test_nary_ops_reject_bad_arguments(call: Callable[[], Value], error: type[Exception], words: tuple[str]) -> None:
     with pytest.raises(error) as info:
         call()
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_max_gives_a_tie_to_the_first_arg_max() -> None:
+    a, b, c = Value(2.0), Value(5.0), Value(5.0)
+    out = engine.max([a, b, c])
+    out.backward()
+    assert out.data == 5.0 and (a.grad, b.grad, c.grad) == (0.0, 1.0, 0.0)
 
 
 def test_dot_is_bit_identical_to_the_binary_chain() -> None:
