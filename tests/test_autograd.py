@@ -185,6 +185,24 @@ def test_enable_grad_inside_no_grad_records_the_graph() -> None:
     assert x.grad == 4.0
 
 
+def test_backward_inside_no_grad_still_fills_in_gradients() -> None:
+    x = Value(3.0)
+    y = x * x
+    with engine.no_grad():
+        y.backward()
+    assert x.grad == 6.0
+
+
+def test_grad_with_create_graph_inside_no_grad_is_differentiable_again() -> None:
+    x = Value(2.0)
+    y = x**3
+    with engine.no_grad():
+        (d1,) = engine.grad(y, [x], create_graph=True)
+        assert not engine.is_grad_enabled()
+    (d2,) = engine.grad(d1, [x])
+    assert d1.data == 12.0 and d2.data == 12.0
+
+
 # ---------------------------------------------------------------- engine.grad
 
 
@@ -397,3 +415,17 @@ def test_backward_matches_torch_on_random_programs(torch: ModuleType, program: l
     for v, t in zip(nodes, leaves):
         expected = 0.0 if t.grad is None else t.grad.item()
         assert math.isclose(v.grad, expected, rel_tol=1e-12, abs_tol=1e-12), (v.grad, expected)
+
+
+@given(program=PROGRAMS)
+def test_hessian_matches_torch_on_random_programs(torch: ModuleType, program: list[tuple[str, int, int]]) -> None:
+    leaves = [Value(x) for x in START]
+    nodes = run_program(program, leaves)
+    assume(all(abs(v.data) < 1e50 for v in nodes))
+    ours = [[h.data for h in engine.grad(g, leaves)] for g in engine.grad(nodes[-1], leaves, create_graph=True)]
+    theirs = torch.autograd.functional.hessian(
+        lambda *ts: run_program(program, list(ts))[-1], tuple(torch.tensor(x) for x in START)
+    )
+    for i in range(2):
+        for j in range(2):
+            assert math.isclose(ours[i][j], theirs[i][j].item(), rel_tol=1e-10, abs_tol=1e-10), (ours, theirs)
