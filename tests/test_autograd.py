@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -113,18 +112,14 @@ def test_a_million_node_chain_under_the_default_recursion_limit() -> None:
     limit = sys.getrecursionlimit()
     assert limit < 100_000, "a raised recursion limit would hide a recursive walk"
     n, c = 1_000_000, 1.0000001
-    start = time.process_time()  # CPU time: other processes on a busy CI machine must not fail this test
     x0 = Value(1.0)
     x = x0
     for _ in range(n):
         x = x * c
     x.backward()
-    elapsed = time.process_time() - start
     assert sys.getrecursionlimit() == limit
     assert math.isclose(x.data, c**n, rel_tol=1e-9) and math.isclose(x0.grad, c**n, rel_tol=1e-9)
     assert x.grad == 1.0
-    # Linear work takes ~3 s; the bound catches a walk that went quadratic, not a slow machine.
-    assert elapsed < 20.0, f"building and differentiating 1M nodes took {elapsed:.1f} s of CPU"
 
 
 def test_grad_on_a_chain_deeper_than_the_recursion_limit() -> None:
