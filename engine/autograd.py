@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 
 from engine.grad_mode import enable_grad, no_grad
 from engine.value import Value, as_float
@@ -19,17 +20,22 @@ def backward_order(root: Value) -> list[Value]:
         return []
     order: list[Value] = []
     seen = {root}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, children = stack[-1]
+    # A depth-first walk that keeps the node in hand in locals and stacks only the ones it will come back
+    # to: this loop is half the cost of backward() on graphs of binary ops, so it avoids any extra indexing.
+    stack: list[tuple[Value, Iterator[Value]]] = []
+    node, children = root, iter(root._prev)
+    while True:
         for child in children:
             if child._prev and child not in seen:
                 seen.add(child)
-                stack.append((child, iter(child._prev)))
+                stack.append((node, children))
+                node, children = child, iter(child._prev)
                 break
         else:
-            stack.pop()
             order.append(node)
+            if not stack:
+                break
+            node, children = stack.pop()
     order.reverse()
     return order
 
@@ -38,19 +44,30 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     """Set `.grad` of every Value that `root` depends on to d(root)/d(value), times `gradient`.
 
     Leaves accumulate: a second call adds the same gradient again, as in PyTorch, so reset them with
-    `zero_grad` between steps. Interior nodes are overwritten and hold the latest pass only.
+    `zero_grad` between steps. Interior nodes are overwritten and hold the latest pass only. A node whose
+    gradient is exactly 0 passes nothing on (a dead relu's whole neuron is skipped); that differs from
+    multiplying through only where a local derivative is inf or NaN, where 0 * inf would give NaN.
     Raises TypeError when `gradient` is not a number.
     """
     seed = as_float(gradient, "backward(gradient)")
-    order = backward_order(root)
-    if not order:
-        root.grad += seed
-        return
-    for node in order:
-        node.grad = 0.0
-    root.grad = seed
-    for node in order:
-        node._op.backward(node)  # type: ignore[union-attr]
+    # The walk allocates while the graph is alive, which would make the cyclic GC scan the whole graph
+    # again and again; the graph has no cycles for it to find, so it is paused for the pass.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        order = backward_order(root)
+        if not order:
+            root.grad += seed
+            return
+        for node in order:
+            node.grad = 0.0
+        root.grad = seed
+        for node in order:
+            if node.grad:
+                node._op.backward(node)  # type: ignore[union-attr]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Value]:

@@ -618,3 +618,28 @@ def max(values: Sequence[Value]) -> Value:  # the name of the op, as torch.max
         if best == best and (x > best or x != x):  # `x != x` is the NaN test
             winner, best = i, x
     return make_node(best, MAX, tuple(values), winner)
+
+
+# Value's operators and methods are the op functions themselves (see the stubs in engine/value.py).
+for _name, _function in {
+    "__add__": add,
+    "__radd__": add,
+    "__sub__": sub,
+    "__rsub__": rsub,
+    "__mul__": mul,
+    "__rmul__": mul,
+    "__truediv__": div,
+    "__rtruediv__": rdiv,
+    "__pow__": pow,
+    "__rpow__": rpow,
+    "__neg__": neg,
+    "exp": exp,
+    "log": log,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+}.items():
+    setattr(Value, _name, _function)
+
+del _name, _function

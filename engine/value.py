@@ -77,66 +77,35 @@ class Value:
     def is_leaf(self) -> bool:
         return not self._prev
 
-    # Arithmetic: each operator is one op in engine/ops.py, where its forward and backward live together.
-    def __add__(self, other: Operand) -> Value:
-        return _ops.add(self, other)
-
-    def __radd__(self, other: Number) -> Value:
-        return _ops.add(self, other)
-
-    def __sub__(self, other: Operand) -> Value:
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other: Number) -> Value:
-        return _ops.rsub(self, other)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other: Number) -> Value:
-        return _ops.mul(self, other)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _ops.rdiv(self, other)
-
-    def __pow__(self, other: Operand) -> Value:
-        return _ops.pow(self, other)
-
-    def __rpow__(self, other: Number) -> Value:
-        return _ops.rpow(self, other)
-
-    def __neg__(self) -> Value:
-        return _ops.neg(self)
-
     def __pos__(self) -> Value:
         return self
 
-    def exp(self) -> Value:
-        return _ops.exp(self)
-
-    def log(self) -> Value:
-        return _ops.log(self)
-
-    def tanh(self) -> Value:
-        return _ops.tanh(self)
-
-    def sigmoid(self) -> Value:
-        return _ops.sigmoid(self)
-
-    def relu(self) -> Value:
-        return _ops.relu(self)
-
-    def leaky_relu(self, slope: float = 0.01) -> Value:
-        return _ops.leaky_relu(self, slope)
+    if TYPE_CHECKING:
+        # The operators and methods below ARE the op functions of engine/ops.py, which binds them to this class
+        # where each op's forward and backward are written together. Binding them directly, not through a
+        # method that calls them, saves a Python call on every node a program builds.
+        def __add__(self, other: Operand) -> Value: ...
+        def __radd__(self, other: Number) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __rsub__(self, other: Number) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __rmul__(self, other: Number) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __rtruediv__(self, other: Number) -> Value: ...
+        def __pow__(self, other: Operand) -> Value: ...
+        def __rpow__(self, other: Number) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def leaky_relu(self, slope: float = 0.01) -> Value: ...
 
     def backward(self, gradient: float = 1.0) -> None:
         """Fill in `.grad` of every Value this one depends on (see `engine.autograd.backward`)."""
         _autograd.backward(self, gradient)
 
 
-# ops and autograd construct and walk Values, so they are imported once the class exists.
+# autograd walks Values, so it is imported once the class exists.
 from engine import autograd as _autograd  # noqa: E402
-from engine import ops as _ops  # noqa: E402

@@ -424,3 +424,36 @@ def test_hessian_matches_torch_on_random_programs(torch: ModuleType, program: li
     for i in range(2):
         for j in range(2):
             assert math.isclose(ours[i][j], theirs[i][j].item(), rel_tol=1e-10, abs_tol=1e-10), (ours, theirs)
+
+
+# ---------------------------------------------------------------- backward's pause of the cyclic GC
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_backward_leaves_the_cyclic_gc_as_it_found_it(enabled: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        x = Value(2.0)
+        (x * x).backward()
+        assert gc.isenabled() is enabled
+        bad = engine.op("bad", lambda a: a, lambda a, out: (a, a))  # wrong number of partials: backward raises
+        with pytest.raises(Exception, match="bad"):
+            bad(x).backward()
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_zero_gradient_is_not_multiplied_through() -> None:
+    # out's gradient is exactly 0, so backward passes nothing on from it: `a` gets 0, where multiplying
+    # through would give 0 * inf = NaN (the documented difference; grad() multiplies through, as torch does).
+    a, inf = Value(2.0), Value(math.inf)
+    out = a * inf
+    z = out * 0.0 + 1.0
+    z.backward()
+    assert out.grad == 0.0 and a.grad == 0.0 and inf.grad == 0.0
+    da, dinf = engine.grad(z, [a, inf])
+    assert math.isnan(da.data) and dinf.data == 0.0
