@@ -24,21 +24,27 @@ def objective(p: list[Any]) -> Any:
     return (p[0] * p[1] - 1.0) ** 2 + 0.5 * p[2] * p[2] + (p[3] * 0.7).tanh() + p[0] ** 4 * 0.1
 
 
-def run_ours(
-    make: Callable[[list[Value]], Optimizer], start: list[float] = START, schedule: Callable[[Any], Any] | None = None
+def trajectory(
+    params: list[Any], make: Callable[[list[Any]], Any], schedule: Callable[[Any], Any] | None
 ) -> list[list[float]]:
-    params = [Value(x) for x in start]
+    """The parameters after each of STEPS optimiser steps on `objective`, for our Values or torch tensors alike."""
     opt = make(params)
     sched = schedule(opt) if schedule else None
-    trajectory = []
+    out = []
     for _ in range(STEPS):
         opt.zero_grad()
         objective(params).backward()
         opt.step()
         if sched:
             sched.step()
-        trajectory.append([p.data for p in params])
-    return trajectory
+        out.append([float(p.data) for p in params])
+    return out
+
+
+def run_ours(
+    make: Callable[[list[Value]], Optimizer], start: list[float] = START, schedule: Callable[[Any], Any] | None = None
+) -> list[list[float]]:
+    return trajectory([Value(x) for x in start], make, schedule)
 
 
 def run_torch(
@@ -47,18 +53,7 @@ def run_torch(
     start: list[float] = START,
     schedule: Callable[[Any], Any] | None = None,
 ) -> list[list[float]]:
-    params = [torch.tensor(x, requires_grad=True) for x in start]
-    opt = make(params)
-    sched = schedule(opt) if schedule else None
-    trajectory = []
-    for _ in range(STEPS):
-        opt.zero_grad()
-        objective(params).backward()
-        opt.step()
-        if sched:
-            sched.step()
-        trajectory.append([p.item() for p in params])
-    return trajectory
+    return trajectory([torch.tensor(x, requires_grad=True) for x in start], make, schedule)
 
 
 def assert_same_trajectory(ours: list[list[float]], theirs: list[list[float]]) -> None:
