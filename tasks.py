@@ -29,9 +29,25 @@ def pip(*args: str, check: bool = True) -> int:
     return run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", *args, check=check)
 
 
-def setup(extra: str) -> None:
-    if not PY.exists():
+def make_venv() -> None:
+    """Create .venv with pip; where python3 lacks ensurepip (Debian without python3-venv), use the system pip."""
+    try:
         venv.create(VENV, with_pip=True)
+        return
+    except subprocess.CalledProcessError:
+        pass
+    venv.create(VENV, with_pip=False, clear=True)
+    system_pip = [sys.executable, "-m", "pip", "--python", str(PY), "install", "-q", "pip"]
+    if subprocess.run(system_pip, cwd=ROOT).returncode != 0:
+        sys.exit(
+            "error: this python3 can make neither a venv with pip (no ensurepip) nor use a system pip (>= 22.3).\n"
+            "On Debian/Ubuntu install python3-venv (or python3-pip), or use a python.org / pyenv / uv Python."
+        )
+
+
+def setup(extra: str) -> None:
+    if not (BIN / "pip").exists():
+        make_venv()
     pip("-e", f".[{extra}]")
     # Optional: a Graphviz renderer from a wheel, for machines without `dot`; never built from source.
     if pip("--only-binary=:all:", "pygraphviz>=2.0.4", check=False) != 0:
