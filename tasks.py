@@ -68,7 +68,7 @@ def test() -> int:
     steps = [
         (PY, "-m", "ruff", "check", "engine", "nn", "tests", "benchmarks", "tasks.py"),
         (PY, "-m", "mypy"),
-        (PY, "-m", "pytest", "-n", "auto", "tests", "--nbmake", "notebooks"),
+        (PY, "-m", "pytest", "-n", "auto", "tests", "--nbmake", "--nbmake-timeout=90", "notebooks"),
     ]
     failed = [" ".join(map(str, s[1:4])) for s in steps if run(*s, check=False) != 0]
     if failed:

@@ -284,6 +284,8 @@ class _Style:
             return op.symbol + (" + b" if len(v._prev) > 2 * v._arg else "")
         if op.name in _NON_COMMUTATIVE:
             return f"a {op.symbol} b"
+        if op.name == "add_const" and v._arg < 0:
+            return f"- {self.num(-v._arg)}"  # `x - 1` is recorded as x + (-1); draw it as written
         return op.symbol.replace("{c}", self.num(v._arg)) if v._arg is not None else op.symbol
 
     def edge_label(self, v: Value, i: int, look: NodeLook | None) -> str:
@@ -384,7 +386,7 @@ def _statements(
         if collapsed:
             attrs.update(style="rounded,filled", fillcolor="#deebf7")
         if colour is not None:
-            attrs.update(style="filled", fillcolor=colour(v.grad))
+            attrs.update(style="rounded,filled" if collapsed else "filled", fillcolor=colour(v.grad))
         if look is not None:
             attrs.update(look.attrs)
         group = groups.get(v)

@@ -542,8 +542,9 @@ def _check_values(items: Sequence[object], where: str) -> None:
 def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> Value:
     """bias + w[0]*x[0] + w[1]*x[1] + ... as one node (the fused weighted sum of a neuron).
 
-    The sum is taken in that order, so the result is bit-for-bit the chain of binary `+` and `*`
-    that micrograd's Neuron builds. Raises ValueError on different lengths, TypeError on non-Values.
+    The sum is taken in that order, so the value is bit-for-bit the chain of binary `+` and `*` that
+    micrograd's Neuron builds (gradients too, up to the order in which shared nodes sum their contributions).
+    Raises ValueError on different lengths, TypeError on non-Values.
     """
     n = len(ws)
     if len(xs) != n:

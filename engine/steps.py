@@ -145,8 +145,11 @@ def _replay(root: Value, seed: float, order: list[Value]) -> Iterator[Step]:
         m._prev = tuple(mirror(p) for p in node._prev)
         m._arg = node._arg
         g = m.grad
-        local, pushed = _probe(node, 1.0), _probe(node, g)
-        node._op.backward(m)  # type: ignore[union-attr]
+        local = _probe(node, 1.0)
+        # As in backward(), a node whose gradient is exactly 0 passes nothing on.
+        pushed = _probe(node, g) if g else (0.0,) * len(node._prev)
+        if g:
+            node._op.backward(m)  # type: ignore[union-attr]
         reached.update(dict.fromkeys(node._prev))
         grads = {v: mirrors[v].grad for v in reached}
         yield Step(k, len(order), node, g, local, pushed, grads, root, final_at)

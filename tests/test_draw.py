@@ -174,7 +174,8 @@ def test_edges_run_operand_to_op_to_result() -> None:
         (lambda x: 2 / x, "2 /"),
         (lambda x: x / 4, "/ 4"),
         (lambda x: x + 1.5, "+ 1.5"),
-        (lambda x: x - 1, "+ -1"),
+        (lambda x: x - 1, "- 1"),
+        (lambda x: x + -0.5, "- 0.5"),
         (lambda x: 3 - x, "3 -"),
         (lambda x: x**2, "** 2"),
         (lambda x: 2**x, "2 **"),
@@ -187,6 +188,14 @@ def test_constant_operands_appear_in_the_op_node(build, symbol: str) -> None:  #
     src = draw_dot(build(Value(3.0, "x"))).source
     assert symbol in set(labels(src).values())
     assert len(labels(src)) == 3  # x, the op, the result: the constant is no node of its own
+
+
+def test_collapsed_boxes_keep_their_rounded_style_when_coloured() -> None:
+    w, x = [Value(0.5), Value(-2.0)], [Value(3.0), Value(0.25)]
+    out = engine.dot(w, x, Value(0.1))
+    out.backward()
+    src = draw_dot(out, collapse=True, color_grad=True).source
+    assert 'style="rounded,filled"' in src
 
 
 def test_non_commutative_operands_are_labelled_in_order() -> None:

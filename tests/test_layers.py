@@ -241,18 +241,21 @@ def test_deep_net_keeps_the_input_signal_in_range(activation: str) -> None:
 # ------------------------------------------------------------------ against micrograd and PyTorch
 
 
-def test_mlp_matches_micrograd_bit_for_bit() -> None:
+def test_mlp_forward_is_micrographs_bit_for_bit() -> None:
     mg_nn = pytest.importorskip("micrograd.nn", reason="micrograd is the reference for the fused dot node")
     mg = mg_nn.MLP(3, [4, 4, 1])
     ours = nn.MLP(3, [4, 4, 1], seed=0)
+    rng = random.Random(0)
     for p, q in zip(ours.parameters(), mg.parameters(), strict=True):
-        p.data = q.data = random.Random(id(p)).uniform(-1, 1)
+        p.data = q.data = rng.uniform(-1, 1)
     x = [0.7, -1.3, 2.2]
     out, ref = ours(x), mg(x)
     assert isinstance(out, Value)
     assert out.data == ref.data  # same floats, same order of additions
     out.backward()
     ref.backward()
+    # Gradients may differ in the last bits: shared nodes sum their contributions in backward order, and
+    # micrograd's order depends on hashing (its children are a set).
     assert [p.grad for p in ours.parameters()] == pytest.approx([q.grad for q in mg.parameters()], rel=1e-12)
 
 

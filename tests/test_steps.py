@@ -92,6 +92,16 @@ def test_steps_follow_backward_order_and_end_with_backwards_gradients(root: Valu
     assert {v: v.grad for v in values} == {v: final[v] for v in values}  # bit for bit
 
 
+def test_a_zero_gradient_passes_nothing_on_as_in_backward() -> None:
+    # 0 * (infinite slope of sqrt at 0) would be NaN; backward() skips the node, and so must the replay.
+    x = Value(0.0)
+    y = (x**0.5) * 0.0
+    steps = list(backward_steps(y))
+    y.backward()
+    assert x.grad == 0.0 and steps[-1].grads[x] == 0.0
+    assert steps[-1].pushed == (0.0,)
+
+
 @given(graphs())
 def test_partial_sums_match_an_independent_accumulation(root: Value) -> None:
     """At step k, each Value holds the sum over the nodes processed so far of (their gradient) x (local derivative).
