@@ -185,6 +185,19 @@ def _write_drawing(root: Value, path: Path, what: str, names: Module | None = No
     return f"{written} ({what} as DOT source: no Graphviz renderer, install graphviz or pygraphviz for {path.suffix})"
 
 
+def draw_neuron(model: Module, sample: Sequence[float], path: Path) -> str:
+    """Draw the first neuron of the model's first layer on `sample`, after one backward pass; says what was written.
+
+    The model's gradients are zeroed first, so the drawing shows this pass alone, not the last training step's.
+    """
+    # One neuron on one sample, with gradients, shows what every unit computes.
+    first = model.layers[0].neurons[0]  # type: ignore[attr-defined]
+    model.zero_grad()
+    neuron_out = first([Value(x, label=f"x{i}") for i, x in enumerate(sample)])
+    neuron_out.backward()
+    return _write_drawing(neuron_out, path, "the graph of one neuron", names=model)
+
+
 # ------------------------------------------------------------------ commands
 
 
@@ -204,11 +217,7 @@ def run_demo(args: argparse.Namespace) -> int:
         written.append(f"{out / 'moons.png'} (decision regions and the loss curve)")
     except ImportError as exc:
         print(f"note: no plot written, {exc}")
-    # One neuron of the first layer on the first sample, with gradients, shows what every unit computes.
-    first = model.layers[0].neurons[0]  # type: ignore[attr-defined]
-    neuron_out = first([Value(X[0][0], label="x0"), Value(X[0][1], label="x1")])
-    neuron_out.backward()
-    written.append(_write_drawing(neuron_out, out / "neuron.svg", "the graph of one neuron", names=model))
+    written.append(draw_neuron(model, X[0], out / "neuron.svg"))
     for line in written:
         print(f"wrote {line}")
     return 0

@@ -213,3 +213,21 @@ def test_train_writes_a_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert code == 0, err
     assert plot.read_bytes().startswith(PNG_MAGIC)
     assert "circles (100 samples, noise 0.05, seed 0)" in out
+
+
+def test_demo_neuron_drawing_shows_one_backward_pass_not_training_grads(tmp_path: Path) -> None:
+    from nn.cli import draw_neuron
+    from nn.training import fit
+
+    model = MLP(2, [4, 1], seed=4)  # its first neuron is alive on X[0], so every gradient is nonzero
+    X, y = [[0.5, -1.0], [-0.3, 0.8], [1.0, 1.0]], [0, 1, 1]
+    fit(model, X, y, steps=2, progress=False)  # leaves the last step's gradients in every parameter
+    assert any(p.grad != 0.0 for p in model.parameters())
+    draw_neuron(model, X[0], tmp_path / "neuron.dot")
+    neuron = model.layers[0].neurons[0]
+    z = neuron.w[0].data * X[0][0] + neuron.w[1].data * X[0][1] + neuron.b.data
+    alive = 1.0 if z > 0 else 0.0  # relu's derivative
+    assert neuron.b.grad == alive
+    assert [w.grad for w in neuron.w] == [alive * X[0][0], alive * X[0][1]]
+    assert alive == 1.0
+    assert re.search(r"layers\.0\.neurons\.0\.b \| data [-\d.e]+ \| grad 1 }", (tmp_path / "neuron.dot").read_text())
