@@ -27,7 +27,7 @@ from nn.expression import parse
 from nn.module import Module, load, read_model_file
 from nn.plots import plot_training
 from nn.registry import DATASETS, MODELS, DatasetSpec, build_model
-from nn.training import DEFAULT_LR, LOSSES, OPTIMIZERS, History, accuracy, fit, lookup
+from nn.training import DEFAULT_LR, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS, History, accuracy, default_lr, fit, lookup
 
 PROG = "scalargrad"
 # With this seed the demo's defaults reach 100% training accuracy (tests/test_cli.py checks it).
@@ -123,7 +123,7 @@ class TrainSettings:
             "n_samples": spec.n_samples if self.n_samples is None else self.n_samples,
             "noise": spec.noise if self.noise is None else self.noise,
             "loss": loss,
-            "lr": DEFAULT_LR[self.optimizer] if self.lr is None else self.lr,
+            "lr": default_lr(self.optimizer, loss) if self.lr is None else self.lr,
         })
 
 
@@ -328,8 +328,10 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes (default 16,16)")
     p.add_argument("--loss", choices=list(LOSSES), help="default hinge for two classes, else cross_entropy")
     p.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS), help="default sgd")
+    defaults = ", ".join([*(f"{opt} {lr:g}" for opt, lr in DEFAULT_LR.items()),
+                          *(f"{opt} with the {loss} loss {lr:g}" for (loss, opt), lr in LOSS_DEFAULT_LR.items())])
     p.add_argument("--lr", type=_positive,
-                   help="starting learning rate, decayed linearly to a tenth (default sgd 1.0, adam 0.05)")
+                   help=f"starting learning rate, decayed linearly to a tenth (default {defaults})")
     p.add_argument("--steps", type=_count, default=100, help="optimizer steps (default 100)")
     p.add_argument("--batch-size", type=_count, help="samples per step (default: all of them)")
     p.add_argument("--samples", type=_count, help="data set size (default: the data set's own, usually 100)")

@@ -98,6 +98,8 @@ OPTIMIZERS: MappingProxyType[str, Callable[[list[Value], float], Optimizer]] = M
 )
 # micrograd's demo uses SGD at lr 1.0 (decaying to 0.1); Adam's steps are normalised, so it wants a smaller lr.
 DEFAULT_LR = MappingProxyType({"sgd": 1.0, "adam": 0.05})
+# The mse gradient 2(score - target) grows with the score, unlike hinge's bounded one, so SGD at 1.0 diverges.
+LOSS_DEFAULT_LR = MappingProxyType({("mse", "sgd"): 0.1})
 SCHEDULES = ("linear", "constant")
 
 
@@ -108,6 +110,11 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+
+
+def default_lr(optimizer: str, loss: str) -> float:
+    """The starting learning rate used when none is given: LOSS_DEFAULT_LR for (loss, optimizer), else DEFAULT_LR."""
+    return LOSS_DEFAULT_LR.get((loss, optimizer), DEFAULT_LR[optimizer])
 
 
 def lookup(table: MappingProxyType[str, Any], name: str, what: str) -> Any:
@@ -179,7 +186,24 @@ def _progress(steps: int, enabled: bool) -> Any:
 
 def _diverged(step: int, what: str, lr: float) -> ValueError:
     return ValueError(f"training diverged at step {step}: {what} became infinite or NaN; "
-                      f"try a smaller learning rate than {lr:g}")
+                      f"try a smaller starting learning rate than {lr:g}")
+
+
+def _is_finite(x: Any) -> bool:
+    """Whether every number in a sample (a number, a Value or a nested list of them) is finite."""
+    if isinstance(x, list | tuple):
+        return all(_is_finite(item) for item in x)
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return True  # not a number: the model's own input check names it
+
+
+def _check_finite_samples(X: Sequence[Any]) -> None:
+    """Raise ValueError naming the first sample with a NaN or infinity, which no learning rate could fix."""
+    for i, x in enumerate(X):
+        if not _is_finite(x):
+            raise ValueError(f"sample {i} holds a NaN or infinity; the inputs must be finite numbers")
 
 
 def fit(
@@ -200,12 +224,13 @@ def fit(
 ) -> History:
     """Train `model` on labels 0..n_classes-1 for `steps` optimizer steps; returns the History.
 
-    `loss` is a name in LOSSES, `optimizer` one in OPTIMIZERS (lr defaults to DEFAULT_LR), `l2` adds
+    `loss` is a name in LOSSES, `optimizer` one in OPTIMIZERS (lr defaults to `default_lr`), `l2` adds
     l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
     lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
     Raises ValueError for unknown names, bad numbers, or a model whose output count does not fit the loss.
     """
     classes = _check_data(X, y)
+    _check_finite_samples(X)
     if n_classes is not None:
         if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < classes:
             raise ValueError(f"n_classes must be an int covering every label (>= {classes}), got {n_classes!r:.40}")
@@ -220,7 +245,7 @@ def fit(
         raise ValueError(f"batch_size must be an int >= 1 or None, got {batch_size!r:.40}")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not math.isfinite(l2) or l2 < 0:
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r:.40}")
-    lr = _check_positive(DEFAULT_LR[optimizer] if lr is None else lr, "lr")
+    lr = _check_positive(default_lr(optimizer, loss) if lr is None else lr, "lr")
     expected = objective.outputs(classes)
     params = model.parameters()
     opt = make_optimizer(params, lr)
@@ -229,24 +254,30 @@ def fit(
 
     history = History()
     bar = _progress(steps, progress)
-    for _ in bar:
+    for step in bar:
         Xb, yb = next(batches)
-        scores = [scores_of(model, x) for x in Xb]
-        if len(scores[0]) != expected:
-            raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
-        if not all(math.isfinite(v.data) for s in scores for v in s):
-            raise _diverged(len(history.loss) + 1, "a score", opt.lr)
-        total = objective.loss(scores, yb, classes)
-        if l2 and params:
-            total = total + l2 * dot(params, params)  # Σ p² as one node
-        hits = sum(predict_class(s) == label for s, label in zip(scores, yb))
+        try:
+            scores = [scores_of(model, x) for x in Xb]
+            if len(scores[0]) != expected:
+                raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
+            if not all(math.isfinite(v.data) for s in scores for v in s):
+                raise _diverged(step + 1, "a score", lr)
+            total = objective.loss(scores, yb, classes)
+            if l2 and params:
+                total = total + l2 * dot(params, params)  # Σ p² as one node
+            if not math.isfinite(total.data):
+                raise _diverged(step + 1, "the loss", lr)
+            hits = sum(predict_class(s) == label for s, label in zip(scores, yb))
 
-        opt.zero_grad()
-        total.backward()
-        history.lr.append(opt.lr)
-        opt.step()
+            opt.zero_grad()
+            total.backward()
+            history.lr.append(opt.lr)
+            opt.step()
+        except OverflowError:
+            # An op overflowing a float (e.g. a huge score squared) is the same divergence, caught one op earlier.
+            raise _diverged(step + 1, "a value", lr) from None
         if not all(math.isfinite(p.data) for p in params):
-            raise _diverged(len(history.loss) + 1, "a weight", opt.lr)
+            raise _diverged(step + 1, "a weight", lr)
         if scheduler is not None:
             scheduler.step()
 

@@ -231,3 +231,14 @@ def test_demo_neuron_drawing_shows_one_backward_pass_not_training_grads(tmp_path
     assert [w.grad for w in neuron.w] == [alive * X[0][0], alive * X[0][1]]
     assert alive == 1.0
     assert re.search(r"layers\.0\.neurons\.0\.b \| data [-\d.e]+ \| grad 1 }", (tmp_path / "neuron.dot").read_text())
+
+
+def test_mse_gets_its_own_default_lr_documented_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.cli import TrainSettings
+
+    assert TrainSettings(loss="mse").resolved().lr == 0.1
+    assert TrainSettings(loss="mse", optimizer="adam").resolved().lr == 0.05
+    assert TrainSettings().resolved().lr == 1.0
+    code, out, _ = run_here(["train", "--help"], capsys)
+    assert code == 0
+    assert "sgd with the mse loss 0.1" in " ".join(out.split())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from engine import Value
-from nn import Layer
+from nn import MLP, Layer
 from nn.training import LOSSES, accuracy, fit, predict_class
 
 X = [[1.0, -0.5], [-2.0, 0.3], [0.5, 0.5], [0.1, -1.5], [-0.7, -0.2]]
@@ -143,3 +144,32 @@ def test_bad_arguments_change_nothing(kwargs: dict[str, Any], message: str) -> N
     with pytest.raises(ValueError, match=message):
         fit(model, X, y, progress=False, **kwargs)
     assert (model.w.data, model.b.data) == (0.3, -0.1)
+
+
+@pytest.mark.parametrize(
+    ("loss", "lr", "what"),
+    [("mse", 1e4, "a value"), ("hinge", 1e6, "the loss")],  # an engine OverflowError; a loss that became inf
+)
+def test_divergence_is_one_error_quoting_the_starting_lr(loss: str, lr: float, what: str) -> None:
+    model = MLP(2, [4, 1], seed=4)
+    with pytest.raises(ValueError, match=r"training diverged at step (\d+)") as info:
+        fit(model, [[0.5, -1.0], [-0.3, 0.8], [1.0, 1.0]], [0, 1, 1], loss=loss, lr=lr, steps=50, progress=False)
+    message = str(info.value)
+    assert f"{what} became infinite or NaN" in message
+    assert int(re.search(r"step (\d+)", message).group(1)) > 1  # type: ignore[union-attr]  # the lr had decayed
+    assert message.endswith(f"try a smaller starting learning rate than {lr:g}")
+
+
+def test_non_finite_inputs_are_named_without_blaming_the_lr() -> None:
+    model = Line(0.3, -0.1)
+    with pytest.raises(ValueError, match=r"^sample 2 holds a NaN or infinity") as info:
+        fit(model, [[1.0, 0.0], [0.0, 1.0], [math.nan, 0.0]], [1, 0, 1], progress=False)
+    assert "learning rate" not in str(info.value)
+    assert (model.w.data, model.b.data) == (0.3, -0.1)
+
+
+def test_mse_with_sgd_defaults_to_a_smaller_lr() -> None:
+    model = Line(0.3, -0.1)
+    history = fit(model, X, [1, 0, 1, 0, 0], loss="mse", steps=1, progress=False)
+    assert history.lr == [0.1]
+    assert fit(Line(0.3, -0.1), X, [1, 0, 1, 0, 0], loss="hinge", steps=1, progress=False).lr == [1.0]
