@@ -20,14 +20,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from engine import Value
+from engine import Value, no_grad
 from engine.draw import draw_dot
 from engine.render import available_renderer, write_image
 from nn.expression import parse
 from nn.module import Module, load, read_model_file
 from nn.plots import plot_training
 from nn.registry import DATASETS, MODELS, DatasetSpec, build_model
-from nn.training import DEFAULT_LR, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS, History, accuracy, default_lr, fit, lookup
+from nn.training import (
+    DEFAULT_LR,
+    LOSS_DEFAULT_LR,
+    LOSSES,
+    OPTIMIZERS,
+    History,
+    accuracy,
+    default_lr,
+    fit,
+    lookup,
+    scores_of,
+)
 
 PROG = "scalargrad"
 # With this seed the demo's defaults reach 100% training accuracy (tests/test_cli.py checks it).
@@ -259,7 +270,29 @@ def _saved_settings(path: str) -> TrainSettings:
         value = getattr(resolved, key)
         if isinstance(value, bool) or not isinstance(value, kind):
             raise UsageError(f"{path}: 'trained_with.{key}' must be a number, got {value!r:.40}")
+    hidden = resolved.hidden
+    if not isinstance(hidden, list) or not all(isinstance(h, int) and not isinstance(h, bool) for h in hidden):
+        raise UsageError(f"{path}: 'trained_with.hidden' must be a list of layer sizes, got {hidden!r:.40}")
+    if DATASETS[resolved.data].kind not in MODELS[resolved.model].kinds:
+        raise UsageError(f"{path}: 'trained_with' pairs a {resolved.model} model with the {resolved.data} data set, "
+                         "which it cannot read")
     return resolved
+
+
+def _check_fits(model: Module, settings: TrainSettings, X: list[Any], path: str) -> None:
+    """Raise UsageError naming `path` unless the model reads the data set's samples and gives the loss's outputs."""
+    assert settings.loss is not None
+    spec: DatasetSpec = DATASETS[settings.data]
+    where = f"{path}: the saved {type(model).__name__} does not fit the {settings.data} data set its meta names"
+    try:
+        outputs = LOSSES[settings.loss].outputs(spec.n_classes)
+        with no_grad():
+            scores = scores_of(model, X[0])
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"{where}: {exc}") from None
+    if len(scores) != outputs:
+        raise UsageError(f"{where}: it gives {len(scores)} outputs, {spec.n_classes} classes with the "
+                         f"{settings.loss} loss need {outputs}")
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -270,7 +303,11 @@ def run_eval(args: argparse.Namespace) -> int:
     n_samples = settings.n_samples if args.samples is None else args.samples
     noise = settings.noise if args.noise is None else args.noise
     seed = settings.seed if args.seed is None else args.seed
-    X, y = make_data(settings.data, n_samples, noise, seed)
+    try:
+        X, y = make_data(settings.data, n_samples, noise, seed)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"{args.model}: its 'trained_with' record does not describe a data set: {exc}") from None
+    _check_fits(model, settings, X, args.model)
     print(f"{args.model}: {_architecture(model, settings.model)}, evaluated on {settings.data} "
           f"({n_samples} samples, noise {noise}, seed {seed})")
     print(_accuracy_line(model, X, y, "accuracy"))

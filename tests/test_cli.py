@@ -242,3 +242,32 @@ def test_mse_gets_its_own_default_lr_documented_in_help(capsys: pytest.CaptureFi
     code, out, _ = run_here(["train", "--help"], capsys)
     assert code == 0
     assert "sgd with the mse loss 0.1" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"data": "blobs"}, "does not fit the blobs data set its meta names: the hinge loss is for 2 classes"),
+        ({"data": "blobs", "loss": "cross_entropy"}, "gives 1 outputs, 3 classes with the cross_entropy loss need 3"),
+        ({"data": "bars"}, "pairs a mlp model with the bars data set"),
+        ({"model": "cnn"}, "pairs a cnn model with the moons data set"),
+        ({"hidden": "abc"}, "'trained_with.hidden' must be a list of layer sizes"),
+        ({"n_samples": -5}, "does not describe a data set: n_samples must be >= 1"),
+    ],
+)
+def test_eval_checks_the_model_fits_the_data_set_its_file_names(
+    change: dict[str, object], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "m.json"
+    code, _, err = run_here(["train", "--steps", "1", "--hidden", "3", "--save", str(path), "--no-progress"], capsys)
+    assert code == 0, err
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["meta"]["trained_with"].update(change)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run_here(["eval", str(path)], capsys)
+    assert code == 2
+    assert "evaluated on" not in out
+    lines = error_lines(err)
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"scalargrad eval: error: {path}: ")
+    assert message in lines[0]
