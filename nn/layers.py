@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from engine import Value, dot, ops
 from nn.checks import check_count, make_rng
@@ -74,6 +74,14 @@ def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
     return out
 
 
+def _dense_count(sizes: Sequence[object]) -> int | None:
+    """Weights and biases of fully connected layers of these sizes; None unless every size is an int >= 1."""
+    if len(sizes) < 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes):
+        return None
+    counts = cast(Sequence[int], sizes)
+    return sum((a + 1) * b for a, b in zip(counts, counts[1:]))
+
+
 class Neuron(Module):
     """activation(w · x + b) for `nin` inputs: weights `w` (a list of Values) and bias `b`; parameters are w, then b."""
 
@@ -101,6 +109,10 @@ class Neuron(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        return _dense_count([config["nin"], 1])
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, activation={self.activation!r}"
@@ -138,6 +150,10 @@ class Layer(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        return _dense_count([config["nin"], config["nout"]])
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
@@ -189,3 +205,7 @@ class MLP(Module):
             "activation": self.activation,
             "output_activation": self.output_activation,
         }
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        return _dense_count([config["nin"], *config["nouts"]])

@@ -79,7 +79,11 @@ def _check_state(tensor: Tensor, value: object, where: str) -> None:
     if isinstance(tensor, Value):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError(f"{where}: expected a number, got {type(value).__name__} ({value!r:.60})")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an int such as 10**400 is beyond any float
+            raise ValueError(f"{where}: expected a finite number, got an int too large for a float") from None
+        if not math.isfinite(number):
             raise ValueError(f"{where}: expected a finite number, got {value!r}")
         return
     if not isinstance(value, list | tuple):
@@ -88,6 +92,19 @@ def _check_state(tensor: Tensor, value: object, where: str) -> None:
         raise ValueError(f"{where}: expected a list of {len(tensor)} items, got a list of {len(value)}")
     for i, (t, v) in enumerate(zip(tensor, value)):
         _check_state(t, v, f"{where}[{i}]")
+
+
+def _count_numbers(state: Mapping[str, object]) -> int:
+    """How many numbers a state_dict holds, counted without recursion (a hostile file may nest deeply)."""
+    count = 0
+    stack = list(state.values())
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        else:
+            count += 1
+    return count
 
 
 def _assign(tensor: Tensor, value: State) -> None:
@@ -240,6 +257,14 @@ class Module:
         """The JSON-able constructor keyword arguments that rebuild this module as `type(self)(**config)`."""
         raise NotImplementedError(f"{type(self).__name__} must implement config() to be saved")
 
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        """How many parameters `cls(**config)` has, computed without building it; None where that is not cheap.
+
+        `load` compares it with the file's state before building, so a file cannot make it build a huge model.
+        """
+        return None
+
     def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
         """Write the class, config, parameters and `meta` to `path` as JSON. Raises ValueError on non-JSON-able meta.
 
@@ -270,6 +295,7 @@ class Module:
         """
         doc = read_model_file(path)
         model_cls = _resolve_class(cls, doc["class"], path)
+        _check_size(model_cls, doc, path)
         try:
             model = model_cls(**doc["config"])
         except (TypeError, ValueError) as exc:
@@ -299,6 +325,21 @@ class Module:
             raise ValueError(f"{os.fspath(path)}: {exc}") from None
 
 
+def _check_size(model_cls: type[Module], doc: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    """Raise ValueError naming the file when its config asks for more parameters than its state holds numbers."""
+    try:
+        expected = model_cls.count_parameters(doc["config"])
+    except (TypeError, ValueError, KeyError):
+        return  # a malformed config: building the model reports it clearly
+    if expected is None:
+        return
+    held = _count_numbers(doc["state_dict"])
+    # Only a model larger than its state is refused here; other mismatches are cheap to build and named by key.
+    if expected > held:
+        raise ValueError(f"{os.fspath(path)}: config asks for a {doc['class']} with {expected} parameters, "
+                         f"the state_dict holds only {held} numbers")
+
+
 def _same_list(a: str, b: str) -> bool:
     return "." in a and a.rsplit(".", 1)[0] == b.rsplit(".", 1)[0]
 
@@ -313,6 +354,10 @@ def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ValueError(f"{where}: not a text file, so not a saved model ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{where}: not valid JSON, the file may be truncated or edited ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"{where}: not a saved model, its JSON is nested too deeply to read") from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise ValueError(f"{where}: not a saved model, its JSON holds an unreadable value ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f'{where}: not a scalargrad model file (expected "format": {FORMAT!r})')
     if doc.get("version") != VERSION:

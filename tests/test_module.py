@@ -196,6 +196,7 @@ def good_state() -> dict[str, object]:
         (lambda d: d.update(w=[5.0, "6"]), TypeError, r"key 'w'\[1\]: expected a number, got str"),
         (lambda d: d.update(b=True), TypeError, r"key 'b': expected a number, got bool"),
         (lambda d: d.update(b=math.nan), ValueError, r"key 'b': expected a finite number, got nan"),
+        (lambda d: d.update(b=10**400), ValueError, r"key 'b': expected a finite number, got an int too large"),
         (lambda d: d.update(m=[[1.0, math.inf], [3.0, 4.0]]), ValueError, r"key 'm'\[0\]\[1\]: expected a finite"),
     ],
 )
@@ -283,6 +284,14 @@ def edit_doc(doc: dict, change: str) -> str:  # type: ignore[type-arg]
         return json.dumps(doc)[:-40]
     if change == "not an object":
         return "[1, 2, 3]"
+    if change == "deep":
+        return "[" * 100_000 + "]" * 100_000
+    if change == "long int":
+        return json.dumps(doc).replace(json.dumps(doc["state_dict"]["layers.1.neurons.0.b"]), "1" + "0" * 5000, 1)
+    if change == "huge int":
+        return json.dumps(doc).replace(json.dumps(doc["state_dict"]["layers.1.neurons.0.b"]), "1" + "0" * 400, 1)
+    if change == "huge config":
+        doc["config"]["nouts"] = [1_000_000, 1_000_000, 1]
     if change == "format":
         doc["format"] = "pickle"
     elif change == "version":
@@ -296,7 +305,7 @@ def edit_doc(doc: dict, change: str) -> str:  # type: ignore[type-arg]
     elif change == "config key":
         doc["config"]["bogus"] = 1
     elif change == "shape":
-        doc["state_dict"]["layers.0.neurons.1.w"] = [1.0]
+        doc["state_dict"]["layers.0.neurons.1.w"] = [1.0, 2.0, 3.0]
     elif change == "nan":
         return json.dumps(doc).replace(json.dumps(doc["state_dict"]["layers.1.neurons.0.b"]), "NaN", 1)
     return json.dumps(doc)
@@ -313,8 +322,13 @@ def edit_doc(doc: dict, change: str) -> str:  # type: ignore[type-arg]
         ("class", "unknown model class 'os'"),
         ("config", "config does not build a MLP: MLP nouts must be a non-empty list"),
         ("config key", "config does not build a MLP: .*bogus"),
-        ("shape", "key 'layers.0.neurons.1.w': expected a list of 2 items, got a list of 1"),
+        ("shape", "key 'layers.0.neurons.1.w': expected a list of 2 items, got a list of 3"),
         ("nan", "key 'layers.1.neurons.0.b': expected a finite number, got nan"),
+        ("deep", "its JSON is nested too deeply to read"),
+        ("long int", "its JSON holds an unreadable value"),
+        ("huge int", "key 'layers.1.neurons.0.b': expected a finite number, got an int too large for a float"),
+        # Refused from the config alone: building 10**12 parameters first would never finish.
+        ("huge config", "config asks for a MLP with 1000005000001 parameters, the state_dict holds only 9 numbers"),
     ],
 )
 def test_bad_files_raise_naming_the_file_and_leave_the_model_unchanged(
@@ -395,3 +409,11 @@ def test_loaded_model_trains_like_the_original(tmp_path: Path) -> None:
     assert isinstance(b, nn.MLP)
     train(b, 3)
     assert snapshot(a) == snapshot(b)
+
+
+@pytest.mark.parametrize(
+    ("cls", "config"),
+    [(nn.Neuron, {"nin": 3}), (nn.Layer, {"nin": 3, "nout": 4}), (nn.MLP, {"nin": 2, "nouts": [5, 3, 1]})],
+)
+def test_count_parameters_from_the_config_matches_the_built_model(cls: type[Module], config: dict[str, object]) -> None:
+    assert cls.count_parameters(config) == cls(**config, seed=0).num_parameters()  # type: ignore[arg-type]
