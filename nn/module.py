@@ -49,6 +49,23 @@ def _is_module_list(obj: object) -> bool:
     )
 
 
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def _holds_model_parts(obj: object) -> bool:
+    """Whether a container holds a Module or a Value anywhere inside, searched without recursion."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Module | Value):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, _CONTAINERS):
+            stack.extend(item)
+    return False
+
+
 def _flatten(tensor: Tensor, name: str) -> Iterator[tuple[str, Value]]:
     if isinstance(tensor, Value):
         yield name, tensor
@@ -139,9 +156,11 @@ class Module:
                 members.extend((f"{name}.{i}", None, child) for i, child in enumerate(obj))
             elif _is_tensor(obj):
                 members.append((name, obj, None))
-            elif isinstance(obj, list | tuple) and any(isinstance(x, Module | Value) for x in obj):
+            elif isinstance(obj, _CONTAINERS) and _holds_model_parts(obj):
                 raise TypeError(
-                    f"{type(self).__name__}.{name}: a list must hold only Modules or only (lists of) Values"
+                    f"{type(self).__name__}.{name}: this {type(obj).__name__} holds Modules or Values that would "
+                    "not be found; a list must hold only Modules or only (lists of) Values, and dicts/sets "
+                    "are not searched"
                 )
         return members
 

@@ -109,8 +109,27 @@ def test_mixed_list_of_modules_and_values_is_rejected() -> None:
         def __init__(self) -> None:
             self.items = [Pair(1), Value(1.0)]
 
-    with pytest.raises(TypeError, match=r"Bad\.items: a list must hold only Modules or only"):
+    with pytest.raises(TypeError, match=r"Bad\.items: this list holds .*a list must hold only Modules or only"):
         Bad().parameters()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: {"a": Pair(1)},  # a dict of Modules
+        lambda: {Value(1.0)},  # a set of Values
+        lambda: [[Pair(1)], [Pair(1)]],  # a nested list of Modules
+        lambda: [1, (2, {"deep": Value(3.0)})],
+    ],
+)
+def test_containers_discovery_does_not_search_are_rejected_naming_the_attribute(make: Callable[[], object]) -> None:
+    class Hidden(Module):
+        def __init__(self) -> None:
+            self.w = Value(1.0)
+            self.parts = make()
+
+    with pytest.raises(TypeError, match=r"^Hidden\.parts: this (dict|set|list) holds Modules or Values"):
+        Hidden().parameters()
 
 
 def test_zero_grad_clears_every_parameter() -> None:
