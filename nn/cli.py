@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 import warnings
@@ -178,6 +179,14 @@ def _architecture(model: Module, family: str) -> str:
     return f"{name} with {model.num_parameters()} parameters"
 
 
+def _check_writable_folder(folder: Path, what: str) -> None:
+    """Raise UsageError unless `folder` exists and can be written, so a long run never ends in a failed save."""
+    if not folder.is_dir():
+        raise UsageError(f"{what}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{what}: the folder {folder} is not writable")
+
+
 def _accuracy_line(model: Module, X: list[Any], y: list[int], label: str) -> str:
     acc = accuracy(model, X, y)
     return f"{label}: {acc:.1%} ({round(acc * len(y))}/{len(y)})"
@@ -217,11 +226,15 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = TrainSettings(data="moons", n_samples=100, noise=0.1, seed=args.seed, hidden=args.hidden,
                              loss="hinge", optimizer="sgd", lr=args.lr, steps=args.steps, l2=DEMO_L2,
                              progress=not args.no_progress).resolved()
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot create the folder ({exc.strerror or exc})") from None
+    _check_writable_folder(out, "--out")
     model, X, y, history = train(settings, announce=print)
     print(_accuracy_line(model, X, y, "final accuracy"))
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     try:
         plot_training(out / "moons.png", model, X, y, history, title="two moons: decision regions and training")
@@ -244,6 +257,9 @@ def run_train(args: argparse.Namespace) -> int:
         raise UsageError(f"--save {args.save}: a model is saved as JSON, use a .json file name")
     if args.plot is not None and DATASETS[settings.data].shape != (2,):
         raise UsageError(f"--plot draws decision regions of 2-D points; {settings.data} samples are not points")
+    for option, target in (("--save", args.save), ("--plot", args.plot)):
+        if target is not None:
+            _check_writable_folder(Path(target).parent, f"{option} {target}")
     model, X, y, history = train(settings, announce=print)
     print(_accuracy_line(model, X, y, "final accuracy"))
     if args.save is not None:

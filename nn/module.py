@@ -18,6 +18,7 @@ import importlib
 import json
 import math
 import os
+import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any, Self, cast
 
@@ -289,6 +290,10 @@ class Module:
 
         `read_model_file(path)["meta"]` reads the meta back.
         """
+        where = f"save({os.fspath(path)!r})"
+        for name, value in self.named_parameters():
+            if not math.isfinite(value.data):
+                raise ValueError(f"{where}: parameter {name!r} is {value.data!r}, only finite weights can be saved")
         doc = {
             "format": FORMAT,
             "version": VERSION,
@@ -300,10 +305,8 @@ class Module:
         try:
             text = json.dumps(doc, allow_nan=False, indent=1)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"save({os.fspath(path)!r}): config and meta must be JSON-able ({exc})") from None
-        # Serialise before opening the file, so a failure never leaves a half-written model behind.
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+            raise ValueError(f"{where}: config and meta must be JSON-able ({exc})") from None
+        _write_atomically(path, text)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Self:
@@ -357,6 +360,21 @@ def _check_size(model_cls: type[Module], doc: Mapping[str, Any], path: str | os.
     if expected > held:
         raise ValueError(f"{os.fspath(path)}: config asks for a {doc['class']} with {expected} parameters, "
                          f"the state_dict holds only {held} numbers")
+
+
+def _write_atomically(path: str | os.PathLike[str], text: str) -> None:
+    """Write `text` to a temporary file next to `path`, then rename it over `path`: a failure keeps the old file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        # mkstemp makes the file private (0600); a model file is as readable as one written by open().
+        os.chmod(temp, os.stat(path).st_mode if os.path.exists(path) else 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
 
 
 def _same_list(a: str, b: str) -> bool:

@@ -271,3 +271,23 @@ def test_eval_checks_the_model_fits_the_data_set_its_file_names(
     assert len(lines) == 1, err
     assert lines[0].startswith(f"scalargrad eval: error: {path}: ")
     assert message in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--save", "{tmp}/missing/m.json"], "--save {tmp}/missing/m.json: the folder {tmp}/missing does not"),
+        (["train", "--plot", "{tmp}/missing/p.png"], "the folder {tmp}/missing does not exist"),
+        (["demo", "--out", "{tmp}/a-file/out"], "--out {tmp}/a-file/out: cannot create the folder"),
+    ],
+)
+def test_unusable_destinations_fail_before_training(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    code, out, err = run_here([a.format(tmp=tmp_path) for a in args], capsys)
+    assert code == 2
+    assert "training" not in out  # refused before the (slow) run, not after it
+    lines = error_lines(err)
+    assert len(lines) == 1, err
+    assert message.format(tmp=tmp_path) in lines[0]

@@ -436,3 +436,34 @@ def test_loaded_model_trains_like_the_original(tmp_path: Path) -> None:
 )
 def test_count_parameters_from_the_config_matches_the_built_model(cls: type[Module], config: dict[str, object]) -> None:
     assert cls.count_parameters(config) == cls(**config, seed=0).num_parameters()  # type: ignore[arg-type]
+
+
+def test_save_refuses_non_finite_weights_naming_them_and_keeps_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.save(path)
+    old = path.read_text()
+    model.layers[1].neurons[0].w[1].data = math.inf
+    with pytest.raises(ValueError, match=r"parameter 'layers\.1\.neurons\.0\.w\.1' is inf, only finite weights"):
+        model.save(path)
+    assert path.read_text() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.json"
+    nn.Neuron(2, seed=0).save(path)
+    old = path.read_text()
+
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("nn.module.os.replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        nn.Neuron(2, seed=1).save(path)
+    assert path.read_text() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]  # no temporary file left behind
+    monkeypatch.undo()
+    nn.Neuron(2, seed=1).save(path)
+    assert path.read_text() != old
+    assert path.stat().st_mode & 0o777 == 0o644
