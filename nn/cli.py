@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from engine import Value, no_grad
-from engine.draw import draw_dot
+from engine.draw import DEFAULT_MAX_NODES, GraphTooLargeError, draw_dot
 from engine.render import available_renderer, write_image
 from nn.expression import parse
 from nn.module import Module, load, read_model_file
@@ -366,7 +366,12 @@ def run_graph(args: argparse.Namespace) -> int:
     width = max((len(name) for name in leaves), default=0)
     for name, leaf in leaves.items():
         print(f"  {name:<{width}} = {leaf.data:<10.6g} grad {leaf.grad:.6g}")
-    print(f"wrote {_write_drawing(out, out_path, 'the graph')}")
+    try:
+        written = _write_drawing(out, out_path, "the graph")
+    except GraphTooLargeError:
+        raise UsageError(f"the graph of this expression has more than {DEFAULT_MAX_NODES} nodes, too many to draw "
+                         "readably; the value and gradients above are complete, draw a shorter expression") from None
+    print(f"wrote {written}")
     return 0
 
 

@@ -163,7 +163,8 @@ class _Parser:
                 raise ExpressionError(f"number {token.text[:20]!r} is too large for a float", token.column)
             return _Node("number", token.column, number=value)
         if token.kind == "name":
-            if keyword.iskeyword(token.text) or keyword.issoftkeyword(token.text):
+            # Soft keywords (_, match, case, type) are ordinary names in an expression; True, None, if... are not.
+            if keyword.iskeyword(token.text):
                 raise ExpressionError(f"{token.text!r} is not allowed: only arithmetic is", token.column)
             if self.at("("):
                 return self.call(token)

@@ -182,6 +182,8 @@ def _truncated(tmp_path: Path) -> str:
         (["graph", "log(x)", "x=0"], "log: operand must be > 0"),
         (["graph", "x ** 1e6", "x=10"], "overflows"),
         (["graph", "x", "x=1", "--out", "g.txt"], "use a .svg, .png, .pdf or .dot file name"),
+        (["graph", "True + x", "x=1"], "'True' is not allowed"),
+        (["graph", "+".join(["x"] * 2100), "x=1", "--out", "g.dot"], "more than 2000 nodes, too many to draw"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(
@@ -291,3 +293,19 @@ def test_unusable_destinations_fail_before_training(
     lines = error_lines(err)
     assert len(lines) == 1, err
     assert message.format(tmp=tmp_path) in lines[0]
+
+
+@pytest.mark.parametrize("name", ["_", "match", "case", "type"])
+def test_soft_keywords_are_plain_names(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_here(["graph", f"{name} * 2", f"{name}=3", "--out", str(tmp_path / "g.dot")], capsys)
+    assert code == 0, err
+    assert f"{name} * 2 = 6" in out
+    assert re.search(rf"^  {re.escape(name)} += 3 +grad 2$", out, re.MULTILINE), out
+
+
+def test_too_large_graph_message_is_worded_for_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_here(["graph", "+".join(["x"] * 2100), "x=1", "--out", str(tmp_path / "g.dot")], capsys)
+    assert code == 2
+    assert "collapse=True" not in err and "max_nodes" not in err
