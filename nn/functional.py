@@ -3,7 +3,8 @@
 Names and conventions follow `torch.nn.functional`. A loss takes one sample or a batch (a list of
 samples) and reduces the per-sample losses with `reduction="mean"` (the default, sum / count),
 `"sum"`, or `"none"` (the list itself). Predictions may be Values or plain numbers (numbers become
-leaves); targets are plain numbers. Every input is checked before any node is built.
+leaves); targets are plain numbers, except that `mse_loss` also takes Value targets and, as torch,
+backpropagates into them. Every input is checked (finite numbers only) before any node is built.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def _value(x: object, where: str) -> Value:
             raise ValueError(f"{where}: expected a finite value, got {x!r}")
         return x
     return Value(_number(x, where))
+
+
+def _target(x: object, where: str) -> Value | float:
+    """A Value target with finite data as itself (so it gets a gradient), anything else as a finite float."""
+    return _value(x, where) if isinstance(x, Value) else _number(x, where)
 
 
 def _sequence(x: object, where: str) -> Sequence[Any]:
@@ -111,13 +117,11 @@ def log_softmax(logits: Sequence[Value | float]) -> list[Value]:
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value | list[Value]:
     """(pred - target)² per element of equally nested lists (or two scalars), reduced over all elements.
 
-    Raises ValueError on different shapes or an unknown reduction, TypeError on non-numbers.
+    Targets may be numbers or Values (which then get gradients too, as in torch). Raises ValueError on
+    different shapes, a NaN/infinite pred or target, or an unknown reduction; TypeError on non-numbers.
     """
     _check_reduction(reduction, "mse_loss")
-    pairs = [
-        (_value(p, "mse_loss(pred)"), t if isinstance(t, Value) else _number(t, "mse_loss(target)"))
-        for p, t in _pairs(pred, target, "mse_loss")
-    ]
+    pairs = [(_value(p, "mse_loss(pred)"), _target(t, "mse_loss(target)")) for p, t in _pairs(pred, target, "mse_loss")]
     return _reduce([(p - t) ** 2 for p, t in pairs], reduction)
 
 

@@ -57,7 +57,10 @@ def activation_name(activation: str | None) -> str:
 
 
 def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
-    """`x` as a list of n Values, numbers becoming leaves. Raises ValueError on a wrong length, TypeError otherwise."""
+    """`x` as a list of n Values, numbers becoming leaves.
+
+    Raises ValueError on a wrong length or a NaN/infinite input (naming its index), TypeError on non-numbers.
+    """
     # Lists and tuples skip the slower abstract-base-class check: this runs once per sample per step.
     if type(x) is not list and type(x) is not tuple and (isinstance(x, str | bytes) or not isinstance(x, Sequence)):
         raise TypeError(f"{where}: expected a sequence of {n} numbers or Values, got {type(x).__name__}")
@@ -71,6 +74,9 @@ def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
             out.append(Value(v))
         else:
             raise TypeError(f"{where}: input {i} must be a number or a Value, got {type(v).__name__} ({v!r:.40})")
+        data = out[-1].data
+        if data - data != 0.0:  # NaN or ±inf (x - x is 0 for every finite x): cheaper than math.isfinite here
+            raise ValueError(f"{where}: input {i} is {data!r}, inputs must be finite")
     return out
 
 

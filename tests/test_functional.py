@@ -294,6 +294,8 @@ def test_hinge_loss_matches_torch(torch: ModuleType, pairs: list[tuple[float, in
         (lambda: F.mse_loss([1.0], [1.0], reduction="avg"), ValueError, "unknown reduction 'avg'"),
         (lambda: F.mse_loss(["a"], [1.0]), TypeError, "expected a number, got str"),
         (lambda: F.mse_loss([math.nan], [1.0]), ValueError, "expected a finite number"),
+        (lambda: F.mse_loss([1.0], [Value(math.nan)]), ValueError, r"mse_loss\(target\): expected a finite value"),
+        (lambda: F.mse_loss([1.0], [Value(math.inf)]), ValueError, r"mse_loss\(target\): expected a finite value"),
         (lambda: F.softmax([]), ValueError, "softmax: empty list"),
         (lambda: F.softmax(3.0), TypeError, "softmax: expected a list"),
         (lambda: F.cross_entropy([1.0, 2.0], 2), ValueError, "class index 2 out of range for 2 classes"),
