@@ -14,7 +14,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from engine import Value
+from engine import Value, op
 from engine import sum as vsum
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -186,31 +186,37 @@ def _binary_pairs(p: Any, y: Any, where: str, p_in_unit: bool) -> list[tuple[Val
     return out
 
 
-# As torch does, each log term of binary cross-entropy is clamped at -100, so p = 0 or 1 gives a finite loss.
+# As torch does, each log term of binary cross-entropy is clamped at -100, so p = 0 or 1 gives a finite loss,
+# and the gradient's denominator p(1 - p) is clamped at 1e-12, so it stays finite there too.
 LOG_CLAMP = -100.0
+GRAD_EPS = 9.999999960041972e-13  # torch's 1e-12 is a C++ float constant: this is its float32 value
 
 
-def _clamped_log(v: Value) -> Value:
-    # Below the clamp the term is a constant: (v * 0) keeps it in the graph with gradient 0.
-    return v.log() if v.data > math.exp(LOG_CLAMP) else v * 0.0 + LOG_CLAMP
+def _bce_forward(p: float, y: float) -> float:
+    log_p = math.log(p) if p > 0.0 else -math.inf
+    log_q = math.log1p(-p) if p < 1.0 else -math.inf
+    return (y - 1.0) * max(log_q, LOG_CLAMP) - y * max(log_p, LOG_CLAMP)
+
+
+def _bce_derivative(p: Value, y: Value, out: Value) -> tuple[Value | float, float]:
+    # torch's rule (p - y) / max(p (1 - p), eps); the target is a constant (torch gives it no gradient either).
+    if p.data * (1.0 - p.data) > GRAD_EPS:
+        return (p - y.data) / (p * (1.0 - p)), 0.0
+    return (p - y.data) / GRAD_EPS, 0.0
+
+
+_bce = op("binary_cross_entropy", _bce_forward, _bce_derivative)
 
 
 def binary_cross_entropy(p: Any, y: Any, reduction: str = "mean") -> Value | list[Value]:
     """-(y log p + (1 - y) log(1 - p)) per element, for probabilities p in [0, 1] and targets y in [0, 1].
 
-    Log terms are clamped at -100 as in torch (there the gradient is 0). Raises ValueError for p or y
-    outside [0, 1], different shapes or an unknown reduction; TypeError for non-numbers.
+    As torch: each log is clamped at -100 and the gradient is (p - y) / max(p (1 - p), 1e-12), so both
+    stay finite at p = 0 or 1. Raises ValueError for p or y outside [0, 1], different shapes or an
+    unknown reduction; TypeError for non-numbers.
     """
     _check_reduction(reduction, "binary_cross_entropy")
-    losses = []
-    for v, label in _binary_pairs(p, y, "binary_cross_entropy", p_in_unit=True):
-        terms = []
-        # A term whose weight is 0 is left out, so p = 0 with y = 0 costs 0 instead of 0 * log(0).
-        if label != 0.0:
-            terms.append(_clamped_log(v) * label)
-        if label != 1.0:
-            terms.append(_clamped_log(1.0 - v) * (1.0 - label))
-        losses.append(-vsum(terms))
+    losses = [_bce(v, label) for v, label in _binary_pairs(p, y, "binary_cross_entropy", p_in_unit=True)]
     return _reduce(losses, reduction)
 
 

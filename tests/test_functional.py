@@ -225,6 +225,20 @@ def test_binary_cross_entropy_clamps_the_log_at_minus_100_as_torch(torch: Module
     assert [v.data for v in got] == want.tolist() == [100.0, 100.0, 0.0, 0.0]  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("p", [0.0, 1e-20, 1.0 - 1e-16, 1.0])
+@pytest.mark.parametrize("y", [0.0, 0.3, 1.0])
+def test_binary_cross_entropy_matches_torch_at_the_edges(torch: ModuleType, p: float, y: float) -> None:
+    # torch clamps each log at -100 and the gradient's denominator p(1 - p) at 1e-12.
+    x = Value(p)
+    loss = F.binary_cross_entropy(x, y)
+    loss.backward()  # type: ignore[union-attr]
+    t = torch.tensor(p, requires_grad=True)
+    want = torch.nn.functional.binary_cross_entropy(t, torch.tensor(y))
+    want.backward()
+    assert loss.data == pytest.approx(want.item(), rel=1e-12)  # type: ignore[union-attr]
+    assert x.grad == pytest.approx(t.grad.item(), rel=1e-12)
+
+
 @given(
     st.lists(st.tuples(st.floats(0.01, 0.99), st.floats(0.0, 1.0)), min_size=1, max_size=5),
     reductions,
