@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from typing import cast
 
 
 def make_rng(rng: random.Random | None = None, seed: int | None = None) -> random.Random:
@@ -32,10 +33,36 @@ def check_count(value: object, name: str, minimum: int = 1) -> int:
     return value
 
 
-def check_scale(value: object, name: str) -> float:
-    """`value` as a finite float >= 0 (a noise level, a spread); raises TypeError or ValueError naming `name`."""
+def check_real(value: object, name: str) -> float:
+    """`value` as a float; raises TypeError naming `name` unless it is a real number (bool excluded)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r:.40})")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # only an int can be beyond every float: infinite for every purpose here
+        return math.inf if cast(int, value) > 0 else -math.inf
+
+
+def check_number(value: object, name: str, minimum: float | None = None, strict: bool = False) -> float:
+    """`value` as a finite float, at least `minimum` (above it when `strict`) if given.
+
+    Raises TypeError for non-numbers and ValueError naming `name` and the rule otherwise.
+    """
+    f = check_real(value, name)
+    if minimum is None:
+        if not math.isfinite(f):
+            raise ValueError(f"{name} must be a finite number, got {value!r:.40}")
+        return f
+    if not math.isfinite(f) or f < minimum or (strict and f == minimum):
+        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {minimum:g}, got {value!r:.40}")
+    return f
+
+
+def check_scale(value: object, name: str) -> float:
+    """`value` as a finite float >= 0 (a noise level, a spread, a penalty); raises TypeError or ValueError."""
+    return check_number(value, name, minimum=0.0)
+
+
+def check_positive(value: object, name: str) -> float:
+    """`value` as a finite float > 0 (a learning rate); raises TypeError or ValueError naming `name`."""
+    return check_number(value, name, minimum=0.0, strict=True)

@@ -9,17 +9,15 @@ assigning `opt.lr`, or with a schedule such as `LinearLR`, stepped once per epoc
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable
 
 from engine import Value
+from nn.checks import check_real
 
 
 def _hyper(x: object, name: str, valid: Callable[[float], bool], rule: str) -> float:
     """x as a finite float for which `valid` holds; raises TypeError/ValueError naming it and the `rule`."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__} ({x!r:.40})")
-    f = float(x)
+    f = check_real(x, name)
     if not (math.isfinite(f) and valid(f)):
         raise ValueError(f"invalid {name} {x!r}: must be {rule}")
     return f

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from engine import Value, dot, no_grad
 from nn import functional as F
+from nn.checks import check_count, check_positive, check_scale
 from nn.data import iterate_minibatches
 from nn.optim import SGD, Adam, LinearLR, Optimizer
 
@@ -156,12 +157,6 @@ def _check_data(X: Sequence[Any], y: Sequence[int]) -> int:
     return max(2, max(y) + 1)
 
 
-def _check_positive(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r:.40}")
-    return float(value)
-
-
 def _endless_batches(
     X: Sequence[Any], y: Sequence[int], batch_size: int | None, rng: random.Random
 ) -> Iterator[tuple[list[Any], list[int]]]:
@@ -227,7 +222,8 @@ def fit(
     `loss` is a name in LOSSES, `optimizer` one in OPTIMIZERS (lr defaults to `default_lr`), `l2` adds
     l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
     lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
-    Raises ValueError for unknown names, bad numbers, or a model whose output count does not fit the loss.
+    Raises ValueError for unknown names, bad numbers, or a model whose output count does not fit the loss;
+    TypeError for a non-number lr/l2 or a non-int steps/batch_size.
     """
     classes = _check_data(X, y)
     _check_finite_samples(X)
@@ -239,13 +235,11 @@ def fit(
     make_optimizer = lookup(OPTIMIZERS, optimizer, "optimizer")
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r:.40}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be an int >= 1 or None, got {batch_size!r:.40}")
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not math.isfinite(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r:.40}")
-    lr = _check_positive(default_lr(optimizer, loss) if lr is None else lr, "lr")
+    check_count(steps, "steps")
+    if batch_size is not None:
+        check_count(batch_size, "batch_size")
+    check_scale(l2, "l2")
+    lr = check_positive(default_lr(optimizer, loss) if lr is None else lr, "lr")
     expected = objective.outputs(classes)
     params = model.parameters()
     opt = make_optimizer(params, lr)

@@ -121,6 +121,8 @@ def test_sine_is_a_noisy_sine() -> None:
         (make_moons, {"n_samples": 2.5}, TypeError, "n_samples must be an int"),
         (make_moons, {"noise": -0.1}, ValueError, "noise must be a finite number >= 0"),
         (make_moons, {"noise": float("nan")}, ValueError, "noise must be a finite number >= 0"),
+        (make_moons, {"noise": 10**400}, ValueError, "noise must be a finite number >= 0"),  # not an OverflowError
+        (make_blobs, {"centers": [[1.0, "2"]]}, TypeError, r"centers\[0\]\[1\] must be a number, got str"),
         (make_circles, {"factor": 1.0}, ValueError, "factor must be in"),
         (make_circles, {"n_samples": True}, TypeError, "n_samples must be an int"),
         (make_blobs, {"centers": 0}, ValueError, "centers must be >= 1"),
@@ -128,7 +130,7 @@ def test_sine_is_a_noisy_sine() -> None:
         (make_blobs, {"cluster_std": -1.0}, ValueError, "cluster_std must be"),
         (make_blobs, {"center_box": (1.0, 1.0)}, ValueError, "center_box must be"),
         (make_blobs, {"center_box": (1.0, 2.0, 3.0)}, ValueError, r"center_box must be a pair \(low, high\)"),
-        (make_sine, {"x_range": (0.0, math.inf)}, ValueError, "x_range must hold finite numbers"),
+        (make_sine, {"x_range": (0.0, math.inf)}, ValueError, r"x_range\[1\] must be a finite number, got inf"),
         (make_spirals, {"n_classes": 1}, ValueError, "n_classes must be >= 2"),
         (make_sine, {"noise": -1}, ValueError, "noise must be"),
         (make_moons, {"seed": 1, "rng": random.Random(1)}, ValueError, "either rng or seed"),

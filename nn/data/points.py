@@ -8,12 +8,11 @@ gives different points than sklearn.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-from nn.checks import check_count, check_scale, make_rng
+from nn.checks import check_count, check_number, check_scale, make_rng
 
 Points = list[list[float]]
 Labels = list[int]
@@ -131,20 +130,14 @@ def _check_centers(centers: object) -> Points:
     for i, c in enumerate(centers):
         if not isinstance(c, Sequence) or len(c) != 2:
             raise ValueError(f"centers[{i}] must be a point [x1, x2], got {c!r:.60}")
-        points.append([_check_finite(v, f"centers[{i}]") for v in c])
+        points.append([check_number(v, f"centers[{i}][{j}]") for j, v in enumerate(c)])
     return points
-
-
-def _check_finite(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must hold finite numbers, got {value!r:.40}")
-    return float(value)
 
 
 def _check_range(value: object, name: str) -> tuple[float, float]:
     if not isinstance(value, Sequence) or len(value) != 2:
         raise ValueError(f"{name} must be a pair (low, high), got {value!r:.60}")
-    low, high = (_check_finite(b, name) for b in value)
+    low, high = (check_number(b, f"{name}[{j}]") for j, b in enumerate(value))
     if not low < high:
         raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
     return low, high
