@@ -40,11 +40,11 @@ def set_neuron(n: nn.Neuron, w: list[float], b: float) -> None:
 
 
 @pytest.mark.parametrize("activation", [*ACTS, None])
-@pytest.mark.parametrize("x", [[2.0, 1.0], [-1.0, 3.0]])
+@pytest.mark.parametrize("x", [[2.0, 1.0], [-1.0, 3.0], [3.0, 0.5]])
 def test_neuron_is_activation_of_w_dot_x_plus_b(activation: str | None, x: list[float]) -> None:
     n = nn.Neuron(2, activation, seed=0)
     set_neuron(n, [0.5, -2.0], 0.25)
-    z = 0.5 * x[0] - 2.0 * x[1] + 0.25  # -0.75 for the first x, -6.25 for the second
+    z = 0.5 * x[0] - 2.0 * x[1] + 0.25  # -0.75, -6.25, and 0.75 > 0 for relu's and leaky_relu's positive branch
     assert n(x).data == pytest.approx(by_hand(z, activation), rel=1e-15, abs=1e-300)
 
 

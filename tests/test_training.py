@@ -173,3 +173,11 @@ def test_mse_with_sgd_defaults_to_a_smaller_lr() -> None:
     history = fit(model, X, [1, 0, 1, 0, 0], loss="mse", steps=1, progress=False)
     assert history.lr == [0.1]
     assert fit(Line(0.3, -0.1), X, [1, 0, 1, 0, 0], loss="hinge", steps=1, progress=False).lr == [1.0]
+
+
+def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("tqdm")
+    fit(Line(0.3, -0.1), X, [1, 0, 1, 0, 0], steps=2, progress=True)
+    err = capsys.readouterr().err
+    assert "2/2" in err
+    assert re.search(r"loss=\d+\.\d{4}", err) and re.search(r"accuracy=\d+%", err), err
