@@ -14,18 +14,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
 from typing import Any
 
 from engine import Value, dot
 from nn.checks import check_count, make_rng
 from nn.module import Module
 from nn.nested import Nested, Shape, check_shape, flat_values, flatten, unflatten
-from nn.windows import Ints, as_tuple, output_size, windows
-
-IntOrTuple = int | Sequence[int]
-
-_DIM_NAMES = {1: ("C", "L"), 2: ("C", "H", "W")}
+from nn.windows import DIM_NAMES, IntOrTuple, Ints, as_tuple, output_size, windows
 
 
 def _random_tensor(shape: Shape, bound: float, rng: random.Random) -> Nested:
@@ -89,7 +84,7 @@ class _ConvNd(Module):
         larger than the padded input) before building any node.
         """
         name = type(self).__name__
-        shape = check_shape(x, (self.in_channels,) + (None,) * self._ndim, f"{name} input", _DIM_NAMES[self._ndim])
+        shape = check_shape(x, (self.in_channels,) + (None,) * self._ndim, f"{name} input", DIM_NAMES[self._ndim])
         out, rows = self._plan(shape[1:])
         xs = flat_values(x)
         weights = [flatten(w) for w in self.weight]

@@ -8,18 +8,14 @@ what PyTorch's CPU kernel does too. Pooling works per channel and has no paramet
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import engine
 from engine import Value
 from nn.module import Module
 from nn.nested import Nested, check_shape, flat_values, flatten, shape_of, unflatten
-from nn.windows import Ints, as_tuple, output_size, windows
-
-IntOrTuple = int | Sequence[int]
-
-_DIM_NAMES = {1: ("C", "L"), 2: ("C", "H", "W")}
+from nn.windows import DIM_NAMES, IntOrTuple, Ints, as_tuple, output_size, windows
 
 
 class _PoolNd(Module):
@@ -53,7 +49,7 @@ class _PoolNd(Module):
         kernel larger than the input) before building any node.
         """
         name = type(self).__name__
-        shape = check_shape(x, (None,) * (self._ndim + 1), f"{name} input", _DIM_NAMES[self._ndim])
+        shape = check_shape(x, (None,) * (self._ndim + 1), f"{name} input", DIM_NAMES[self._ndim])
         out, rows = self._plan(shape[1:])
         reduce = self._reduce
         result = []

@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from nn.nested import format_shape
 
 Ints = tuple[int, ...]
+IntOrTuple = int | Sequence[int]
+
+# The names of a channels-first sample's dimensions for 1 and 2 spatial dimensions, for shape errors.
+DIM_NAMES = {1: ("C", "L"), 2: ("C", "H", "W")}
 
 
 def as_tuple(value: int | Sequence[int], n: int, name: str, minimum: int) -> Ints:
@@ -39,10 +43,15 @@ def output_size(spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilati
     extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     padded = tuple(n + 2 * p for n, p in zip(spatial, padding))
     if any(e > n for e, n in zip(extent, padded)):
-        raise ValueError(
-            f"{where}: kernel {format_shape(kernel)} (dilated extent {format_shape(extent)}) is larger than the "
-            f"padded input {format_shape(padded)} (input {format_shape(spatial)}, padding {format_shape(padding)})"
-        )
+        # Pooling has neither dilation nor padding, so each is worded only when it changes the sizes.
+        what = f"kernel {format_shape(kernel)}"
+        if extent != kernel:
+            what += f" (dilated extent {format_shape(extent)})"
+        against = f"the input {format_shape(spatial)}"
+        if any(padding):
+            against = (f"the padded input {format_shape(padded)} "
+                       f"(input {format_shape(spatial)}, padding {format_shape(padding)})")
+        raise ValueError(f"{where}: {what} is larger than {against}")
     return tuple((n - e) // s + 1 for n, e, s in zip(padded, extent, stride))
 
 

@@ -155,9 +155,9 @@ def no_nodes(monkeypatch):
         (nn.Conv2d(3, 1, 2), [[[0.0] * 4] * 4] * 2, r"expected shape \[C=3\]\[H\]\[W\], got \[2\]\[4\]\[4\]"),
         (nn.Conv1d(1, 1, 2), [[[0.0] * 4]], r"expected shape \[C=1\]\[L\], got \[1\]\[1\]\[4\]"),
         (nn.Conv2d(1, 1, 3), [[[0.0, 1.0], [2.0]]], r"ragged list, item 0 has shape \[2\] but item 1 has \[1\]"),
-        (nn.Conv2d(1, 1, (3, 1)), [[[0.0], [1.0]]], r"kernel \[3\]\[1\].*larger than the padded input \[2\]\[1\]"),
-        (nn.Conv1d(1, 1, 3, dilation=2), [[0.0] * 4], r"dilated extent \[5\]\) is larger than the padded input \[4\]"),
-        (nn.Conv1d(1, 1, 5, padding=1), [[0.0] * 2], r"larger than the padded input \[4\]"),
+        (nn.Conv2d(1, 1, (3, 1)), [[[0.0], [1.0]]], r"kernel \[3\]\[1\] is larger than the input \[2\]\[1\]$"),
+        (nn.Conv1d(1, 1, 3, dilation=2), [[0.0] * 4], r"\(dilated extent \[5\]\) is larger than the input \[4\]$"),
+        (nn.Conv1d(1, 1, 5, padding=1), [[0.0] * 2], r"the padded input \[4\] \(input \[2\], padding \[1\]\)$"),
     ],
 )
 def test_bad_shapes_raise_before_building(no_nodes, conv, x, expected):
