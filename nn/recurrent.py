@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine import Value, dot
@@ -108,8 +108,18 @@ class _CellBase(Module):
     def config(self) -> dict[str, Any]:
         return {"input_size": self.input_size, "hidden_size": self.hidden_size, "bias": self.bias_ih is not None}
 
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        return _cell_count(cls._gates, config["input_size"], config["hidden_size"], config.get("bias", True))
+
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias_ih is not None else ", bias=False")
+
+
+def _cell_count(gates: int, input_size: object, hidden_size: object, bias: object) -> int:
+    """G*h*(input + h) weights plus 2*G*h biases: the parameter count of a cell with G gates, without building it."""
+    n_in, h = check_count(input_size, "input_size"), check_count(hidden_size, "hidden_size")
+    return gates * h * (n_in + h) + (2 * gates * h if bias else 0)
 
 
 class RNNCell(_CellBase):
@@ -151,6 +161,10 @@ class LSTMCell(_CellBase):
     def check_state(self, state: Any) -> LSTMState:
         if state is None:
             return self._hidden(None), self._hidden(None)
+        if isinstance(state, list | tuple) and len(state) == 2 and any(s is None for s in state):
+            # PyTorch takes both or neither; zeros for one of them would hide a forgotten state.
+            missing = "h" if state[0] is None else "c"
+            raise ValueError(f"LSTMCell state: {missing} is None; give both h and c, or state=None for zeros")
         # A bare h (a list of numbers) is the usual mistake, so it gets this message rather than "h is a scalar".
         if not isinstance(state, list | tuple) or len(state) != 2 or not isinstance(state[0], list | tuple):
             raise ValueError(
@@ -200,30 +214,42 @@ CELLS: dict[str, type[_CellBase]] = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GR
 class RNN(Module):
     """Unrolls an RNN, LSTM or GRU cell over a sequence: `rnn(xs, state=None) -> (outputs, final_state)`.
 
-    `xs` is `[T][input_size]`; `outputs[t]` is the hidden state h after step t (use `outputs[-1]`
-    for many-to-one, all of them for many-to-many); the state is h, or (h, c) for an LSTM. The cell
-    is the submodule `cell`, so parameter names are `cell.weight_ih` and so on.
+    Built from a cell, `RNN(nn.LSTMCell(3, 8))` (or `cell=`), or from sizes and a cell name,
+    `RNN(3, 8, cell="lstm")`. `xs` is `[T][input_size]`; `outputs[t]` is the hidden state h after
+    step t (use `outputs[-1]` for many-to-one, all of them for many-to-many); the state is h, or
+    (h, c) for an LSTM. The cell is the submodule `cell`, so parameter names are `cell.weight_ih` and so on.
     """
 
     def __init__(
         self,
-        input_size: int,
-        hidden_size: int,
-        cell: str = "rnn",
-        bias: bool = True,
-        nonlinearity: str = "tanh",
+        input_size: int | _CellBase | None = None,
+        hidden_size: int | None = None,
+        cell: str | _CellBase = "rnn",
+        bias: bool | None = None,
+        nonlinearity: str | None = None,
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
+        if isinstance(input_size, _CellBase):
+            if isinstance(cell, _CellBase):
+                raise ValueError("RNN: give the cell once, as the first argument or as cell=")
+            cell, input_size = input_size, None
+        if isinstance(cell, _CellBase):
+            given = {"input_size": input_size, "hidden_size": hidden_size, "bias": bias, "nonlinearity": nonlinearity}
+            _check_agrees(cell, given, rng is not None or seed is not None)
+            self.kind = next(name for name, cls in CELLS.items() if isinstance(cell, cls))
+            self.cell: _CellBase = cell
+            return
         if cell not in CELLS:
             raise ValueError(f"RNN cell must be one of {', '.join(map(repr, CELLS))}, got {cell!r}")
         self.kind = cell
-        if cell == "rnn":
-            self.cell: _CellBase = RNNCell(input_size, hidden_size, bias, nonlinearity, rng=rng, seed=seed)
-        elif nonlinearity != "tanh":
+        extra = {"nonlinearity": nonlinearity or "tanh"} if cell == "rnn" else {}
+        if cell != "rnn" and nonlinearity not in (None, "tanh"):
             raise ValueError(f"RNN nonlinearity applies to cell='rnn' only, got {nonlinearity!r} with cell={cell!r}")
-        else:
-            self.cell = CELLS[cell](input_size, hidden_size, bias, rng=rng, seed=seed)
+        # A missing size reaches the cell as None, whose check names it.
+        self.cell = CELLS[cell](
+            input_size, hidden_size, True if bias is None else bias, rng=rng, seed=seed, **extra  # type: ignore[arg-type]
+        )
 
     def forward(self, xs: Sequence[Nested], state: Any = None) -> tuple[list[Vector], Any]:
         """Run the cell over `xs` ([T][input_size] numbers or Values) from `state` (None: zeros).
@@ -242,6 +268,22 @@ class RNN(Module):
     def config(self) -> dict[str, Any]:
         cfg = self.cell.config()
         return {**cfg, "cell": self.kind, "nonlinearity": cfg.get("nonlinearity", "tanh")}
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        gates = CELLS[config.get("cell", "rnn")]._gates
+        return _cell_count(gates, config["input_size"], config["hidden_size"], config.get("bias", True))
+
+
+def _check_agrees(cell: _CellBase, given: dict[str, Any], initialised: bool) -> None:
+    """Raise ValueError unless every setting given next to a cell instance (not None) is the cell's own."""
+    if initialised:
+        raise ValueError(f"RNN: rng and seed initialise a new cell; the {type(cell).__name__} given is initialised")
+    own = {**cell.config(), "nonlinearity": getattr(cell, "nonlinearity", "tanh")}
+    wrong = [f"{name}={value!r} (the cell has {own[name]!r})" for name, value in given.items()
+             if value is not None and value != own[name]]
+    if wrong:
+        raise ValueError(f"RNN: the {type(cell).__name__} given disagrees with " + ", ".join(wrong))
 
 
 class RNNClassifier(Module):
@@ -288,3 +330,15 @@ class RNNClassifier(Module):
             "bias": first["bias"],
             "nonlinearity": first["nonlinearity"],
         }
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        hidden = config["hidden_size"]
+        sizes = [hidden] if isinstance(hidden, int) else list(hidden)
+        if not sizes:
+            raise ValueError("RNNClassifier hidden_size is empty")
+        gates = CELLS[config.get("cell", "lstm")]._gates
+        bias = config.get("bias", True)
+        ins = [config["input_size"], *sizes[:-1]]
+        recurrent = sum(_cell_count(gates, n_in, n_hidden, bias) for n_in, n_hidden in zip(ins, sizes))
+        return recurrent + (sizes[-1] + 1) * check_count(config["output_size"], "output_size")

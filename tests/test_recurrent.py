@@ -58,7 +58,7 @@ def test_unrolled_cells_match_torch(torch, kind, nonlinearity, bias, with_state,
     ours = nn.RNN(input_size, hidden_size, cell=kind, bias=bias, nonlinearity=nonlinearity)
     torch.manual_seed(seed)
     theirs = torch_cell(torch, kind, input_size, hidden_size, bias, nonlinearity)
-    copy_weights(ours.cell, theirs)
+    copy_weights(ours.cell, theirs, into_torch=seed == 1)
 
     xs = random_nested((steps, input_size), rng)
     state = initial_state(kind, hidden_size, rng) if with_state else None
@@ -103,7 +103,7 @@ def test_single_cell_call_matches_torch(torch, kind):
     rng = random.Random(3)
     cell = getattr(nn, CELLS[kind])(3, 2, seed=0)
     theirs = torch_cell(torch, kind, 3, 2, True, "tanh")
-    copy_weights(cell, theirs)
+    copy_weights(cell, theirs, into_torch=kind != "lstm")
     x, state = random_nested((3,), rng), initial_state(kind, 2, rng)
     ours = cell(x, state)  # floats are accepted as inputs and state
     t_state = tuple(torch.tensor(s) for s in state) if kind == "lstm" else torch.tensor(state)
@@ -269,3 +269,47 @@ def test_rnn_classifier_config_and_save_round_trip(tmp_path):
     assert [v.data for v in loaded(xs)] == [v.data for v in model(xs)]
     with pytest.raises(ValueError, match="non-empty list of sizes"):
         nn.RNNClassifier(1, [], 2)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_rnn_from_a_cell_matches_the_named_form_and_torch(torch, tmp_path, kind):
+    cell = getattr(nn, CELLS[kind])(2, 3, seed=7)
+    forms = [nn.RNN(cell), nn.RNN(cell=cell), nn.RNN(2, 3, cell=kind, seed=7)]
+    assert forms[0].cell is cell and forms[1].cell is cell
+    assert forms[0].config() == forms[2].config() == {
+        "input_size": 2, "hidden_size": 3, "bias": True, "cell": kind, "nonlinearity": "tanh"
+    }
+    forms[0].save(tmp_path / "rnn.json")
+    forms.append(nn.load(tmp_path / "rnn.json"))
+    theirs = torch_cell(torch, kind, 2, 3, True, "tanh")
+    copy_weights(cell, theirs, into_torch=True)
+    xs = random_nested((4, 2), random.Random(1))
+    s = None
+    for x in torch.tensor(xs):
+        s = theirs(x, s)
+    expected = (s[0] if kind == "lstm" else s).tolist()
+    for rnn in forms:
+        assert_close([v.data for v in rnn(xs)[0][-1]], expected, f"{kind} last output")
+
+
+def test_rnn_from_a_cell_keeps_its_settings_and_refuses_disagreeing_ones():
+    relu = nn.RNN(nn.RNNCell(2, 3, bias=False, nonlinearity="relu"))
+    assert relu.config() == {"input_size": 2, "hidden_size": 3, "bias": False, "cell": "rnn", "nonlinearity": "relu"}
+    cell = nn.LSTMCell(2, 3)
+    assert nn.RNN(cell, hidden_size=3, bias=True).cell is cell
+    with pytest.raises(ValueError, match=r"disagrees with hidden_size=4 \(the cell has 3\)"):
+        nn.RNN(cell, hidden_size=4)
+    with pytest.raises(ValueError, match=r"disagrees with input_size=5 \(the cell has 2\)"):
+        nn.RNN(5, cell=cell)
+    with pytest.raises(ValueError, match="nonlinearity='relu'"):
+        nn.RNN(cell, nonlinearity="relu")
+    with pytest.raises(ValueError, match="seed initialise a new cell"):
+        nn.RNN(cell, seed=1)
+    with pytest.raises(ValueError, match="give the cell once"):
+        nn.RNN(cell, cell=cell)
+
+
+@pytest.mark.parametrize(("state", "missing"), [(([0.0, 0.0], None), "c"), ((None, [0.0, 0.0]), "h")])
+def test_lstm_state_with_a_none_half_is_refused(no_nodes, state, missing):
+    with pytest.raises(ValueError, match=f"LSTMCell state: {missing} is None; give both h and c"):
+        nn.LSTMCell(1, 2)([0.5], state)

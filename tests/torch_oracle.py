@@ -25,9 +25,22 @@ def to_values(x: Any) -> Any:
     return map_nested(Value, x)
 
 
-def copy_weights(ours: Any, theirs: Any) -> None:
-    """Load a torch module's parameters into ours through `load_state_dict`: same names, same layouts."""
-    ours.load_state_dict({name: t.tolist() for name, t in theirs.state_dict().items()})
+def copy_weights(ours: Any, theirs: Any, into_torch: bool = False) -> None:
+    """Make both modules hold the same weights: same names, same layouts, copied in either direction.
+
+    By default torch's state_dict goes into ours through `load_state_dict`; with `into_torch` our
+    state_dict goes into torch's parameters with `copy_`. Callers alternate, so both directions are tested.
+    """
+    if not into_torch:
+        ours.load_state_dict({name: t.tolist() for name, t in theirs.state_dict().items()})
+        return
+    import torch
+
+    state, params = ours.state_dict(), dict(theirs.named_parameters())
+    assert set(state) == set(params), f"parameter names differ: ours {sorted(state)}, torch {sorted(params)}"
+    with torch.no_grad():
+        for name, tensor in params.items():
+            tensor.copy_(torch.tensor(state[name], dtype=tensor.dtype))
 
 
 def backward_with_random_cotangent(outputs: Any, rng: random.Random) -> list[float]:
