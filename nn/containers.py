@@ -48,17 +48,33 @@ class Sequential(Module):
         return iter(vars(self).values())
 
     def forward(self, x: Any) -> Any:
-        """Pass `x` through every module in order (an empty Sequential returns `x`)."""
-        for module in self:
-            x = module(x)
+        """Pass `x` through every module in order (an empty Sequential returns `x`).
+
+        A ValueError from a module (e.g. a wrong shape) is re-raised, same type, prefixed `Sequential[i] (Class): `.
+        """
+        for i, module in enumerate(self):
+            try:
+                x = module(x)
+            except ValueError as exc:
+                raise type(exc)(f"Sequential[{i}] ({type(module).__name__}): {exc}") from exc
         return x
 
     def config(self) -> dict[str, Any]:
         return {"children": [{"class": type(m).__name__, "config": m.config()} for m in self]}
 
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        total = 0
+        for i, spec in enumerate(config["children"]):
+            count = _child_class(spec, i).count_parameters(spec["config"])
+            if count is None:
+                return None
+            total += count
+        return total
 
-def _build(spec: object, i: int) -> Module:
-    """The module a `{"class": name, "config": {...}}` spec describes. Raises ValueError naming the item."""
+
+def _child_class(spec: object, i: int) -> type[Module]:
+    """The class a `{"class": name, "config": {...}}` spec names. Raises ValueError naming the item."""
     if (
         not isinstance(spec, Mapping)
         or not isinstance(spec.get("class"), str)
@@ -69,10 +85,16 @@ def _build(spec: object, i: int) -> Module:
     cls = getattr(importlib.import_module("nn"), name, None)
     if not (isinstance(cls, type) and issubclass(cls, Module)):
         raise ValueError(f"Sequential children[{i}]: unknown module class {name!r} (not a Module exported by nn)")
+    return cls
+
+
+def _build(spec: Any, i: int) -> Module:
+    """The module a `{"class": name, "config": {...}}` spec describes. Raises ValueError naming the item."""
+    cls = _child_class(spec, i)
     try:
         return cls(**spec["config"])
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"Sequential children[{i}]: config does not build a {name}: {exc}") from None
+        raise ValueError(f"Sequential children[{i}]: config does not build a {spec['class']}: {exc}") from None
 
 
 class _Elementwise(Module):
@@ -89,6 +111,10 @@ class _Elementwise(Module):
 
     def config(self) -> dict[str, Any]:
         return {}
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        return 0
 
 
 class ReLU(_Elementwise):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from engine import Value, dot
@@ -107,6 +108,14 @@ class _ConvNd(Module):
             "dilation": unwrap(self.dilation),
             "bias": self.bias is not None,
         }
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        name = cls.__name__
+        n_in = check_count(config["in_channels"], f"{name} in_channels")
+        n_out = check_count(config["out_channels"], f"{name} out_channels")
+        kernel = as_tuple(config["kernel_size"], cls._ndim, f"{name} kernel_size", 1)
+        return n_out * n_in * math.prod(kernel) + (n_out if config.get("bias", True) else 0)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

@@ -8,7 +8,7 @@ what PyTorch's CPU kernel does too. Pooling works per channel and has no paramet
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import engine
@@ -61,6 +61,10 @@ class _PoolNd(Module):
     def config(self) -> dict[str, Any]:
         unwrap: Callable[[Ints], Any] = (lambda t: t[0]) if self._ndim == 1 else list
         return {"kernel_size": unwrap(self.kernel_size), "stride": unwrap(self.stride)}
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        return 0
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
@@ -119,3 +123,7 @@ class Flatten(Module):
 
     def config(self) -> dict[str, Any]:
         return {}
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
+        return 0

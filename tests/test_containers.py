@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 
@@ -9,6 +10,8 @@ import pytest
 from torch_oracle import assert_close, backward_with_random_cotangent, copy_weights, random_nested, to_values
 
 import nn
+import nn.conv
+import nn.recurrent
 from engine import Value
 from nn.nested import flatten
 
@@ -52,7 +55,7 @@ def test_sequential_chains_and_names_children_like_torch(torch):
         torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(2, 1, (1, 2))
     )
     assert list(ours.state_dict()) == ["0.weight", "0.bias", "3.weight", "3.bias"]
-    copy_weights(ours, theirs)
+    copy_weights(ours, theirs, into_torch=True)
     rng = random.Random(0)
     x = random_nested((1, 6, 6), rng)
     xv = to_values(x)
@@ -137,3 +140,63 @@ def test_every_module_saves_and_loads_with_its_config(tmp_path, module):
     assert loaded.config() == module.config()
     assert loaded.state_dict() == module.state_dict()
     assert repr(loaded) == repr(module)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        nn.Conv1d(2, 3, 4, bias=False),
+        nn.Conv2d(3, 2, (2, 3), padding=1),
+        nn.RNNCell(3, 4),
+        nn.LSTMCell(2, 5, bias=False),
+        nn.GRUCell(4, 3),
+        nn.RNN(2, 3, cell="gru", bias=False),
+        nn.RNNClassifier(3, [4, 2], 5, cell="lstm"),
+        nn.RNNClassifier(2, 3, 2, cell="rnn", nonlinearity="relu"),
+        small_cnn(),
+        nn.Sequential(nn.Flatten(), nn.MLP(4, [3, 2]), nn.LeakyReLU(0.1), nn.AvgPool1d(1)),
+    ],
+    ids=lambda m: type(m).__name__,
+)
+def test_count_parameters_from_the_config_matches_the_model(module):
+    assert type(module).count_parameters(module.config()) == module.num_parameters()
+
+
+def _forbid(cls):
+    def init(self, *args, **kwargs):
+        raise AssertionError(f"{cls.__name__} was built")
+
+    return init
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "count"),
+    [
+        ("LSTMCell", {"input_size": 2000, "hidden_size": 2000}, 4 * 2000 * 4000 + 2 * 4 * 2000),
+        ("Conv2d", {"in_channels": 3000, "out_channels": 3000, "kernel_size": 3}, 3000 * 3000 * 9 + 3000),
+        ("Sequential", {"children": [{"class": "ReLU", "config": {}},
+                                     {"class": "Conv2d", "config": {"in_channels": 3000, "out_channels": 3000,
+                                                                    "kernel_size": 3, "bias": False}}]},
+         3000 * 3000 * 9),
+        ("RNN", {"input_size": 1000, "hidden_size": 3000, "cell": "gru"}, 3 * 3000 * 4000 + 2 * 3 * 3000),
+    ],
+)
+def test_a_file_asking_for_a_huge_model_is_refused_before_building(tmp_path, monkeypatch, name, config, count):
+    # Building one of these would allocate tens of millions of Values; the guard must answer from the config alone.
+    for cls in (nn.conv._ConvNd, nn.recurrent._CellBase):
+        monkeypatch.setattr(cls, "__init__", _forbid(cls))
+    path = tmp_path / "huge.json"
+    doc = {"format": "scalargrad-model", "version": 1, "class": name, "config": config, "state_dict": {}, "meta": {}}
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=rf"huge.json: config asks for a {name} with {count} parameters"):
+        nn.load(path)
+
+
+def test_a_shape_error_inside_sequential_names_the_child():
+    model = nn.Sequential(nn.ReLU(), nn.Conv2d(2, 1, 3))
+    with pytest.raises(ValueError, match=r"^Sequential\[1\] \(Conv2d\): Conv2d input: expected shape") as info:
+        model([[[0.0] * 4] * 4])
+    assert type(info.value) is ValueError and isinstance(info.value.__cause__, ValueError)
+    outer = nn.Sequential(nn.Flatten(), model)
+    with pytest.raises(ValueError, match=r"^Sequential\[1\] \(Sequential\): Sequential\[1\] \(Conv2d\): "):
+        outer([[[0.0] * 4] * 4])
