@@ -3,13 +3,16 @@
 from engine.value import Value  # noqa: I001 - Value must load before the modules that build Values
 from engine.autograd import backward, backward_order, grad, zero_grad
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
-from engine.ops import dot, max, sum
+from engine.ops import dot
+from engine.ops import max as max  # re-exported as engine.max, not in __all__ (see below)
+from engine.ops import sum as sum
 from engine.custom_op import op
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from engine.draw import GraphTooLargeError, draw_dot
 from engine.render import Drawing, write_image
 from engine.steps import Step, backward_steps, step_through
 
+# engine.max and engine.sum are left out of __all__, so `from engine import *` keeps Python's max and sum.
 __all__ = [
     "Drawing",
     "GradcheckError",
@@ -26,11 +29,9 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
-    "max",
     "no_grad",
     "op",
     "step_through",
-    "sum",
     "write_image",
     "zero_grad",
 ]

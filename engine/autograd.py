@@ -70,16 +70,17 @@ def backward(root: Value, gradient: float = 1.0) -> None:
             gc.enable()
 
 
-def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Value]:
+def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> list[Value]:
     """d(output)/d(input) for each input, leaving every `.grad` untouched.
 
     With `create_graph=True` the results are Values in a graph of their own, so they can be
     differentiated again (second derivatives, Hessian entries, gradient penalties); otherwise they are
-    leaves. An input that `output` does not depend on gets 0. Raises TypeError on non-Value arguments.
+    leaves. An input that `output` does not depend on gets 0; a single Value counts as a list of one, as
+    in torch.autograd.grad. Raises TypeError on non-Value arguments.
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad(output): must be a Value, got {type(output).__name__}")
-    inputs = list(inputs)
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad(inputs): item {i} must be a Value, got {type(x).__name__}")

@@ -12,7 +12,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 from engine.grad_mode import no_grad
-from engine.ops import Op, make_node
+from engine.ops import BUILTIN_NAMES, Op, make_node
 from engine.value import Value
 
 Forward = Callable[..., float]
@@ -62,6 +62,8 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"op: name must be a non-empty str, got {name!r}")
+    if name in BUILTIN_NAMES:
+        raise ValueError(f"op: {name!r} is the name of a built-in op; drawings and tools tell ops apart by name")
     for part, fn in (("forward", forward), ("derivative", derivative)):
         if not callable(fn):
             raise TypeError(f"op {name!r}: {part} must be callable, got {type(fn).__name__}")

@@ -1,8 +1,10 @@
 """Check backward rules against central differences: `gradcheck` (first) and `gradgradcheck` (second derivatives).
 
 Both follow `torch.autograd.gradcheck`: an analytic value `a` passes against the numeric estimate `n` when
-|a - n| <= atol + rtol * |n|. Each call builds its own leaf Values from the numbers it is given and reads
-gradients with `engine.grad`, so no `.grad` of anything the caller owns is changed.
+|a - n| <= atol + rtol * |n|. Each call builds its own leaf Values from the numbers it is given. `gradcheck`
+runs `backward()` (the float rules training uses) and `engine.grad` (the Value-op rules behind create_graph)
+and checks both; it restores every `.grad` that backward touched, so nothing the caller owns changes.
+`f` always runs with the graph recorded, also inside `no_grad()`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engine.autograd import grad
+from engine.autograd import backward_order, grad
+from engine.grad_mode import enable_grad
 from engine.value import Value, as_float
 
 Function = Callable[..., Value]
@@ -72,7 +75,8 @@ def _call(where: str, f: Function, xs: Sequence[float], moved: str = "") -> tupl
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     at = f" with {moved}" if moved else ""
     try:
-        out = f(*leaves)
+        with enable_grad():  # under the caller's no_grad() there would be no graph to check
+            out = f(*leaves)
     except (ArithmeticError, ValueError) as exc:
         if not moved:
             raise
@@ -87,6 +91,20 @@ def _call(where: str, f: Function, xs: Sequence[float], moved: str = "") -> tupl
 def _first_derivatives(where: str, f: Function, xs: Sequence[float], moved: str = "") -> list[float]:
     out, leaves = _call(where, f, xs, moved)
     return [g.data for g in grad(out, leaves)]
+
+
+def _backward_derivatives(out: Value, leaves: Sequence[Value]) -> list[float]:
+    """d out / d leaf from `out.backward()`, putting back every `.grad` it touched (f may use the caller's Values)."""
+    touched = {v: v.grad for node in backward_order(out) for v in (node, *node.parents)}
+    touched.update({v: v.grad for v in leaves})
+    for v in leaves:
+        v.grad = 0.0
+    try:
+        out.backward()
+        return [v.grad for v in leaves]
+    finally:
+        for v, g in touched.items():
+            v.grad = g
 
 
 def _shifted(xs: Sequence[float], j: int, step: float) -> list[float]:
@@ -120,20 +138,26 @@ def _report(where: str, tol: _Tolerance, rows: Sequence[_Row]) -> None:
 def gradcheck(
     f: Function, inputs: Sequence[float], eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3
 ) -> bool:
-    """Check d f / d input_i from the backward rules against central differences at the point `inputs`.
+    """Check d f / d input_i from `backward()` and from `engine.grad` against central differences at `inputs`.
 
     `f` takes one Value per input and returns a Value. Returns True, or raises GradcheckError listing each
-    input with its analytic and numeric derivative (the failing ones marked); TypeError/ValueError for bad
-    arguments (f not returning a Value, non-number or non-finite inputs).
+    input with its analytic and numeric derivative (the failing ones marked; a row for `engine.grad` appears
+    where it disagrees with backward); TypeError/ValueError for bad arguments (f not returning a Value,
+    non-number or non-finite inputs).
     """
     xs = _points("gradcheck", f, inputs)
     tol = _tolerance("gradcheck", eps, atol, rtol)
-    analytic = _first_derivatives("gradcheck", f, xs)
+    out, leaves = _call("gradcheck", f, xs)
+    by_backward = _backward_derivatives(out, leaves)
+    by_grad = [g.data for g in grad(out, leaves)]
     rows = []
     for i, x in enumerate(xs):
         hi, _ = _call("gradcheck", f, _shifted(xs, i, tol.eps), f"x{i} + eps")
         lo, _ = _call("gradcheck", f, _shifted(xs, i, -tol.eps), f"x{i} - eps")
-        rows.append(_Row(f"x{i} = {x!r}", analytic[i], (hi.data - lo.data) / (2.0 * tol.eps)))
+        numeric = (hi.data - lo.data) / (2.0 * tol.eps)
+        rows.append(_Row(f"x{i} = {x!r}", by_backward[i], numeric))
+        if not tol.close(by_grad[i], by_backward[i]):
+            rows.append(_Row(f"x{i} = {x!r} (engine.grad)", by_grad[i], numeric))
     _report("gradcheck", tol, rows)
     return True
 

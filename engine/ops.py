@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from engine.grad_mode import state as _mode
@@ -66,13 +66,16 @@ def make_node(data: float, op: Op, prev: tuple[Value, ...], arg: Any = None) -> 
     return out
 
 
-def _number(x: object) -> float | None:
-    """The float of a real number operand, or None when `x` is not one (so the operator returns NotImplemented)."""
+def _number(x: object, where: str) -> float | None:
+    """The float of a real number operand, or None when `x` is not one (so the operator returns NotImplemented).
+
+    Raises OverflowError naming the op `where` for an int too large for a float.
+    """
     if type(x) is float:
         return x  # type: ignore[return-value]
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return None
-    return float(x)
+    return as_float(x, where)
 
 
 def _fmt(x: float) -> str:
@@ -111,7 +114,7 @@ def add(a: Value, b: Operand) -> Value:
     """a + b, where b is a Value or a number."""
     if isinstance(b, Value):
         return make_node(a.data + b.data, ADD, (a, b))
-    c = _number(b)
+    c = _number(b, "add")
     if c is None:
         return NotImplemented
     return make_node(a.data + c, ADD_CONST, (a,), c)
@@ -135,7 +138,7 @@ def sub(a: Value, b: Operand) -> Value:
     """a - b, where b is a Value or a number (a - c is recorded as a + (-c), which IEEE defines as equal)."""
     if isinstance(b, Value):
         return make_node(a.data - b.data, SUB, (a, b))
-    c = _number(b)
+    c = _number(b, "sub")
     if c is None:
         return NotImplemented
     return make_node(a.data - c, ADD_CONST, (a,), -c)
@@ -154,7 +157,7 @@ RSUB = Op("rsub", "{c} -", _rsub_backward, _rsub_vjp)
 
 def rsub(a: Value, c: Number) -> Value:
     """c - a for a number c."""
-    k = _number(c)
+    k = _number(c, "sub")
     if k is None:
         return NotImplemented
     return make_node(k - a.data, RSUB, (a,), k)
@@ -209,7 +212,7 @@ def mul(a: Value, b: Operand) -> Value:
     """a * b, where b is a Value or a number."""
     if isinstance(b, Value):
         return make_node(a.data * b.data, MUL, (a, b))
-    c = _number(b)
+    c = _number(b, "mul")
     if c is None:
         return NotImplemented
     return make_node(a.data * c, MUL_CONST, (a,), c)
@@ -223,8 +226,9 @@ def _div_backward(out: Value) -> None:
 
 
 def _div_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    a, b = out._prev
-    return (g / b, -g * a / (b * b))
+    b = out._prev[1]
+    g_b = g / b
+    return (g_b, -g_b * out)  # not a / (b * b): b * b underflows to 0 where a / b is still finite
 
 
 DIV = Op("div", "/", _div_backward, _div_vjp)
@@ -247,7 +251,7 @@ def div(a: Value, b: Operand) -> Value:
         if b.data == 0.0:
             raise ZeroDivisionError(f"div: division by zero, divisor {b!r} (dividend {a!r})")
         return make_node(a.data / b.data, DIV, (a, b))
-    c = _number(b)
+    c = _number(b, "div")
     if c is None:
         return NotImplemented
     if c == 0.0:
@@ -261,8 +265,7 @@ def _rdiv_backward(out: Value) -> None:
 
 
 def _rdiv_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    a = out._prev[0]
-    return (-g * out._arg / (a * a),)
+    return (-(g * out) / out._prev[0],)  # c / a**2 written as out / a, which cannot underflow to 1 / 0
 
 
 RDIV = Op("rdiv", "{c} /", _rdiv_backward, _rdiv_vjp)
@@ -270,7 +273,7 @@ RDIV = Op("rdiv", "{c} /", _rdiv_backward, _rdiv_vjp)
 
 def rdiv(a: Value, c: Number) -> Value:
     """c / a for a number c. Raises ZeroDivisionError when a is 0."""
-    k = _number(c)
+    k = _number(c, "div")
     if k is None:
         return NotImplemented
     if a.data == 0.0:
@@ -356,7 +359,7 @@ def pow(a: Value, b: Operand) -> Value:  # the name of the op, as torch.pow
         if a.data < 0.0:
             raise ValueError(f"pow: negative base {a!r} with a Value exponent {b!r} (the gradient needs log(base))")
         return make_node(_checked_pow(a.data, b.data, "pow"), POW, (a, b))
-    c = _number(b)
+    c = _number(b, "pow")
     if c is None:
         return NotImplemented
     return make_node(_checked_pow(a.data, c, "pow"), POW_CONST, (a,), c)
@@ -378,7 +381,7 @@ RPOW = Op("rpow", "{c} **", _rpow_backward, _rpow_vjp)
 
 def rpow(a: Value, c: Number) -> Value:
     """c ** a for a number c >= 0. Raises ValueError for a negative base."""
-    k = _number(c)
+    k = _number(c, "pow")
     if k is None:
         return NotImplemented
     if k < 0.0:
@@ -581,15 +584,16 @@ def _sum_vjp(out: Value, g: Grad) -> Sequence[Partial]:
 SUM = Op("sum", "Σ", _sum_backward, _sum_vjp)
 
 
-def sum(values: Sequence[Value]) -> Value:  # the name of the op, as torch.sum
+def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
     """values[0] + values[1] + ... as one node. Raises ValueError when empty, TypeError on non-Values."""
+    values = tuple(values)
     if len(values) == 0:
         raise ValueError("sum: needs at least one Value")
     _check_values(values, "sum")
     acc = 0.0
     for v in values:
         acc += v.data
-    return make_node(acc, SUM, tuple(values))
+    return make_node(acc, SUM, values)
 
 
 def _max_backward(out: Value) -> None:
@@ -604,11 +608,12 @@ def _max_vjp(out: Value, g: Grad) -> Sequence[Partial]:
 MAX = Op("max", "max", _max_backward, _max_vjp)
 
 
-def max(values: Sequence[Value]) -> Value:  # the name of the op, as torch.max
+def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
     """The largest of `values` as one node; its gradient goes to the first arg-max (ties go to the first).
 
     A NaN wins, as in torch.max, so it is not hidden. Raises ValueError when empty, TypeError on non-Values.
     """
+    values = tuple(values)
     if len(values) == 0:
         raise ValueError("max: needs at least one Value")
     _check_values(values, "max")
@@ -618,8 +623,9 @@ def max(values: Sequence[Value]) -> Value:  # the name of the op, as torch.max
         x = values[i].data
         if best == best and (x > best or x != x):  # `x != x` is the NaN test
             winner, best = i, x
-    return make_node(best, MAX, tuple(values), winner)
+    return make_node(best, MAX, values, winner)
 
+BUILTIN_NAMES = frozenset(o.name for o in globals().values() if isinstance(o, Op))
 
 # Value's operators and methods are the op functions themselves (see the stubs in engine/value.py).
 for _name, _function in {

@@ -457,3 +457,9 @@ def test_a_zero_gradient_is_not_multiplied_through() -> None:
     assert out.grad == 0.0 and a.grad == 0.0 and inf.grad == 0.0
     da, dinf = engine.grad(z, [a, inf])
     assert math.isnan(da.data) and dinf.data == 0.0
+
+
+def test_grad_takes_a_single_value_as_torch_does() -> None:
+    x = Value(3.0)
+    (d,) = engine.grad(x * x, x)
+    assert d.data == 6.0

@@ -172,3 +172,8 @@ def test_bad_derivatives_name_the_op(custom, error, match, mode: str) -> None:  
             out.backward()
         else:
             engine.grad(out, [x], create_graph=mode == "create_graph")
+
+
+def test_a_builtin_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="built-in"):
+        op("dot", lambda a: 2 * a, lambda a, out: 2.0)

@@ -148,3 +148,32 @@ def test_gradgradcheck_leaves_user_gradients_alone() -> None:
     w = Value(-0.4)
     assert gradgradcheck(lambda x, y: (w * x * y).sigmoid(), [0.3, 0.8])
     assert w.grad == 0.0
+
+
+def test_both_checks_work_inside_no_grad() -> None:
+    # f must record its graph even when the caller is evaluating under no_grad()
+    wrong_second = op("wrong_second", lambda x: x * x, lambda x, out: 2.0 * float(x.data))  # slope built off-graph
+    with engine.no_grad():
+        assert gradcheck(lambda x: x * x, [2.0])
+        with pytest.raises(GradcheckError):
+            gradgradcheck(wrong_second, [1.5])
+
+
+def test_gradcheck_checks_the_float_rules_that_backward_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # backward() uses each op's float rule, engine.grad its Value-op vjp: a wrong float rule must be caught too
+    def wrong_mul_backward(out: Value) -> None:
+        a, b = out.parents
+        a.grad += out.grad * 123.0
+        b.grad += out.grad * a.data
+
+    monkeypatch.setattr(engine.ops.MUL, "backward", wrong_mul_backward)
+    with pytest.raises(GradcheckError, match="MISMATCH"):
+        gradcheck(lambda x, y: x * y, [2.0, 3.0])
+
+
+def test_gradcheck_restores_the_grads_of_interior_values_it_reaches() -> None:
+    w = Value(0.7)
+    h = w * 2.0  # an interior node the caller built, reached by f's graph
+    h.grad, w.grad = 3.0, 5.0
+    assert gradcheck(lambda x: (h * x).tanh(), [0.3])
+    assert (h.grad, w.grad) == (3.0, 5.0)

@@ -577,3 +577,35 @@ def test_boundary_grad_agrees_with_backward(case: Boundary) -> None:
     by_graph = [g.data for g in engine.grad(out, leaves, create_graph=True)]
     out.backward()
     assert by_vjp == by_graph == [v.grad for v in leaves]
+
+
+# ---------------------------------------------------------------- audit follow-ups
+
+
+def test_grad_of_division_near_underflow_agrees_with_backward() -> None:
+    # b * b underflows to 0 at 1e-200 while a / b and its slope are still representable (or -inf)
+    for build in (lambda a, b: a / b, lambda a, b: 1.0 / b):
+        a, b = Value(1e-200), Value(1e-200)
+        out = build(a, b)
+        via_grad = [g.data for g in engine.grad(out, [a, b])]
+        out.backward()
+        assert via_grad == [a.grad, b.grad]
+
+
+def test_a_number_operand_too_large_for_a_float_names_the_op() -> None:
+    with pytest.raises(OverflowError, match="mul"):
+        Value(2.0) * 10**400
+    with pytest.raises(OverflowError, match="pow"):
+        Value(2.0) ** 10**400
+
+
+def test_nary_ops_take_any_iterable() -> None:
+    vs = [Value(1.0), Value(3.0), Value(2.0)]
+    assert engine.sum(v for v in vs).data == 6.0
+    assert engine.max(iter(vs)).data == 3.0
+
+
+def test_star_import_keeps_pythons_sum_and_max() -> None:
+    namespace: dict[str, object] = {}
+    exec("from engine import *", namespace)  # noqa: S102 - a fixed statement, the point of the test
+    assert "sum" not in namespace and "max" not in namespace and "Value" in namespace
