@@ -78,9 +78,9 @@ def test() -> int:
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script is what an older python3 runs first
         version = ".".join(map(str, sys.version_info[:2]))
-        sys.exit(f"scalargrad needs Python 3.11+, and this python3 is {version}: install one from python.org, pyenv or uv")
+        sys.exit(f"scalargrad needs Python 3.11+, this python3 is {version}: get one from python.org, pyenv or uv")
     commands = {"demo": demo, "test": test}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         print(__doc__)
