@@ -7,7 +7,9 @@ import re
 import pytest
 
 import nn
-from nn.cli import main
+from nn.cli import TrainSettings, main, train
+from nn.registry import DATASETS, training_defaults
+from nn.training import accuracy
 
 
 def accuracy_line(text: str) -> str:
@@ -105,3 +107,35 @@ def test_unfit_pairs_are_one_line_errors(capsys, argv, message):
     assert main(["train", *argv, "--steps", "1", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("data", ["parity", "counting", "chars"])
+def test_noise_is_refused_for_sets_without_noise(capsys, data):
+    argv = ["train", "--data", data, "--model", "rnn", "--noise", "0.3", "--steps", "1", "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"the {data} data set has no noise, so --noise does not apply to it (got 0.3)" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_each_model_family_fills_in_only_what_was_not_given():
+    assert training_defaults("cnn", 2, None, None, None, None) == ([], "adam", "hinge", 0.05)
+    assert training_defaults("lstm", 2, None, None, None, None) == ([8], "adam", "cross_entropy", 0.05)
+    assert training_defaults("rnn", 5, None, None, None, None) == ([8], "adam", "cross_entropy", 0.1)
+    assert training_defaults("mlp", 2, None, None, None, None) == ([16, 16], "sgd", "hinge", 1.0)
+    # The family's lr belongs to its optimizer: with another optimizer, that optimizer's default is used.
+    assert training_defaults("rnn", 2, [3], "sgd", "hinge", None) == ([3], "sgd", "hinge", 1.0)
+    assert training_defaults("gru", 2, [], "adam", "mse", 0.2) == ([], "adam", "mse", 0.2)
+
+
+@pytest.mark.parametrize(
+    ("data", "model", "n_samples", "steps", "least"),
+    [("bars", "cnn", 40, 30, 0.9), ("parity", "lstm", 40, 60, 0.85)],
+)
+def test_model_family_defaults_learn_image_and_sequence_sets(data, model, n_samples, steps, least):
+    # With the old shared defaults (16,16 hidden, sgd at lr 1, hinge) parity + lstm stayed at chance.
+    hidden, optimizer, loss, lr = training_defaults(model, DATASETS[data].n_classes, None, None, None, None)
+    settings = TrainSettings(data=data, model=model, n_samples=n_samples, hidden=hidden, optimizer=optimizer,
+                             loss=loss, lr=lr, steps=steps, progress=False).resolved()
+    trained, X, y, _ = train(settings)
+    assert accuracy(trained, X, y) >= least
