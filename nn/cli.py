@@ -17,7 +17,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -27,7 +27,7 @@ from engine.render import available_renderer, write_image
 from nn.expression import parse
 from nn.module import Module, load, read_model_file
 from nn.plots import plot_training
-from nn.registry import DATASETS, MODELS, DatasetSpec, build_model
+from nn.registry import DATASETS, MODELS, DatasetSpec, build_model, training_defaults
 from nn.training import (
     DEFAULT_LR,
     LOSS_DEFAULT_LR,
@@ -35,7 +35,6 @@ from nn.training import (
     OPTIMIZERS,
     History,
     accuracy,
-    default_lr,
     fit,
     lookup,
     scores_of,
@@ -114,9 +113,9 @@ class TrainSettings:
     noise: float | None = None
     seed: int = 0
     model: str = "mlp"
-    hidden: list[int] = field(default_factory=lambda: [16, 16])
+    hidden: list[int] | None = None  # None: the model family's default
     loss: str | None = None  # None: hinge for two classes, cross_entropy for more
-    optimizer: str = "sgd"
+    optimizer: str | None = None  # None: the model family's default
     lr: float | None = None
     steps: int = 100
     batch_size: int | None = None
@@ -126,16 +125,19 @@ class TrainSettings:
     def resolved(self) -> TrainSettings:
         """A copy with every default filled in from the data set and optimizer tables; raises on unknown names."""
         spec: DatasetSpec = lookup(DATASETS, self.data, "data set")
-        lookup(MODELS, self.model, "model")
-        lookup(OPTIMIZERS, self.optimizer, "optimizer")
-        loss = self.loss or ("hinge" if spec.n_classes == 2 else "cross_entropy")
+        hidden, optimizer, loss, lr = training_defaults(
+            self.model, spec.n_classes, self.hidden, self.optimizer, self.loss, self.lr
+        )
+        lookup(OPTIMIZERS, optimizer, "optimizer")
         lookup(LOSSES, loss, "loss")
         return TrainSettings(**{
             **asdict(self),
             "n_samples": spec.n_samples if self.n_samples is None else self.n_samples,
             "noise": spec.noise if self.noise is None else self.noise,
+            "hidden": hidden,
+            "optimizer": optimizer,
             "loss": loss,
-            "lr": default_lr(self.optimizer, loss) if self.lr is None else self.lr,
+            "lr": lr,
         })
 
 
@@ -153,6 +155,7 @@ def train(
     `announce` (e.g. print) is given a one-line description of the run before training starts.
     """
     assert settings.n_samples is not None and settings.noise is not None and settings.loss is not None
+    assert settings.hidden is not None and settings.optimizer is not None
     spec: DatasetSpec = DATASETS[settings.data]
     X, y = make_data(settings.data, settings.n_samples, settings.noise, settings.seed)
     outputs = LOSSES[settings.loss].outputs(spec.n_classes)
@@ -383,13 +386,14 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
                    help="data set: " + "; ".join(f"{k}: {s.description}" for k, s in DATASETS.items()))
     p.add_argument("--model", default="mlp", choices=list(MODELS),
                    help="model: " + "; ".join(f"{k}: {s.description}" for k, s in MODELS.items()))
-    p.add_argument("--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes (default 16,16)")
+    p.add_argument("--hidden", type=_sizes, help="hidden layer sizes (default: the model's, 16,16 for mlp)")
     p.add_argument("--loss", choices=list(LOSSES), help="default hinge for two classes, else cross_entropy")
-    p.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS), help="default sgd")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: the model's, sgd for mlp")
     defaults = ", ".join([*(f"{opt} {lr:g}" for opt, lr in DEFAULT_LR.items()),
                           *(f"{opt} with the {loss} loss {lr:g}" for (loss, opt), lr in LOSS_DEFAULT_LR.items())])
     p.add_argument("--lr", type=_positive,
-                   help=f"starting learning rate, decayed linearly to a tenth (default {defaults})")
+                   help=f"starting learning rate, decayed linearly to a tenth "
+                        f"(default: the model family's, else {defaults})")
     p.add_argument("--steps", type=_count, default=100, help="optimizer steps (default 100)")
     p.add_argument("--batch-size", type=_count, help="samples per step (default: all of them)")
     p.add_argument("--samples", type=_count, help="data set size (default: the data set's own, usually 100)")

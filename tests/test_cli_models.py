@@ -139,3 +139,11 @@ def test_model_family_defaults_learn_image_and_sequence_sets(data, model, n_samp
                              loss=loss, lr=lr, steps=steps, progress=False).resolved()
     trained, X, y, _ = train(settings)
     assert accuracy(trained, X, y) >= least
+
+
+@pytest.mark.parametrize(("data", "model", "steps"), [("bars", "cnn", "40"), ("parity", "rnn", "100")])
+def test_the_command_line_defaults_learn_image_and_sequence_sets(capsys, data, model, steps):
+    # no --hidden/--optimizer/--lr: the model family's defaults must be ones that learn
+    assert main(["train", "--data", data, "--model", model, "--steps", steps, "--samples", "60", "--no-progress"]) == 0
+    shown = accuracy_line(capsys.readouterr().out)
+    assert float(shown.split("%")[0]) >= 85.0, shown
