@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
@@ -23,3 +24,17 @@ def torch() -> ModuleType:
         pytest.skip(f"PyTorch oracle not installed ({exc}); run `python3 tasks.py test` to install the CPU build")
     module.set_default_dtype(module.float64)
     return module
+
+
+@pytest.fixture
+def forbid_nodes(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """`forbid_nodes(module, "dot", ...)` makes those node builders fail the test: checks must run before any node."""
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a node was built before the input was checked")
+
+    def forbid(owner: object, *names: str) -> None:
+        for name in names:
+            monkeypatch.setattr(owner, name, forbidden)
+
+    return forbid

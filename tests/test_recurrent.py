@@ -141,11 +141,8 @@ def test_init_shapes_bounds_and_seed(kind, gates):
 
 
 @pytest.fixture
-def no_nodes(monkeypatch):
-    def forbidden(*args, **kwargs):
-        raise AssertionError("a node was built before the input was checked")
-
-    monkeypatch.setattr(nn.recurrent, "dot", forbidden)
+def no_nodes(forbid_nodes):
+    forbid_nodes(nn.recurrent, "dot")
 
 
 @pytest.mark.parametrize(
