@@ -72,3 +72,28 @@ def test_notebook_has_pictures_formulas_and_assertions(name: str) -> None:
     assert pictures, f"{name}: no plot or drawing saved"
     asserting = [c for c in code if "assert " in source(c)]
     assert len(asserting) >= len(code) // 2, f"{name}: only {len(asserting)} of {len(code)} code cells assert anything"
+
+
+def test_every_notebook_import_is_installed_by_the_notebooks_extra() -> None:
+    """A reader who installs `scalargrad[notebooks]` can run every lesson: each third-party import is in that extra."""
+    import ast
+    import re
+    import sys
+    import tomllib
+
+    project = tomllib.loads((NOTEBOOKS.parent / "pyproject.toml").read_text())["project"]
+    extra = {re.split(r"[<>=\[; ]", req)[0].lower() for req in project["optional-dependencies"]["notebooks"]}
+    installed = extra | {"engine", "nn", *(d.split(">")[0] for d in project["dependencies"])}
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            code = [line for line in "".join(cell["source"]).splitlines() if not line.startswith("%")]
+            tree = ast.parse("\n".join(code))
+            for node in ast.walk(tree):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                for name in names:
+                    top = name.split(".")[0]
+                    assert top in sys.stdlib_module_names or top in installed, f"{path.name} imports {name}"
