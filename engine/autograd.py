@@ -16,20 +16,24 @@ def backward_order(root: Value) -> list[Value]:
     explicit stack, so a graph a million nodes deep needs no recursion. Leaves are left out: they
     only receive gradient, they pass none on.
     """
-    if not root._prev:
+    if root._op is None:
         return []
     order: list[Value] = []
     seen = {root}
     # A depth-first walk that keeps the node in hand in locals and stacks only the ones it will come back
-    # to: this loop is half the cost of backward() on graphs of binary ops, so it avoids any extra indexing.
+    # to: this loop is half the cost of backward() on graphs of binary ops, so it avoids any extra indexing,
+    # and it reads a node's operands from its slots (see Value) with no call.
     stack: list[tuple[Value, Iterator[Value]]] = []
-    node, children = root, iter(root._prev)
+    node, children = root, iter(root.parents)
     while True:
         for child in children:
-            if child._prev and child not in seen:
+            op = child._op
+            if op is not None and child not in seen:
                 seen.add(child)
                 stack.append((node, children))
-                node, children = child, iter(child._prev)
+                node = child
+                arity = op.arity
+                children = iter((child._a, child._b) if arity == 2 else (child._a,) if arity == 1 else child._a)
                 break
         else:
             order.append(node)
@@ -88,7 +92,7 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
         grads: dict[Value, Value] = {output: Value(1.0)}
         for node in backward_order(output):
             g = grads[node]
-            for child, part in zip(node._prev, node._op.vjp(node, g)):  # type: ignore[union-attr]
+            for child, part in zip(node.parents, node._op.vjp(node, g)):  # type: ignore[union-attr]
                 have = grads.get(child)
                 grads[child] = part if have is None else have + part
     if create_graph:

@@ -70,7 +70,7 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
     check_arity = _arity_check(name, forward)
 
     def partials(out: Value) -> tuple[Value | float, ...]:
-        args = out._prev
+        args = out.parents
         try:
             result = derivative(*args, out)
         except Exception as exc:
@@ -91,13 +91,13 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
         g = out.grad
         with no_grad():
             parts = partials(out)
-        for child, p in zip(out._prev, parts):
+        for child, p in zip(out.parents, parts):
             child.grad += g * float(p)
 
     def vjp(out: Value, g: Value) -> Sequence[Value]:
         return [g * p for p in partials(out)]
 
-    record = Op(name, name, backward, vjp)
+    record = Op(name, name, backward, vjp, 0)
 
     def apply(*args: Value | float) -> Value:
         check_arity(len(args))

@@ -123,8 +123,8 @@ def _hidden(v: Value, collapse: bool) -> frozenset[int]:
     if not collapse or v.op != "dot":
         return frozenset()
     n = v._arg
-    params = [*range(n), *range(2 * n, len(v._prev))]
-    return frozenset(i for i in params if not v._prev[i]._prev)
+    params = [*range(n), *range(2 * n, len(v.parents))]
+    return frozenset(i for i in params if not v.parents[i].parents)
 
 
 def _walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
@@ -145,7 +145,7 @@ def _walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
                 f"cluster='layer', draw a smaller example (fewer inputs or a single sample), or raise max_nodes="
             )
         hidden = _hidden(v, collapse)
-        stack.append((v, iter([p for i, p in enumerate(v._prev) if i not in hidden])))
+        stack.append((v, iter([p for i, p in enumerate(v.parents) if i not in hidden])))
 
     for root in roots:
         if root in seen:
@@ -173,18 +173,18 @@ def _groups(order: list[Value], param_group: Callable[[Value], str | None]) -> d
     group: dict[Value, str] = {}
     combining: set[Value] = set()
     for v in order:
-        if not v._prev:
+        if not v.parents:
             g = param_group(v)
             if g is not None:
                 group[v] = g
             continue
-        params = {g for p in v._prev if not p._prev and (g := param_group(p)) is not None}
-        joined = params | {group[p] for p in v._prev if p in combining}
-        if len(joined) == 1 and (params or (len(v._prev) >= 2 and all(p in combining for p in v._prev))):
+        params = {g for p in v.parents if p.is_leaf and (g := param_group(p)) is not None}
+        joined = params | {group[p] for p in v.parents if p in combining}
+        if len(joined) == 1 and (params or (len(v.parents) >= 2 and all(p in combining for p in v.parents))):
             group[v] = joined.pop()
             combining.add(v)
-        elif len(v._prev) == 1 and v.op in ACTIVATION_OPS and v._prev[0] in combining:
-            group[v] = group[v._prev[0]]
+        elif len(v.parents) == 1 and v.op in ACTIVATION_OPS and v.parents[0] in combining:
+            group[v] = group[v.parents[0]]
     return group
 
 
@@ -274,14 +274,14 @@ class _Style:
         """The module path owning a weighted sum's first weight ('' when the weight has no name)."""
         if not v._arg:
             return ""
-        name = self.name(v._prev[0])
+        name = self.name(v.parents[0])
         return (module_path(name) or "") if name else ""
 
     def op_text(self, v: Value) -> str:
         op = v._op
         assert op is not None
         if op.name == "dot":
-            return op.symbol + (" + b" if len(v._prev) > 2 * v._arg else "")
+            return op.symbol + (" + b" if len(v.parents) > 2 * v._arg else "")
         if op.name in _NON_COMMUTATIVE:
             return f"a {op.symbol} b"
         if op.name == "add_const" and v._arg < 0:
@@ -298,7 +298,7 @@ class _Style:
                 j = i - n
                 lines.append(f"x{j}")
                 if not self.collapse:
-                    lines.append(f"w{j}·x{j} = {self.num(v._prev[j].data * v._prev[i].data)}")
+                    lines.append(f"w{j}·x{j} = {self.num(v.parents[j].data * v.parents[i].data)}")
             else:
                 lines.append("b")
         elif v.op in _NON_COMMUTATIVE:
@@ -392,7 +392,7 @@ def _statements(
         group = groups.get(v)
         box = statements.setdefault(group, [])
         box.append((ids[v], style.value_label(v, group, collapsed, look), attrs))
-        if not v._prev:
+        if not v.parents:
             continue
         target = ids[v]
         if not collapsed:
@@ -406,7 +406,7 @@ def _statements(
             )
             edges.append((target, ids[v], ""))
         hidden = _hidden(v, style.collapse)
-        edges += [(ids[p], target, style.edge_label(v, i, look)) for i, p in enumerate(v._prev) if i not in hidden]
+        edges += [(ids[p], target, style.edge_label(v, i, look)) for i, p in enumerate(v.parents) if i not in hidden]
     return statements, edges
 
 

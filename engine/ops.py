@@ -26,9 +26,11 @@ Partial = Value  # one child's share of it
 
 
 class Op:
-    """A scalar op: its `name`, the `symbol` drawn for it ("{c}" stands for a constant operand), its rules."""
+    """A scalar op: its `name`, the `symbol` drawn for it ("{c}" stands for a constant operand), its rules,
+    and its `arity`: 1 or 2 Value operands (kept in the node's `_a` and `_b`), or 0 for any number (a tuple in `_a`).
+    """
 
-    __slots__ = ("name", "symbol", "backward", "vjp")
+    __slots__ = ("name", "symbol", "backward", "vjp", "arity")
 
     def __init__(
         self,
@@ -36,11 +38,13 @@ class Op:
         symbol: str,
         backward: Callable[[Value], None],
         vjp: Callable[[Value, Grad], Sequence[Partial]],
+        arity: int,
     ) -> None:
         self.name = name
         self.symbol = symbol
         self.backward = backward
         self.vjp = vjp
+        self.arity = arity
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -49,21 +53,34 @@ class Op:
 _new = object.__new__
 
 
-def make_node(data: float, op: Op, prev: tuple[Value, ...], arg: Any = None) -> Value:
-    """Create the result Value of `op`; inside `no_grad()` it is a leaf with no parents."""
+def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Value:
+    """Create the result Value of `op` from its operands `a` (and `b`), or for an n-ary op the tuple `a` of
+    them all; `arg` is the op's constant. Inside `no_grad()` the result is a leaf with no parents."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     if _mode.enabled:
         out._op = op
-        out._prev = prev
+        out._a = a
+        out._b = b
         out._arg = arg
     else:
         out._op = None
-        out._prev = ()
+        out._a = None
+        out._b = None
         out._arg = None
     return out
+
+
+def attach(out: Value, op: Op, parents: Sequence[Value], arg: Any) -> None:
+    """Make `out` the result of `op` on `parents` (and constant `arg`), so `op.backward(out)` can run on it."""
+    out._op = op
+    if op.arity == 0:
+        out._a, out._b = tuple(parents), None
+    else:
+        out._a, out._b = parents[0], (parents[1] if op.arity == 2 else None)
+    out._arg = arg
 
 
 def _number(x: object, where: str) -> float | None:
@@ -86,7 +103,7 @@ def _fmt(x: float) -> str:
 
 
 def _add_backward(out: Value) -> None:
-    a, b = out._prev
+    a, b = out._a, out._b
     g = out.grad
     a.grad += g
     b.grad += g
@@ -96,32 +113,32 @@ def _add_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g, g)
 
 
-ADD = Op("add", "+", _add_backward, _add_vjp)
+ADD = Op("add", "+", _add_backward, _add_vjp, 2)
 
 
 def _add_const_backward(out: Value) -> None:
-    out._prev[0].grad += out.grad
+    out._a.grad += out.grad
 
 
 def _add_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g,)
 
 
-ADD_CONST = Op("add_const", "+ {c}", _add_const_backward, _add_const_vjp)
+ADD_CONST = Op("add_const", "+ {c}", _add_const_backward, _add_const_vjp, 1)
 
 
 def add(a: Value, b: Operand) -> Value:
     """a + b, where b is a Value or a number."""
     if isinstance(b, Value):
-        return make_node(a.data + b.data, ADD, (a, b))
+        return make_node(a.data + b.data, ADD, a, b)
     c = _number(b, "add")
     if c is None:
         return NotImplemented
-    return make_node(a.data + c, ADD_CONST, (a,), c)
+    return make_node(a.data + c, ADD_CONST, a, arg=c)
 
 
 def _sub_backward(out: Value) -> None:
-    a, b = out._prev
+    a, b = out._a, out._b
     g = out.grad
     a.grad += g
     b.grad -= g
@@ -131,28 +148,28 @@ def _sub_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g, -g)
 
 
-SUB = Op("sub", "-", _sub_backward, _sub_vjp)
+SUB = Op("sub", "-", _sub_backward, _sub_vjp, 2)
 
 
 def sub(a: Value, b: Operand) -> Value:
     """a - b, where b is a Value or a number (a - c is recorded as a + (-c), which IEEE defines as equal)."""
     if isinstance(b, Value):
-        return make_node(a.data - b.data, SUB, (a, b))
+        return make_node(a.data - b.data, SUB, a, b)
     c = _number(b, "sub")
     if c is None:
         return NotImplemented
-    return make_node(a.data - c, ADD_CONST, (a,), -c)
+    return make_node(a.data - c, ADD_CONST, a, arg=-c)
 
 
 def _rsub_backward(out: Value) -> None:
-    out._prev[0].grad -= out.grad
+    out._a.grad -= out.grad
 
 
 def _rsub_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (-g,)
 
 
-RSUB = Op("rsub", "{c} -", _rsub_backward, _rsub_vjp)
+RSUB = Op("rsub", "{c} -", _rsub_backward, _rsub_vjp, 1)
 
 
 def rsub(a: Value, c: Number) -> Value:
@@ -160,89 +177,89 @@ def rsub(a: Value, c: Number) -> Value:
     k = _number(c, "sub")
     if k is None:
         return NotImplemented
-    return make_node(k - a.data, RSUB, (a,), k)
+    return make_node(k - a.data, RSUB, a, arg=k)
 
 
 def _neg_backward(out: Value) -> None:
-    out._prev[0].grad -= out.grad
+    out._a.grad -= out.grad
 
 
 def _neg_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (-g,)
 
 
-NEG = Op("neg", "-", _neg_backward, _neg_vjp)
+NEG = Op("neg", "-", _neg_backward, _neg_vjp, 1)
 
 
 def neg(a: Value) -> Value:
     """-a."""
-    return make_node(-a.data, NEG, (a,))
+    return make_node(-a.data, NEG, a)
 
 
 # ---------------------------------------------------------------- multiplication and division
 
 
 def _mul_backward(out: Value) -> None:
-    a, b = out._prev
+    a, b = out._a, out._b
     g = out.grad
     a.grad += g * b.data
     b.grad += g * a.data
 
 
 def _mul_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    a, b = out._prev
+    a, b = out._a, out._b
     return (g * b, g * a)
 
 
-MUL = Op("mul", "*", _mul_backward, _mul_vjp)
+MUL = Op("mul", "*", _mul_backward, _mul_vjp, 2)
 
 
 def _mul_const_backward(out: Value) -> None:
-    out._prev[0].grad += out.grad * out._arg
+    out._a.grad += out.grad * out._arg
 
 
 def _mul_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g * out._arg,)
 
 
-MUL_CONST = Op("mul_const", "* {c}", _mul_const_backward, _mul_const_vjp)
+MUL_CONST = Op("mul_const", "* {c}", _mul_const_backward, _mul_const_vjp, 1)
 
 
 def mul(a: Value, b: Operand) -> Value:
     """a * b, where b is a Value or a number."""
     if isinstance(b, Value):
-        return make_node(a.data * b.data, MUL, (a, b))
+        return make_node(a.data * b.data, MUL, a, b)
     c = _number(b, "mul")
     if c is None:
         return NotImplemented
-    return make_node(a.data * c, MUL_CONST, (a,), c)
+    return make_node(a.data * c, MUL_CONST, a, arg=c)
 
 
 def _div_backward(out: Value) -> None:
-    a, b = out._prev
+    a, b = out._a, out._b
     g = out.grad / b.data
     a.grad += g
     b.grad -= g * out.data
 
 
 def _div_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    b = out._prev[1]
+    b = out._b
     g_b = g / b
     return (g_b, -g_b * out)  # not a / (b * b): b * b underflows to 0 where a / b is still finite
 
 
-DIV = Op("div", "/", _div_backward, _div_vjp)
+DIV = Op("div", "/", _div_backward, _div_vjp, 2)
 
 
 def _div_const_backward(out: Value) -> None:
-    out._prev[0].grad += out.grad / out._arg
+    out._a.grad += out.grad / out._arg
 
 
 def _div_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g / out._arg,)
 
 
-DIV_CONST = Op("div_const", "/ {c}", _div_const_backward, _div_const_vjp)
+DIV_CONST = Op("div_const", "/ {c}", _div_const_backward, _div_const_vjp, 1)
 
 
 def div(a: Value, b: Operand) -> Value:
@@ -250,25 +267,25 @@ def div(a: Value, b: Operand) -> Value:
     if isinstance(b, Value):
         if b.data == 0.0:
             raise ZeroDivisionError(f"div: division by zero, divisor {b!r} (dividend {a!r})")
-        return make_node(a.data / b.data, DIV, (a, b))
+        return make_node(a.data / b.data, DIV, a, b)
     c = _number(b, "div")
     if c is None:
         return NotImplemented
     if c == 0.0:
         raise ZeroDivisionError(f"div: division by zero, divisor is the number {c!r} (dividend {a!r})")
-    return make_node(a.data / c, DIV_CONST, (a,), c)
+    return make_node(a.data / c, DIV_CONST, a, arg=c)
 
 
 def _rdiv_backward(out: Value) -> None:
-    a = out._prev[0]
+    a = out._a
     a.grad -= out.grad * out.data / a.data
 
 
 def _rdiv_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (-(g * out) / out._prev[0],)  # c / a**2 written as out / a, which cannot underflow to 1 / 0
+    return (-(g * out) / out._a,)  # c / a**2 written as out / a, which cannot underflow to 1 / 0
 
 
-RDIV = Op("rdiv", "{c} /", _rdiv_backward, _rdiv_vjp)
+RDIV = Op("rdiv", "{c} /", _rdiv_backward, _rdiv_vjp, 1)
 
 
 def rdiv(a: Value, c: Number) -> Value:
@@ -278,7 +295,7 @@ def rdiv(a: Value, c: Number) -> Value:
         return NotImplemented
     if a.data == 0.0:
         raise ZeroDivisionError(f"div: division by zero, divisor {a!r} (dividend the number {k!r})")
-    return make_node(k / a.data, RDIV, (a,), k)
+    return make_node(k / a.data, RDIV, a, arg=k)
 
 
 # ---------------------------------------------------------------- powers
@@ -304,14 +321,14 @@ def _checked_pow(base: float, exponent: float, where: str) -> float:
 
 
 def _pow_const_backward(out: Value) -> None:
-    a = out._prev[0]
+    a = out._a
     c = out._arg
     if c != 0.0:
         a.grad += out.grad * c * _pow_float(a.data, c - 1.0)
 
 
 def _pow_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    a = out._prev[0]
+    a = out._a
     c = out._arg
     if c == 0.0:
         return (g * 0.0,)
@@ -321,11 +338,11 @@ def _pow_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g * c * a ** (c - 1.0),)
 
 
-POW_CONST = Op("pow_const", "** {c}", _pow_const_backward, _pow_const_vjp)
+POW_CONST = Op("pow_const", "** {c}", _pow_const_backward, _pow_const_vjp, 1)
 
 
 def _pow_backward(out: Value) -> None:
-    a, b = out._prev
+    a, b = out._a, out._b
     g = out.grad
     if b.data != 0.0:  # at b == 0 the slope is 0, also at a == 0 where 0 * inf would give NaN (torch masks it too)
         a.grad += g * b.data * _pow_float(a.data, b.data - 1.0)
@@ -334,7 +351,7 @@ def _pow_backward(out: Value) -> None:
 
 
 def _pow_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    a, b = out._prev
+    a, b = out._a, out._b
     # As in PyTorch, d/db of 0 ** b is taken as 0 rather than 0 * log(0).
     db = g * out * a.log() if a.data > 0.0 else g * 0.0
     if a.data != 0.0:
@@ -346,7 +363,7 @@ def _pow_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (da, db)
 
 
-POW = Op("pow", "**", _pow_backward, _pow_vjp)
+POW = Op("pow", "**", _pow_backward, _pow_vjp, 2)
 
 
 def pow(a: Value, b: Operand) -> Value:  # the name of the op, as torch.pow
@@ -358,17 +375,17 @@ def pow(a: Value, b: Operand) -> Value:  # the name of the op, as torch.pow
     if isinstance(b, Value):
         if a.data < 0.0:
             raise ValueError(f"pow: negative base {a!r} with a Value exponent {b!r} (the gradient needs log(base))")
-        return make_node(_checked_pow(a.data, b.data, "pow"), POW, (a, b))
+        return make_node(_checked_pow(a.data, b.data, "pow"), POW, a, b)
     c = _number(b, "pow")
     if c is None:
         return NotImplemented
-    return make_node(_checked_pow(a.data, c, "pow"), POW_CONST, (a,), c)
+    return make_node(_checked_pow(a.data, c, "pow"), POW_CONST, a, arg=c)
 
 
 def _rpow_backward(out: Value) -> None:
     c = out._arg
     if c > 0.0:
-        out._prev[0].grad += out.grad * out.data * math.log(c)
+        out._a.grad += out.grad * out.data * math.log(c)
 
 
 def _rpow_vjp(out: Value, g: Grad) -> Sequence[Partial]:
@@ -376,7 +393,7 @@ def _rpow_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g * out * math.log(c) if c > 0.0 else g * 0.0,)
 
 
-RPOW = Op("rpow", "{c} **", _rpow_backward, _rpow_vjp)
+RPOW = Op("rpow", "{c} **", _rpow_backward, _rpow_vjp, 1)
 
 
 def rpow(a: Value, c: Number) -> Value:
@@ -386,48 +403,48 @@ def rpow(a: Value, c: Number) -> Value:
         return NotImplemented
     if k < 0.0:
         raise ValueError(f"pow: negative base {k!r} with a Value exponent {a!r} (the gradient needs log(base))")
-    return make_node(_checked_pow(k, a.data, "pow"), RPOW, (a,), k)
+    return make_node(_checked_pow(k, a.data, "pow"), RPOW, a, arg=k)
 
 
 # ---------------------------------------------------------------- exp and log
 
 
 def _exp_backward(out: Value) -> None:
-    out._prev[0].grad += out.grad * out.data
+    out._a.grad += out.grad * out.data
 
 
 def _exp_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g * out,)
 
 
-EXP = Op("exp", "exp", _exp_backward, _exp_vjp)
+EXP = Op("exp", "exp", _exp_backward, _exp_vjp, 1)
 
 
 def exp(a: Value) -> Value:
     """e ** a. Raises OverflowError when the result does not fit a float (a > 709.78)."""
     try:
-        return make_node(math.exp(a.data), EXP, (a,))
+        return make_node(math.exp(a.data), EXP, a)
     except OverflowError:
         raise OverflowError(f"exp: result overflows a float for operand {a!r}") from None
 
 
 def _log_backward(out: Value) -> None:
-    a = out._prev[0]
+    a = out._a
     a.grad += out.grad / a.data
 
 
 def _log_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g / out._prev[0],)
+    return (g / out._a,)
 
 
-LOG = Op("log", "log", _log_backward, _log_vjp)
+LOG = Op("log", "log", _log_backward, _log_vjp, 1)
 
 
 def log(a: Value) -> Value:
     """Natural log. Raises ValueError for an operand <= 0."""
     if a.data <= 0.0:
         raise ValueError(f"log: operand must be > 0, got {a!r}")
-    return make_node(math.log(a.data), LOG, (a,))
+    return make_node(math.log(a.data), LOG, a)
 
 
 # ---------------------------------------------------------------- activations
@@ -435,31 +452,31 @@ def log(a: Value) -> Value:
 
 def _tanh_backward(out: Value) -> None:
     t = out.data
-    out._prev[0].grad += out.grad * (1.0 - t * t)
+    out._a.grad += out.grad * (1.0 - t * t)
 
 
 def _tanh_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g * (1.0 - out * out),)
 
 
-TANH = Op("tanh", "tanh", _tanh_backward, _tanh_vjp)
+TANH = Op("tanh", "tanh", _tanh_backward, _tanh_vjp, 1)
 
 
 def tanh(a: Value) -> Value:
     """Hyperbolic tangent (math.tanh saturates to +-1 without overflow)."""
-    return make_node(math.tanh(a.data), TANH, (a,))
+    return make_node(math.tanh(a.data), TANH, a)
 
 
 def _sigmoid_backward(out: Value) -> None:
     s = out.data
-    out._prev[0].grad += out.grad * s * (1.0 - s)
+    out._a.grad += out.grad * s * (1.0 - s)
 
 
 def _sigmoid_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g * out * (1.0 - out),)
 
 
-SIGMOID = Op("sigmoid", "sigmoid", _sigmoid_backward, _sigmoid_vjp)
+SIGMOID = Op("sigmoid", "sigmoid", _sigmoid_backward, _sigmoid_vjp, 1)
 
 
 def sigmoid(a: Value) -> Value:
@@ -470,44 +487,44 @@ def sigmoid(a: Value) -> Value:
     else:
         e = math.exp(x)
         s = e / (1.0 + e)
-    return make_node(s, SIGMOID, (a,))
+    return make_node(s, SIGMOID, a)
 
 
 def _relu_backward(out: Value) -> None:
     if out.data > 0.0:
-        out._prev[0].grad += out.grad
+        out._a.grad += out.grad
 
 
 def _relu_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     return (g * (1.0 if out.data > 0.0 else 0.0),)
 
 
-RELU = Op("relu", "relu", _relu_backward, _relu_vjp)
+RELU = Op("relu", "relu", _relu_backward, _relu_vjp, 1)
 
 
 def relu(a: Value) -> Value:
     """max(0, a), with derivative 0 at 0 as in PyTorch; NaN stays NaN."""
     x = a.data
-    return make_node(0.0 if x <= 0.0 else x, RELU, (a,))
+    return make_node(0.0 if x <= 0.0 else x, RELU, a)
 
 
 def _leaky_relu_backward(out: Value) -> None:
-    a = out._prev[0]
+    a = out._a
     a.grad += out.grad if a.data > 0.0 else out.grad * out._arg
 
 
 def _leaky_relu_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g * (1.0 if out._prev[0].data > 0.0 else out._arg),)
+    return (g * (1.0 if out._a.data > 0.0 else out._arg),)
 
 
-LEAKY_RELU = Op("leaky_relu", "leaky_relu({c})", _leaky_relu_backward, _leaky_relu_vjp)
+LEAKY_RELU = Op("leaky_relu", "leaky_relu({c})", _leaky_relu_backward, _leaky_relu_vjp, 1)
 
 
 def leaky_relu(a: Value, slope: float = 0.01) -> Value:
     """a if a > 0 else slope * a; the derivative at 0 is `slope`, as in PyTorch."""
     k = as_float(slope, "leaky_relu(slope)")
     x = a.data
-    return make_node(x if x > 0.0 else x * k, LEAKY_RELU, (a,), k)
+    return make_node(x if x > 0.0 else x * k, LEAKY_RELU, a, arg=k)
 
 
 # ---------------------------------------------------------------- n-ary ops: weighted sums and sums
@@ -515,7 +532,7 @@ def leaky_relu(a: Value, slope: float = 0.01) -> Value:
 
 def _dot_backward(out: Value) -> None:
     g = out.grad
-    prev = out._prev
+    prev = out._a
     n = out._arg
     for w, x in zip(prev[:n], prev[n : 2 * n]):
         w.grad += g * x.data
@@ -525,13 +542,13 @@ def _dot_backward(out: Value) -> None:
 
 
 def _dot_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    prev = out._prev
+    prev = out._a
     n = out._arg
     ws, xs = prev[:n], prev[n : 2 * n]
     return [g * x for x in xs] + [g * w for w in ws] + [g] * (len(prev) - 2 * n)
 
 
-DOT = Op("dot", "Σ w·x", _dot_backward, _dot_vjp)
+DOT = Op("dot", "Σ w·x", _dot_backward, _dot_vjp, 0)
 
 
 def _check_values(items: Sequence[object], where: str) -> None:
@@ -568,20 +585,20 @@ def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> 
         _check_values(ws, "dot(ws)")
         _check_values(xs, "dot(xs)")
         raise
-    return make_node(acc, DOT, prev, n)
+    return make_node(acc, DOT, prev, arg=n)
 
 
 def _sum_backward(out: Value) -> None:
     g = out.grad
-    for v in out._prev:
+    for v in out._a:
         v.grad += g
 
 
 def _sum_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return [g] * len(out._prev)
+    return [g] * len(out._a)
 
 
-SUM = Op("sum", "Σ", _sum_backward, _sum_vjp)
+SUM = Op("sum", "Σ", _sum_backward, _sum_vjp, 0)
 
 
 def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
@@ -597,15 +614,15 @@ def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
 
 
 def _max_backward(out: Value) -> None:
-    out._prev[out._arg].grad += out.grad
+    out._a[out._arg].grad += out.grad
 
 
 def _max_vjp(out: Value, g: Grad) -> Sequence[Partial]:
     winner = out._arg
-    return [g if i == winner else g * 0.0 for i in range(len(out._prev))]
+    return [g if i == winner else g * 0.0 for i in range(len(out._a))]
 
 
-MAX = Op("max", "max", _max_backward, _max_vjp)
+MAX = Op("max", "max", _max_backward, _max_vjp, 0)
 
 
 def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
@@ -623,7 +640,7 @@ def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
         x = values[i].data
         if best == best and (x > best or x != x):  # `x != x` is the NaN test
             winner, best = i, x
-    return make_node(best, MAX, values, winner)
+    return make_node(best, MAX, values, arg=winner)
 
 BUILTIN_NAMES = frozenset(o.name for o in globals().values() if isinstance(o, Op))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.autograd import backward_order
 from engine.draw import NodeLook, draw_dot, format_number
+from engine.ops import attach
 from engine.render import Drawing, render_svg, source_with_hint
 from engine.value import Value, as_float
 
@@ -108,19 +109,21 @@ def _probe(node: Value, grad: float) -> tuple[float, ...]:
 
     The rule runs on stand-in Values (one per position, starting at 0), so the real graph is untouched.
     """
+    op = node._op
+    assert op is not None
     out = Value(node.data)
-    out._prev = tuple(Value(p.data) for p in node._prev)
-    out._arg = node._arg
+    operands = [Value(p.data) for p in node.parents]
+    attach(out, op, operands, node._arg)
     out.grad = grad
-    node._op.backward(out)  # type: ignore[union-attr]
-    return tuple(p.grad for p in out._prev)
+    op.backward(out)
+    return tuple(p.grad for p in operands)
 
 
 def _final_at(root: Value, order: list[Value]) -> dict[Value, int]:
     """For each Value, the step after which its gradient is final: that of the last node that uses it."""
     final = {root: -1}
     for k, node in enumerate(order):
-        for p in node._prev:
+        for p in node.parents:
             final[p] = k
     return final
 
@@ -142,15 +145,14 @@ def _replay(root: Value, seed: float, order: list[Value]) -> Iterator[Step]:
     reached: dict[Value, None] = {root: None}
     for k, node in enumerate(order):
         m = mirror(node)
-        m._prev = tuple(mirror(p) for p in node._prev)
-        m._arg = node._arg
+        attach(m, node._op, [mirror(p) for p in node.parents], node._arg)  # type: ignore[arg-type]
         g = m.grad
         local = _probe(node, 1.0)
         # As in backward(), a node whose gradient is exactly 0 passes nothing on.
-        pushed = _probe(node, g) if g else (0.0,) * len(node._prev)
+        pushed = _probe(node, g) if g else (0.0,) * len(node.parents)
         if g:
             node._op.backward(m)  # type: ignore[union-attr]
-        reached.update(dict.fromkeys(node._prev))
+        reached.update(dict.fromkeys(node.parents))
         grads = {v: mirrors[v].grad for v in reached}
         yield Step(k, len(order), node, g, local, pushed, grads, root, final_at)
 

@@ -35,14 +35,17 @@ class Value:
     """
 
     # The graph fields are plain slots, not a closure per node: a closure that refers to its own
-    # node makes a reference cycle, and then every discarded graph waits for the cyclic GC.
-    __slots__ = ("data", "grad", "label", "_op", "_prev", "_arg")
+    # node makes a reference cycle, and then every discarded graph waits for the cyclic GC. A unary or
+    # binary op keeps its operands in `_a` and `_b` rather than in a tuple, so each node is one object for
+    # the GC to track, not two; an n-ary op (dot, sum, max, custom ops) keeps the tuple of operands in `_a`.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_arg")
 
     data: float
     grad: float
     label: str
     _op: Op | None
-    _prev: tuple[Value, ...]
+    _a: Any
+    _b: Any
     _arg: Any
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -53,7 +56,8 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op = None
-        self._prev = ()
+        self._a = None
+        self._b = None
         self._arg = None
 
     def __repr__(self) -> str:
@@ -71,11 +75,16 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this one was computed from, in operand order (empty for a leaf)."""
-        return self._prev
+        op = self._op
+        if op is None:
+            return ()
+        if op.arity == 0:
+            return self._a  # type: ignore[no-any-return]
+        return (self._a, self._b) if op.arity == 2 else (self._a,)
 
     @property
     def is_leaf(self) -> bool:
-        return not self._prev
+        return self._op is None
 
     def __pos__(self) -> Value:
         return self

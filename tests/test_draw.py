@@ -414,8 +414,7 @@ def test_counting_stops_past_the_limit() -> None:
         def __hash__(self) -> int:
             raise AssertionError("the size check walked past the limit")
 
-    deep = Value(1.0)
-    deep._prev = (Poison(0.0),)  # would be hashed if the walk went on
+    deep = -Poison(0.0)  # its operand would be hashed if the walk went on
     top = deep
     for _ in range(10):
         top = top + 1.0

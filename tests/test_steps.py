@@ -20,7 +20,7 @@ def all_values(root: Value) -> list[Value]:
     seen: dict[Value, None] = {root: None}
     todo = [root]
     while todo:
-        for p in todo.pop()._prev:
+        for p in todo.pop().parents:
             if p not in seen:
                 seen[p] = None
                 todo.append(p)
@@ -115,13 +115,13 @@ def test_partial_sums_match_an_independent_accumulation(root: Value) -> None:
     for step, node in zip(backward_steps(root), order):
         with engine.no_grad():
             local = node._op.vjp(node, Value(1.0))  # type: ignore[union-attr]
-        for p, d in zip(node._prev, local):
+        for p, d in zip(node.parents, local):
             expected[p] = expected.get(p, 0.0) + upstream[node] * d.data
         assert step.grad == pytest.approx(upstream[node], rel=1e-9, abs=1e-12)
         assert set(step.grads) == set(expected)
         for v, g in expected.items():
             assert step.grads[v] == pytest.approx(g, rel=1e-9, abs=1e-12)
-        users_left = {p for later in order[step.index + 1 :] for p in later._prev}
+        users_left = {p for later in order[step.index + 1 :] for p in later.parents}
         for v in step.grads:
             assert (step.state(v) == "final") == (v is not node and v not in users_left)
 
