@@ -7,8 +7,9 @@ An op has two backward forms side by side:
   `engine.grad(..., create_graph=True)` yields gradients that can be differentiated again.
 The tests check that the two forms agree for every op (tests/test_ops.py).
 
-Numbers on one side of a binary op are kept in the node's `_arg` instead of being wrapped in a Value:
-`x * 1.0001` is one node, not two.
+A node keeps its operands in slots: `_a` (and `_b` for a binary op), or for an n-ary op (`Op.arity == 0`)
+the tuple of all of them in `_a`. Numbers on one side of a binary op are kept in the node's `_arg` instead of
+being wrapped in a Value: `x * 1.0001` is one node, not two.
 """
 
 from __future__ import annotations
@@ -532,20 +533,20 @@ def leaky_relu(a: Value, slope: float = 0.01) -> Value:
 
 def _dot_backward(out: Value) -> None:
     g = out.grad
-    prev = out._a
+    operands = out._a
     n = out._arg
-    for w, x in zip(prev[:n], prev[n : 2 * n]):
+    for w, x in zip(operands[:n], operands[n : 2 * n]):
         w.grad += g * x.data
         x.grad += g * w.data
-    if len(prev) > 2 * n:
-        prev[-1].grad += g
+    if len(operands) > 2 * n:
+        operands[-1].grad += g
 
 
 def _dot_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    prev = out._a
+    operands = out._a
     n = out._arg
-    ws, xs = prev[:n], prev[n : 2 * n]
-    return [g * x for x in xs] + [g * w for w in ws] + [g] * (len(prev) - 2 * n)
+    ws, xs = operands[:n], operands[n : 2 * n]
+    return [g * x for x in xs] + [g * w for w in ws] + [g] * (len(operands) - 2 * n)
 
 
 DOT = Op("dot", "Σ w·x", _dot_backward, _dot_vjp, 0)
