@@ -2,7 +2,7 @@
 
 from engine.value import Value  # noqa: I001 - Value must load before the modules that build Values
 from engine.autograd import backward, backward_order, grad, zero_grad
-from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
+from engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from engine.ops import dot
 from engine.ops import max as max  # re-exported as engine.max, not in __all__ (see below)
 from engine.ops import sum as sum
@@ -31,6 +31,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "op",
+    "set_grad_enabled",
     "step_through",
     "write_image",
     "zero_grad",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 
 class _GradMode:
@@ -23,22 +23,21 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def set_grad_enabled(mode: bool) -> Iterator[None]:
+    """Record the graph inside the block when `mode` is true, build none when false (as torch.set_grad_enabled)."""
+    previous = state.enabled
+    state.enabled = bool(mode)
+    try:
+        yield
+    finally:
+        state.enabled = previous
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Build no graph inside the block: results are leaves, as in `torch.no_grad()`."""
-    previous = state.enabled
-    state.enabled = False
-    try:
-        yield
-    finally:
-        state.enabled = previous
+    return set_grad_enabled(False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> AbstractContextManager[None]:
     """Record the graph inside the block, even within `no_grad()`."""
-    previous = state.enabled
-    state.enabled = True
-    try:
-        yield
-    finally:
-        state.enabled = previous
+    return set_grad_enabled(True)

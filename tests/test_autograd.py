@@ -463,3 +463,12 @@ def test_grad_takes_a_single_value_as_torch_does() -> None:
     x = Value(3.0)
     (d,) = engine.grad(x * x, x)
     assert d.data == 6.0
+
+
+def test_set_grad_enabled_switches_recording_both_ways() -> None:
+    x = Value(2.0)
+    with engine.set_grad_enabled(False):
+        assert (x * x).is_leaf and not engine.is_grad_enabled()
+        with engine.set_grad_enabled(True):
+            assert (x * x).parents == (x, x)
+    assert engine.is_grad_enabled()
