@@ -41,55 +41,18 @@ def test_train_save_and_eval_round_trip(tmp_path, capsys, data, model, hidden, c
     assert accuracy_line(evaluated) == accuracy_line(trained)
 
 
-def test_cnn_architecture_and_recurrent_layers_follow_the_options(tmp_path, capsys):
-    path = tmp_path / "cnn.json"
-    assert (
-        main(
-            [
-                "train",
-                "--data",
-                "bars",
-                "--model",
-                "cnn",
-                "--hidden",
-                "5",
-                "--steps",
-                "1",
-                "--samples",
-                "4",
-                "--save",
-                str(path),
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
-    model = nn.load(path)
+def train_one_step(path, data: str, model: str, hidden: str) -> nn.Module:
+    """`scalargrad train` for one step on a few samples, saved to `path` and loaded back."""
+    argv = ["train", "--data", data, "--model", model, "--hidden", hidden, "--steps", "1", "--samples", "4"]
+    assert main([*argv, "--save", str(path), "--no-progress"]) == 0
+    return nn.load(path)
+
+
+def test_cnn_architecture_and_recurrent_layers_follow_the_options(tmp_path):
+    model = train_one_step(tmp_path / "cnn.json", "bars", "cnn", "5")
     assert [type(m).__name__ for m in model] == ["Conv2d", "ReLU", "MaxPool2d", "Flatten", "MLP"]
     assert model[4].config()["nouts"] == [5, 1]  # hinge loss on two classes: one score
-    path = tmp_path / "gru.json"
-    assert (
-        main(
-            [
-                "train",
-                "--data",
-                "chars",
-                "--model",
-                "gru",
-                "--hidden",
-                "4,3",
-                "--steps",
-                "1",
-                "--samples",
-                "4",
-                "--save",
-                str(path),
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
-    config = nn.load(path).config()
+    config = train_one_step(tmp_path / "gru.json", "chars", "gru", "4,3").config()
     assert config["cell"] == "gru" and config["hidden_size"] == [4, 3]
     assert config["output_size"] == len(nn.data.vocabulary(nn.data.TEXT))
 
