@@ -1,4 +1,8 @@
-"""Argument checks and seeding shared by layers and data sets, so every constructor words its errors alike."""
+"""Argument checks and seeding for all of `nn`, so every function words its errors alike.
+
+One convention throughout: the checked argument is called `name` in the message ("n_samples must be
+>= 1, got 0"), a wrong type raises TypeError and a wrong value raises ValueError.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,26 @@ import math
 import numbers
 import random
 from typing import cast
+
+from nn.limits import MAX_PARAMETERS
+
+
+class SettingError(ValueError):
+    """A ValueError about one named setting (`setting`), so a caller such as the CLI can name its own flag."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+def is_real(x: object) -> bool:
+    """Whether `x` is a real number; bool is not, though Python counts it as an int."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_int(x: object) -> bool:
+    """Whether `x` is an int and not a bool."""
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def make_rng(rng: random.Random | None = None, seed: int | None = None) -> random.Random:
@@ -19,50 +43,81 @@ def make_rng(rng: random.Random | None = None, seed: int | None = None) -> rando
         if not isinstance(rng, random.Random):
             raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
         return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is not None and not is_int(seed):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__} ({seed!r:.40})")
     return random.Random(seed)
 
 
-def check_count(value: object, name: str, minimum: int = 1) -> int:
-    """`value` as an int >= `minimum`; raises TypeError for non-ints (bool included) and ValueError below it."""
-    if isinstance(value, bool) or not isinstance(value, int):
+def check_count(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """`value` as an int in [minimum, maximum]; raises TypeError for non-ints (bool included), else ValueError."""
+    if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r:.40})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    count = cast(int, value)
+    if count < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {count}")
+    if maximum is not None and count > maximum:
+        raise ValueError(f"{name} must be at most {maximum:,}, got {count:,}")
+    return count
+
+
+def check_bool(value: object, name: str) -> bool:
+    """`value` itself if it is a bool; raises TypeError naming `name` otherwise."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
     return value
 
 
 def check_real(value: object, name: str) -> float:
     """`value` as a float; raises TypeError naming `name` unless it is a real number (bool excluded)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not is_real(value):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r:.40})")
     try:
-        return float(value)
+        return float(cast(float, value))
     except OverflowError:  # only an int can be beyond every float: infinite for every purpose here
         return math.inf if cast(int, value) > 0 else -math.inf
 
 
-def check_number(value: object, name: str, minimum: float | None = None, strict: bool = False) -> float:
-    """`value` as a finite float, at least `minimum` (above it when `strict`) if given.
+def check_number(
+    value: object,
+    name: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    strict: bool = False,
+    below: bool = False,
+) -> float:
+    """`value` as a finite float in [minimum, maximum] (either bound optional).
 
-    Raises TypeError for non-numbers and ValueError naming `name` and the rule otherwise.
+    `strict` excludes the minimum itself and `below` the maximum: `check_number(b, "beta1", 0, 1, below=True)`
+    accepts [0, 1). Raises TypeError for non-numbers and ValueError naming `name` and the rule otherwise.
     """
     f = check_real(value, name)
-    if minimum is None:
-        if not math.isfinite(f):
-            raise ValueError(f"{name} must be a finite number, got {value!r:.40}")
+    too_low = minimum is not None and (f < minimum or (strict and f == minimum))
+    too_high = maximum is not None and (f > maximum or (below and f == maximum))
+    if math.isfinite(f) and not too_low and not too_high:
         return f
-    if not math.isfinite(f) or f < minimum or (strict and f == minimum):
-        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {minimum:g}, got {value!r:.40}")
-    return f
+    if minimum is not None and maximum is not None:
+        rule = f"in {'(' if strict else '['}{minimum:g}, {maximum:g}{')' if below else ']'}"
+    elif minimum is not None:
+        rule = f"{'>' if strict else '>='} {minimum:g}"
+    elif maximum is not None:
+        rule = f"{'<' if below else '<='} {maximum:g}"
+    else:
+        rule = ""
+    raise ValueError(f"{name} must be a finite number{' ' + rule if rule else ''}, got {value!r:.40}")
 
 
-def check_scale(value: object, name: str) -> float:
+def check_scale(value: object, name: str, maximum: float | None = None) -> float:
     """`value` as a finite float >= 0 (a noise level, a spread, a penalty); raises TypeError or ValueError."""
-    return check_number(value, name, minimum=0.0)
+    return check_number(value, name, 0.0, maximum)
 
 
 def check_positive(value: object, name: str) -> float:
     """`value` as a finite float > 0 (a learning rate); raises TypeError or ValueError naming `name`."""
-    return check_number(value, name, minimum=0.0, strict=True)
+    return check_number(value, name, 0.0, strict=True)
+
+
+def check_parameter_count(count: int | None, what: str) -> None:
+    """Raise ValueError when a model about to be built would have more than `MAX_PARAMETERS` parameters."""
+    if count is not None and count > MAX_PARAMETERS:
+        raise ValueError(f"{what} would have {count:,} parameters, more than the limit of {MAX_PARAMETERS:,}")

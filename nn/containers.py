@@ -7,12 +7,12 @@ match PyTorch's too.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from engine import Value
-from nn.module import Module
+from nn.checks import check_real
+from nn.module import Module, module_class
 from nn.nested import Nested, as_value, map_nested, shape_of
 
 
@@ -82,8 +82,8 @@ def _child_class(spec: object, i: int) -> type[Module]:
     ):
         raise ValueError(f'Sequential children[{i}]: expected {{"class": name, "config": {{...}}}}, got {spec!r:.80}')
     name = spec["class"]
-    cls = getattr(importlib.import_module("nn"), name, None)
-    if not (isinstance(cls, type) and issubclass(cls, Module)):
+    cls = module_class(name)
+    if cls is None:
         raise ValueError(f"Sequential children[{i}]: unknown module class {name!r} (not a Module exported by nn)")
     return cls
 
@@ -142,9 +142,7 @@ class LeakyReLU(_Elementwise):
     """x for x > 0, else negative_slope * x, element-wise (as torch.nn.LeakyReLU, default slope 0.01)."""
 
     def __init__(self, negative_slope: float = 0.01) -> None:
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, int | float):
-            raise TypeError(f"LeakyReLU negative_slope must be a number, got {type(negative_slope).__name__}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_real(negative_slope, "LeakyReLU negative_slope")
 
     def _apply(self, v: Value) -> Value:
         return v.leaky_relu(self.negative_slope)

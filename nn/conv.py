@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine import Value, dot
-from nn.checks import check_count, make_rng
+from nn.checks import check_bool, check_count, check_parameter_count, make_rng
 from nn.module import Module
 from nn.nested import Nested, Shape, check_shape, flat_values, flatten, unflatten
 from nn.windows import DIM_NAMES, IntOrTuple, Ints, as_tuple, output_size, windows
@@ -53,8 +53,8 @@ class _ConvNd(Module):
         self.stride = as_tuple(stride, n, f"{name} stride", 1)
         self.padding = as_tuple(padding, n, f"{name} padding", 0)
         self.dilation = as_tuple(dilation, n, f"{name} dilation", 1)
-        if not isinstance(bias, bool):
-            raise TypeError(f"{name} bias must be a bool, got {type(bias).__name__}")
+        check_bool(bias, f"{name} bias")
+        check_parameter_count(out_channels * (in_channels * math.prod(self.kernel_size) + bias), name)
         rng = make_rng(rng, seed)
         bound = 1.0 / math.sqrt(in_channels * math.prod(self.kernel_size))
         self.weight = _random_tensor((out_channels, in_channels, *self.kernel_size), bound, rng)

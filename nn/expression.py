@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import keyword
 import math
-import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from engine import Value, no_grad
+from nn.checks import is_real
 
 Operand = Value | float
 
@@ -228,7 +228,7 @@ def _check_value(values: Mapping[str, object], name: str, column: int) -> float:
     value = values[name]
     if isinstance(value, Value):
         value = value.data
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):
         raise ExpressionError(f"the value of {name!r} must be a finite number, got {value!r:.40}")
     return float(value)
 

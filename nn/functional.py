@@ -16,6 +16,7 @@ from typing import Any
 
 from engine import Value, op
 from engine import sum as vsum
+from nn.checks import check_number, is_real
 
 REDUCTIONS = ("mean", "sum", "none")
 PROBABILITY_TOLERANCE = 1e-6  # how far a target distribution's sum may be from 1
@@ -35,28 +36,18 @@ def _reduce(losses: list[Value], reduction: str) -> Value | list[Value]:
     return total / len(losses) if reduction == "mean" else total
 
 
-def _number(x: object, where: str) -> float:
-    """x as a finite float; raises TypeError for non-numbers and ValueError for NaN or infinity."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected a number, got {type(x).__name__} ({x!r:.40})")
-    f = float(x)
-    if not math.isfinite(f):
-        raise ValueError(f"{where}: expected a finite number, got {f!r}")
-    return f
-
-
 def _value(x: object, where: str) -> Value:
     """x as a Value with finite data (a number becomes a leaf); raises TypeError/ValueError otherwise."""
     if isinstance(x, Value):
         if not math.isfinite(x.data):
             raise ValueError(f"{where}: expected a finite value, got {x!r}")
         return x
-    return Value(_number(x, where))
+    return Value(check_number(x, where))
 
 
 def _target(x: object, where: str) -> Value | float:
     """A Value target with finite data as itself (so it gets a gradient), anything else as a finite float."""
-    return _value(x, where) if isinstance(x, Value) else _number(x, where)
+    return _value(x, where) if isinstance(x, Value) else check_number(x, where)
 
 
 def _sequence(x: object, where: str) -> Sequence[Any]:
@@ -127,7 +118,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value | list[Va
 
 def _class_target(target: object, classes: int, where: str) -> int | list[float]:
     """A class index in [0, classes) or a probability vector of that length summing to 1; raises otherwise."""
-    if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+    if isinstance(target, numbers.Integral) and is_real(target):
         if not 0 <= int(target) < classes:
             raise ValueError(f"{where}: class index {target} out of range for {classes} classes")
         return int(target)
@@ -135,7 +126,7 @@ def _class_target(target: object, classes: int, where: str) -> int | list[float]
         raise TypeError(f"{where}: expected a class index or a list of probabilities, got {type(target).__name__}")
     if len(target) != classes:
         raise ValueError(f"{where}: {len(target)} probabilities for {classes} classes")
-    probs = [_number(y, f"{where}[{i}]") for i, y in enumerate(target)]
+    probs = [check_number(y, f"{where}[{i}]") for i, y in enumerate(target)]
     for i, y in enumerate(probs):
         if not 0.0 <= y <= 1.0:
             raise ValueError(f"{where}[{i}]: probability {y!r} outside [0, 1]")
@@ -177,7 +168,7 @@ def _binary_pairs(p: Any, y: Any, where: str, p_in_unit: bool) -> list[tuple[Val
     out = []
     for i, (pi, yi) in enumerate(_pairs(p, y, where)):
         v = _value(pi, f"{where}(input) item {i}")
-        label = _number(yi, f"{where}(target) item {i}")
+        label = check_number(yi, f"{where}(target) item {i}")
         if not 0.0 <= label <= 1.0:
             raise ValueError(f"{where}: target item {i} is {label!r}, outside [0, 1]")
         if p_in_unit and not 0.0 <= v.data <= 1.0:
@@ -245,7 +236,7 @@ def hinge_loss(scores: Any, y: Any, reduction: str = "mean") -> Value | list[Val
     losses = []
     for i, (s, label) in enumerate(_pairs(scores, y, "hinge_loss")):
         v = _value(s, f"hinge_loss(scores) item {i}")
-        sign = _number(label, f"hinge_loss(y) item {i}")
+        sign = check_number(label, f"hinge_loss(y) item {i}")
         if sign not in (-1.0, 1.0):
             raise ValueError(f"hinge_loss: label item {i} is {label!r}; labels must be -1 or +1")
         losses.append((1.0 - v * sign).relu())

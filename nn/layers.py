@@ -12,14 +12,13 @@ neuron's weights in order, then its bias; neurons in order; layers in order.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, cast
 
 from engine import Value, dot, ops
-from nn.checks import check_count, make_rng
+from nn.checks import check_count, check_parameter_count, is_int, is_real, make_rng
 from nn.module import Module
 
 Activation = Callable[[Value], Value]
@@ -70,7 +69,7 @@ def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
     for i, v in enumerate(x):
         if isinstance(v, Value):
             out.append(v)
-        elif type(v) is float or isinstance(v, numbers.Real) and not isinstance(v, bool):  # floats skip the ABC check
+        elif type(v) is float or is_real(v):  # floats skip the ABC check
             out.append(Value(v))
         else:
             raise TypeError(f"{where}: input {i} must be a number or a Value, got {type(v).__name__} ({v!r:.40})")
@@ -82,7 +81,7 @@ def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
 
 def _dense_count(sizes: Sequence[object]) -> int | None:
     """Weights and biases of fully connected layers of these sizes; None unless every size is an int >= 1."""
-    if len(sizes) < 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes):
+    if len(sizes) < 2 or not all(is_int(n) and cast(int, n) >= 1 for n in sizes):
         return None
     counts = cast(Sequence[int], sizes)
     return sum((a + 1) * b for a, b in zip(counts, counts[1:]))
@@ -95,6 +94,7 @@ class Neuron(Module):
         self, nin: int, activation: str | None = "relu", rng: random.Random | None = None, seed: int | None = None
     ) -> None:
         self.nin = check_count(nin, "Neuron nin")
+        check_parameter_count(nin + 1, "Neuron")
         self.activation = activation_name(activation)
         rng = make_rng(rng, seed)
         bound = GAINS[self.activation] * math.sqrt(3.0 / nin)
@@ -137,6 +137,7 @@ class Layer(Module):
     ) -> None:
         self.nin = check_count(nin, "Layer nin")
         self.nout = check_count(nout, "Layer nout")
+        check_parameter_count((nin + 1) * nout, "Layer")
         self.activation = activation_name(activation)
         rng = make_rng(rng, seed)
         self.neurons = [Neuron(nin, self.activation, rng=rng) for _ in range(nout)]
@@ -181,9 +182,12 @@ class MLP(Module):
         seed: int | None = None,
     ) -> None:
         self.nin = check_count(nin, "MLP nin")
-        if isinstance(nouts, str) or not isinstance(nouts, Sequence) or len(nouts) == 0:
-            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r:.60}")
+        if isinstance(nouts, str) or not isinstance(nouts, Sequence):
+            raise TypeError(f"MLP nouts must be a non-empty list of layer sizes, got {type(nouts).__name__}")
+        if len(nouts) == 0:
+            raise ValueError("MLP nouts must be a non-empty list of layer sizes, got []")
         self.nouts = [check_count(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
+        check_parameter_count(_dense_count([nin, *self.nouts]), f"MLP({nin}, {self.nouts})")
         self.activation = activation_name(activation)
         self.output_activation = activation_name(output_activation)
         rng = make_rng(rng, seed)

@@ -22,7 +22,8 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any, Self, cast
 
-from engine import Value
+from engine import Value, zero_grad
+from nn.limits import read_bounded_text
 
 FORMAT = "scalargrad-model"
 VERSION = 1
@@ -209,8 +210,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to 0, before the next `backward()` accumulates into it."""
-        for p in self.parameters():
-            p.grad = 0.0
+        zero_grad(self.parameters())
 
     # ------------------------------------------------------------ printing
 
@@ -385,8 +385,7 @@ def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check the outer structure of a file written by `Module.save`; raises ValueError naming the file."""
     where = os.fspath(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.loads(f.read())
+        doc = json.loads(read_bounded_text(path))
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where}: not a text file, so not a saved model ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -413,10 +412,16 @@ def _resolve_class(cls: type[Module], name: str, path: str | os.PathLike[str]) -
         if name != cls.__name__:
             raise ValueError(f"{os.fspath(path)}: holds a {name}, not a {cls.__name__}")
         return cls
-    found = getattr(importlib.import_module("nn"), name, None)
-    if not (isinstance(found, type) and issubclass(found, Module)):
+    found = module_class(name)
+    if found is None:
         raise ValueError(f"{os.fspath(path)}: unknown model class {name!r} (not a Module exported by nn)")
     return found
+
+
+def module_class(name: str) -> type[Module] | None:
+    """The Module subclass that `nn` exports under `name`, or None: how saved files name their classes."""
+    found = getattr(importlib.import_module("nn"), name, None)
+    return found if isinstance(found, type) and issubclass(found, Module) else None
 
 
 def load(path: str | os.PathLike[str]) -> Module:
@@ -424,4 +429,4 @@ def load(path: str | os.PathLike[str]) -> Module:
     return Module.load(path)
 
 
-__all__ = ["Module", "load", "read_model_file"]
+__all__ = ["Module", "load", "module_class", "read_model_file"]

@@ -7,18 +7,18 @@ the shape a module expects, and turn its numbers into Values once per call.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import Value
+from nn.checks import is_real
 
 Nested = Any  # a Value, a number, or a (nested) list/tuple of them
 Shape = tuple[int, ...]
 
 
 def _is_number(x: object) -> bool:
-    return isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+    return isinstance(x, Value) or is_real(x)
 
 
 def shape_of(x: Nested, where: str) -> Shape:

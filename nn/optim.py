@@ -9,26 +9,10 @@ assigning `opt.lr`, or with a schedule such as `LinearLR`, stepped once per epoc
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from engine import Value
-from nn.checks import check_real
-
-
-def _hyper(x: object, name: str, valid: Callable[[float], bool], rule: str) -> float:
-    """x as a finite float for which `valid` holds; raises TypeError/ValueError naming it and the `rule`."""
-    f = check_real(x, name)
-    if not (math.isfinite(f) and valid(f)):
-        raise ValueError(f"invalid {name} {x!r}: must be {rule}")
-    return f
-
-
-def _non_negative(x: object, name: str) -> float:
-    return _hyper(x, name, lambda f: f >= 0.0, ">= 0")
-
-
-def _beta(x: object, name: str) -> float:
-    return _hyper(x, name, lambda f: 0.0 <= f < 1.0, "in [0, 1)")
+from engine import Value, zero_grad
+from nn.checks import check_count, check_number, check_positive, check_scale
 
 
 class Optimizer:
@@ -43,16 +27,15 @@ class Optimizer:
         seen = set()
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
-                raise ValueError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, not a Value")
+                raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, not a Value")
             if id(p) in seen:
                 raise ValueError(f"{type(self).__name__}: parameter {i} appears more than once")
             seen.add(id(p))
-        self.lr = _non_negative(lr, "lr")
+        self.lr = check_scale(lr, "lr")
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to 0 (backward accumulates into leaves)."""
-        for p in self.params:
-            p.grad = 0.0
+        zero_grad(self.params)
 
     def step(self) -> None:
         """Update every parameter from its `.grad`. Raises ValueError, changing nothing, on a NaN/infinite gradient."""
@@ -87,9 +70,9 @@ class SGD(Optimizer):
         dampening: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "momentum")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
-        self.dampening = _non_negative(dampening, "dampening")
+        self.momentum = check_scale(momentum, "momentum")
+        self.weight_decay = check_scale(weight_decay, "weight_decay")
+        self.dampening = check_scale(dampening, "dampening")
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
@@ -124,11 +107,14 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if not isinstance(betas, tuple | list) or len(betas) != 2:
+        if not isinstance(betas, tuple | list):
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {type(betas).__name__}")
+        if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r:.40}")
-        self.betas = (_beta(betas[0], "beta1"), _beta(betas[1], "beta2"))
-        self.eps = _hyper(eps, "eps", lambda f: f > 0.0, "> 0")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.betas = (check_number(betas[0], "beta1", 0.0, 1.0, below=True),
+                      check_number(betas[1], "beta2", 0.0, 1.0, below=True))
+        self.eps = check_positive(eps, "eps")
+        self.weight_decay = check_scale(weight_decay, "weight_decay")
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -160,11 +146,9 @@ class LinearLR:
     ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"LinearLR needs an Optimizer, got {type(optimizer).__name__}")
-        self.start_factor = _hyper(start_factor, "start_factor", lambda f: 0.0 < f <= 1.0, "in (0, 1]")
-        self.end_factor = _hyper(end_factor, "end_factor", lambda f: 0.0 <= f <= 1.0, "in [0, 1]")
-        if isinstance(total_iters, bool) or not isinstance(total_iters, int) or total_iters < 1:
-            raise ValueError(f"invalid total_iters {total_iters!r}: must be an int >= 1")
-        self.total_iters = total_iters
+        self.start_factor = check_number(start_factor, "start_factor", 0.0, 1.0, strict=True)
+        self.end_factor = check_number(end_factor, "end_factor", 0.0, 1.0)
+        self.total_iters = check_count(total_iters, "total_iters")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.last_epoch = 0

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine import Value, dot
-from nn.checks import check_count, make_rng
+from nn.checks import check_bool, check_count, check_parameter_count, make_rng
 from nn.layers import Layer
 from nn.module import Module
 from nn.nested import Nested, check_shape, flat_values
@@ -45,8 +45,8 @@ class _CellBase(Module):
         name = type(self).__name__
         self.input_size = check_count(input_size, f"{name} input_size")
         self.hidden_size = check_count(hidden_size, f"{name} hidden_size")
-        if not isinstance(bias, bool):
-            raise TypeError(f"{name} bias must be a bool, got {type(bias).__name__}")
+        check_bool(bias, f"{name} bias")
+        check_parameter_count(_cell_count(self._gates, input_size, hidden_size, bias), name)
         rng = make_rng(rng, seed)
         k = 1.0 / math.sqrt(hidden_size)
         rows = self._gates * hidden_size
@@ -309,6 +309,10 @@ class RNNClassifier(Module):
         sizes = [hidden_size] if isinstance(hidden_size, int) else list(hidden_size)
         if not sizes:
             raise ValueError("RNNClassifier hidden_size must be a size or a non-empty list of sizes, got []")
+        if cell in CELLS:  # else RNN names the unknown cell
+            config = {"input_size": input_size, "hidden_size": sizes, "output_size": output_size, "cell": cell,
+                      "bias": bias}
+            check_parameter_count(self.count_parameters(config), "RNNClassifier")
         rng = make_rng(rng, seed)
         ins = [input_size, *sizes[:-1]]
         self.layers = [RNN(n_in, n_hidden, cell, bias, nonlinearity, rng=rng) for n_in, n_hidden in zip(ins, sizes)]

@@ -11,6 +11,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
+from nn.checks import is_int
 from nn.nested import format_shape
 
 Ints = tuple[int, ...]
@@ -25,8 +26,8 @@ def as_tuple(value: int | Sequence[int], n: int, name: str, minimum: int) -> Int
 
     Raises TypeError for non-ints (including bool) and ValueError for a wrong length or a too small entry.
     """
-    items = [value] * n if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(items, list | tuple) or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+    items = [value] * n if is_int(value) else value
+    if not isinstance(items, list | tuple) or not all(is_int(v) for v in items):
         raise TypeError(f"{name}: expected an int or a sequence of {n} ints, got {value!r:.60}")
     if len(items) != n:
         raise ValueError(f"{name}: expected an int or {n} ints, got {len(items)} ({value!r})")

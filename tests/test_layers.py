@@ -165,7 +165,7 @@ def test_non_sequence_input_raises_type_error(bad: object) -> None:
         (lambda: nn.Neuron(2.0), TypeError, "Neuron nin must be an int, got float"),
         (lambda: nn.Layer(2, 0), ValueError, "Layer nout must be >= 1"),
         (lambda: nn.MLP(2, []), ValueError, "MLP nouts must be a non-empty list"),
-        (lambda: nn.MLP(2, 3), ValueError, "MLP nouts must be a non-empty list"),
+        (lambda: nn.MLP(2, 3), TypeError, "MLP nouts must be a non-empty list of layer sizes, got int"),
         (lambda: nn.MLP(2, [3, 0]), ValueError, r"MLP nouts\[1\] must be >= 1"),
         (lambda: nn.MLP(2, [1], seed=1, rng=random.Random(1)), ValueError, "either rng or seed, not both"),
         (lambda: nn.MLP(2, [1], seed="x"), TypeError, "seed must be an int"),

@@ -186,25 +186,24 @@ def test_linear_lr_schedule_drives_training_like_torch(torch: ModuleType) -> Non
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda ps: SGD(ps, lr=-0.1), "invalid lr -0.1: must be >= 0"),
-        (lambda ps: SGD(ps, lr=math.nan), "invalid lr nan"),
-        (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), "invalid momentum -0.5"),
-        (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), "invalid weight_decay -1"),
-        (lambda ps: SGD(ps, lr=0.1, dampening=-1), "invalid dampening -1"),
+        (lambda ps: SGD(ps, lr=-0.1), "lr must be a finite number >= 0, got -0.1"),
+        (lambda ps: SGD(ps, lr=math.nan), "lr must be a finite number >= 0, got nan"),
+        (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), "momentum must be a finite number >= 0, got -0.5"),
+        (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), "weight_decay must be a finite number >= 0, got -1"),
+        (lambda ps: SGD(ps, lr=0.1, dampening=-1), "dampening must be a finite number >= 0, got -1"),
         (lambda ps: SGD(ps, lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
         (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, dampening=0.1), "and dampening = 0"),
-        (lambda ps: Adam(ps, lr=-1e-3), "invalid lr"),
-        (lambda ps: Adam(ps, betas=(1.0, 0.999)), r"invalid beta1 1.0: must be in \[0, 1\)"),
-        (lambda ps: Adam(ps, betas=(0.9, -0.1)), "invalid beta2 -0.1"),
+        (lambda ps: Adam(ps, lr=-1e-3), "lr must be a finite number >= 0, got -0.001"),
+        (lambda ps: Adam(ps, betas=(1.0, 0.999)), r"beta1 must be a finite number in \[0, 1\), got 1.0"),
+        (lambda ps: Adam(ps, betas=(0.9, -0.1)), r"beta2 must be a finite number in \[0, 1\), got -0.1"),
         (lambda ps: Adam(ps, betas=(0.9,)), "betas must be a pair"),
-        (lambda ps: Adam(ps, eps=0.0), "invalid eps 0.0: must be > 0"),
-        (lambda ps: Adam(ps, weight_decay=-0.1), "invalid weight_decay"),
+        (lambda ps: Adam(ps, eps=0.0), "eps must be a finite number > 0, got 0.0"),
+        (lambda ps: Adam(ps, weight_decay=-0.1), "weight_decay must be a finite number >= 0, got -0.1"),
         (lambda ps: SGD([], lr=0.1), "empty parameter list"),
-        (lambda ps: SGD([*ps, 1.0], lr=0.1), "parameter 2 is a float, not a Value"),
         (lambda ps: SGD([*ps, ps[0]], lr=0.1), "parameter 2 appears more than once"),
-        (lambda ps: LinearLR(SGD(ps, lr=0.1), start_factor=0.0), r"invalid start_factor 0.0: must be in \(0, 1\]"),
-        (lambda ps: LinearLR(SGD(ps, lr=0.1), end_factor=1.5), "invalid end_factor 1.5"),
-        (lambda ps: LinearLR(SGD(ps, lr=0.1), total_iters=0), "invalid total_iters 0"),
+        (lambda ps: LinearLR(SGD(ps, lr=0.1), start_factor=0.0), r"start_factor must be a finite number in \(0, 1\], got 0.0"),
+        (lambda ps: LinearLR(SGD(ps, lr=0.1), end_factor=1.5), r"end_factor must be a finite number in \[0, 1\], got 1.5"),
+        (lambda ps: LinearLR(SGD(ps, lr=0.1), total_iters=0), "total_iters must be >= 1, got 0"),
     ],
 )
 def test_bad_hyper_parameters_raise_value_error(make: Callable[[list[Value]], object], message: str) -> None:
@@ -217,6 +216,12 @@ def test_wrong_types_raise_type_error() -> None:
         SGD([Value(1.0)], lr="0.1")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="params must be a list of Values, e.g. model.parameters()"):
         SGD(nn.MLP(1, [1], seed=0), lr=0.1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="SGD: parameter 2 is a float, not a Value"):
+        SGD([Value(1.0), Value(2.0), 1.0], lr=0.1)  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="betas must be a pair"):
+        Adam([Value(1.0)], betas=0.9)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="total_iters must be an int"):
+        LinearLR(SGD([Value(1.0)], lr=0.1), total_iters=2.0)  # type: ignore[arg-type]
 
 
 def test_step_with_a_nan_gradient_raises_and_changes_nothing() -> None:

@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-from nn.checks import check_count, check_number, check_scale, make_rng
+from nn.checks import check_count, check_number, check_scale, is_int, make_rng
 
 Points = list[list[float]]
 Labels = list[int]
@@ -110,7 +110,7 @@ def make_blobs(
     n_samples = check_count(n_samples, "n_samples")
     cluster_std = check_scale(cluster_std, "cluster_std")
     rng = make_rng(rng, seed)
-    if isinstance(centers, int) and not isinstance(centers, bool):
+    if is_int(centers):
         low, high = _check_range(center_box, "center_box")
         points = [[rng.uniform(low, high), rng.uniform(low, high)] for _ in range(check_count(centers, "centers"))]
     else:
