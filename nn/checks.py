@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from typing import cast
+from typing import TypeGuard, cast
 
 from nn.limits import MAX_PARAMETERS
 
@@ -22,12 +22,12 @@ class SettingError(ValueError):
         self.setting = setting
 
 
-def is_real(x: object) -> bool:
+def is_real(x: object) -> TypeGuard[numbers.Real]:
     """Whether `x` is a real number; bool is not, though Python counts it as an int."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def is_int(x: object) -> bool:
+def is_int(x: object) -> TypeGuard[int]:
     """Whether `x` is an int and not a bool."""
     return isinstance(x, int) and not isinstance(x, bool)
 
@@ -52,12 +52,11 @@ def check_count(value: object, name: str, minimum: int = 1, maximum: int | None 
     """`value` as an int in [minimum, maximum]; raises TypeError for non-ints (bool included), else ValueError."""
     if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r:.40})")
-    count = cast(int, value)
-    if count < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {count}")
-    if maximum is not None and count > maximum:
-        raise ValueError(f"{name} must be at most {maximum:,}, got {count:,}")
-    return count
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum:,}, got {value:,}")
+    return value
 
 
 def check_bool(value: object, name: str) -> bool:

@@ -19,9 +19,8 @@ from typing import Any
 
 from engine import Value, dot
 from nn.checks import check_bool, check_count, check_parameter_count, make_rng
-from nn.module import Module
 from nn.nested import Nested, Shape, check_shape, flat_values, flatten, unflatten
-from nn.windows import DIM_NAMES, IntOrTuple, Ints, as_tuple, output_size, windows
+from nn.windows import DIM_NAMES, IntOrTuple, Ints, Window, WindowedModule, as_tuple, unwrap
 
 
 def _random_tensor(shape: Shape, bound: float, rng: random.Random) -> Nested:
@@ -29,7 +28,7 @@ def _random_tensor(shape: Shape, bound: float, rng: random.Random) -> Nested:
     return unflatten([Value(rng.uniform(-bound, bound)) for _ in range(math.prod(shape))], shape)
 
 
-class _ConvNd(Module):
+class _ConvNd(WindowedModule):
     """The shared body of Conv1d and Conv2d; `_ndim` is the number of spatial dimensions."""
 
     _ndim = 0
@@ -59,24 +58,16 @@ class _ConvNd(Module):
         bound = 1.0 / math.sqrt(in_channels * math.prod(self.kernel_size))
         self.weight = _random_tensor((out_channels, in_channels, *self.kernel_size), bound, rng)
         self.bias = _random_tensor((out_channels,), bound, rng) if bias else None
-        # Window index lists depend only on the input's spatial size, so they are computed once per size.
-        self._windows: dict[Ints, tuple[Ints, list[tuple[list[int] | None, list[int]]]]] = {}
 
-    def _plan(self, spatial: Ints) -> tuple[Ints, list[tuple[list[int] | None, list[int]]]]:
-        """The output size and, per output position, (flat weight indices or None for all, flat input indices)."""
-        plan = self._windows.get(spatial)
-        if plan is not None:
-            return plan
-        out = output_size(spatial, self.kernel_size, self.stride, self.padding, self.dilation, type(self).__name__)
+    def _rows(self, spatial: Ints, found: list[Window]) -> list[tuple[list[int] | None, list[int]]]:
+        """Per output position: (flat weight indices, None for all of them; flat input indices over every channel)."""
         k_size, in_size = math.prod(self.kernel_size), math.prod(spatial)
         rows: list[tuple[list[int] | None, list[int]]] = []
-        for offsets, inputs in windows(spatial, self.kernel_size, self.stride, self.padding, self.dilation, out):
+        for offsets, inputs in found:
             xs = [c * in_size + i for c in range(self.in_channels) for i in inputs]
             full = len(offsets) == k_size
             rows.append((None if full else [c * k_size + k for c in range(self.in_channels) for k in offsets], xs))
-        plan = (out, rows)
-        self._windows[spatial] = plan
-        return plan
+        return rows
 
     def forward(self, x: Nested) -> Nested:
         """The output `[out_channels][*spatial_out]` for an input `[in_channels][*spatial]` of Values or numbers.
@@ -98,7 +89,6 @@ class _ConvNd(Module):
         return [unflatten(channel, out) for channel in result]
 
     def config(self) -> dict[str, Any]:
-        unwrap = (lambda t: t[0]) if self._ndim == 1 else list
         return {
             "in_channels": self.in_channels,
             "out_channels": self.out_channels,

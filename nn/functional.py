@@ -118,7 +118,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value | list[Va
 
 def _class_target(target: object, classes: int, where: str) -> int | list[float]:
     """A class index in [0, classes) or a probability vector of that length summing to 1; raises otherwise."""
-    if isinstance(target, numbers.Integral) and is_real(target):
+    if is_real(target) and isinstance(target, numbers.Integral):
         if not 0 <= int(target) < classes:
             raise ValueError(f"{where}: class index {target} out of range for {classes} classes")
         return int(target)

@@ -8,17 +8,17 @@ what PyTorch's CPU kernel does too. Pooling works per channel and has no paramet
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import engine
 from engine import Value
 from nn.module import Module
 from nn.nested import Nested, check_shape, flat_values, flatten, shape_of, unflatten
-from nn.windows import DIM_NAMES, IntOrTuple, Ints, as_tuple, output_size, windows
+from nn.windows import DIM_NAMES, IntOrTuple, Window, WindowedModule, as_tuple, unwrap
 
 
-class _PoolNd(Module):
+class _PoolNd(WindowedModule):
     """The shared body of the pooling modules: `_reduce` turns one window of Values into one output Value."""
 
     _ndim = 0
@@ -27,20 +27,14 @@ class _PoolNd(Module):
         name = type(self).__name__
         self.kernel_size = as_tuple(kernel_size, self._ndim, f"{name} kernel_size", 1)
         self.stride = self.kernel_size if stride is None else as_tuple(stride, self._ndim, f"{name} stride", 1)
-        self._windows: dict[Ints, tuple[Ints, list[list[int]]]] = {}
+        self.padding, self.dilation = (0,) * self._ndim, (1,) * self._ndim  # not offered, as in nn.AvgPool
 
     def _reduce(self, window: list[Value]) -> Value:
         raise NotImplementedError
 
-    def _plan(self, spatial: Ints) -> tuple[Ints, list[list[int]]]:
-        """The output size and, per output position, the window's flat indices into one channel (cached per size)."""
-        plan = self._windows.get(spatial)
-        if plan is None:
-            nopad, nodil = (0,) * self._ndim, (1,) * self._ndim
-            out = output_size(spatial, self.kernel_size, self.stride, nopad, nodil, type(self).__name__)
-            rows = [inputs for _, inputs in windows(spatial, self.kernel_size, self.stride, nopad, nodil, out)]
-            plan = self._windows[spatial] = (out, rows)
-        return plan
+    def _rows(self, spatial: tuple[int, ...], found: list[Window]) -> list[list[int]]:
+        """Per output position, the window's flat indices into one channel."""
+        return [inputs for _, inputs in found]
 
     def forward(self, x: Nested) -> Nested:
         """The pooled `[C][*spatial_out]` for an input `[C][*spatial]` of Values or numbers.
@@ -59,7 +53,6 @@ class _PoolNd(Module):
         return result
 
     def config(self) -> dict[str, Any]:
-        unwrap: Callable[[Ints], Any] = (lambda t: t[0]) if self._ndim == 1 else list
         return {"kernel_size": unwrap(self.kernel_size), "stride": unwrap(self.stride)}
 
     @classmethod

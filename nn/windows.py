@@ -10,12 +10,15 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from nn.checks import is_int
+from nn.module import Module
 from nn.nested import format_shape
 
 Ints = tuple[int, ...]
 IntOrTuple = int | Sequence[int]
+Window = tuple[list[int], list[int]]  # (flat kernel offsets, flat input positions) of one output position
 
 # The names of a channels-first sample's dimensions for 1 and 2 spatial dimensions, for shape errors.
 DIM_NAMES = {1: ("C", "L"), 2: ("C", "H", "W")}
@@ -58,7 +61,7 @@ def output_size(spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilati
 
 def windows(
     spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints, out: Ints
-) -> list[tuple[list[int], list[int]]]:
+) -> list[Window]:
     """For each output position (row-major), the window's (kernel offsets, input positions) as flat indices.
 
     Both lists are row-major flat indices (into the kernel and into one input channel) and skip the
@@ -77,3 +80,37 @@ def windows(
                 inputs.append(sum(c * st for c, st in zip(coords, in_strides)))
         result.append((offsets, inputs))
     return result
+
+
+def unwrap(t: Ints) -> int | list[int]:
+    """A size as a config stores it: the int itself in 1-d, a list in 2-d (as PyTorch's int-or-tuple arguments)."""
+    return t[0] if len(t) == 1 else list(t)
+
+
+class WindowedModule(Module):
+    """The base of convolution and pooling: a kernel slid over the input, its window plan cached per input size.
+
+    Subclasses set `kernel_size`, `stride`, `padding` and `dilation` (tuples of `_ndim` ints), and may turn
+    the windows into their own index rows with `_rows`; `_plan` computes those once per input size.
+    """
+
+    _ndim = 0
+    kernel_size: Ints
+    stride: Ints
+    padding: Ints
+    dilation: Ints
+
+    def _rows(self, spatial: Ints, found: list[Window]) -> list[Any]:
+        """What a forward pass reads per output position; the windows themselves unless a subclass says otherwise."""
+        return found
+
+    def _plan(self, spatial: Ints) -> tuple[Ints, list[Any]]:
+        """The output size for input size `spatial` and `_rows` of its windows; ValueError for a too small input."""
+        # Created on first use, so that subclasses need not call a base __init__ for it.
+        cache: dict[Ints, tuple[Ints, list[Any]]] = self.__dict__.setdefault("_windows", {})
+        plan = cache.get(spatial)
+        if plan is None:
+            geometry = (self.kernel_size, self.stride, self.padding, self.dilation)
+            out = output_size(spatial, *geometry, type(self).__name__)
+            plan = cache[spatial] = (out, self._rows(spatial, windows(spatial, *geometry, out)))
+        return plan
