@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from typing import TypeGuard, cast
+from collections.abc import Mapping
+from typing import Any, TypeGuard, cast
 
 from nn.limits import MAX_PARAMETERS
 
@@ -46,6 +47,13 @@ def make_rng(rng: random.Random | None = None, seed: int | None = None) -> rando
     if seed is not None and not is_int(seed):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__} ({seed!r:.40})")
     return random.Random(seed)
+
+
+def lookup(table: Mapping[str, Any], name: object, what: str) -> Any:
+    """`table[name]`, or a ValueError listing the valid names of `what` (a data set, a loss, ...)."""
+    if not isinstance(name, str) or name not in table:
+        raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(table)}")
+    return table[name]
 
 
 def check_count(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:

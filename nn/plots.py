@@ -1,4 +1,4 @@
-"""Pictures of a trained 2-D classifier: its decision regions with the data on top, and its training curves.
+"""Pictures of a trained model: a 2-D classifier's decision regions and training curves, and one neuron's graph.
 
 matplotlib is optional (the `notebooks` extra); `plot_training` raises ImportError with the install hint
 when it is missing. Files are written with the non-interactive Agg backend, so no display is needed.
@@ -6,14 +6,29 @@ when it is missing. Files are written with the non-interactive Agg backend, so n
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from engine import Value, no_grad
+from engine.draw import draw_dot
+from engine.render import available_renderer, write_image
+from nn.module import Module
 from nn.training import History, predict_class, scores_of
 
 INSTALL_HINT = "plots need matplotlib: pip install 'scalargrad[notebooks]'"
+# The file types plot_training writes (matplotlib's Agg backend knows more, but these are the useful ones).
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+DRAWING_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv")
+
+
+def require_matplotlib() -> None:
+    """Raise ImportError with the install hint when matplotlib is missing, e.g. before a long training run."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ImportError(f"{INSTALL_HINT} (no module named 'matplotlib')")
 
 
 Classifier = Callable[[Any], Value | Sequence[Value]]
@@ -52,8 +67,11 @@ def plot_training(
 ) -> None:
     """Write a PNG with two panels: the decision regions with the data points, and loss and accuracy per step.
 
-    Raises ImportError (with the install hint) when matplotlib is missing, OSError when the file cannot be written.
+    Raises ImportError (with the install hint) when matplotlib is missing, ValueError for a file type not in
+    PLOT_SUFFIXES, OSError when the file cannot be written.
     """
+    if Path(path).suffix.lower() not in PLOT_SUFFIXES:
+        raise ValueError(f"{os.fspath(path)}: a plot is written as {', '.join(PLOT_SUFFIXES)}")
     try:
         import matplotlib
 
@@ -86,3 +104,29 @@ def plot_training(
         fig.savefig(path, dpi=110)
     finally:
         plt.close(fig)
+
+
+def write_drawing(root: Value, path: Path, what: str, names: Module | None = None) -> str:
+    """Draw the graph behind `root` to `path` (DOT source next to it when nothing can render); says what was written."""
+    with warnings.catch_warnings():
+        # write_image warns when it falls back to DOT source; the line returned here says so instead.
+        warnings.simplefilter("ignore")
+        written = write_image(draw_dot(root, names=names), path)
+    if written.suffix.lower() not in (".dot", ".gv"):
+        return f"{written} ({what}, rendered with {available_renderer()})"
+    if path.suffix.lower() in (".dot", ".gv"):
+        return f"{written} ({what} as DOT source)"
+    return f"{written} ({what} as DOT source: no Graphviz renderer, install graphviz or pygraphviz for {path.suffix})"
+
+
+def draw_neuron(model: Module, sample: Sequence[float], path: Path) -> str:
+    """Draw the first neuron of the model's first layer on `sample`, after one backward pass; says what was written.
+
+    The model's gradients are zeroed first, so the drawing shows this pass alone, not the last training step's.
+    """
+    # One neuron on one sample, with gradients, shows what every unit computes.
+    first = model.layers[0].neurons[0]  # type: ignore[attr-defined]
+    model.zero_grad()
+    neuron_out = first([Value(x, label=f"x{i}") for i, x in enumerate(sample)])
+    neuron_out.backward()
+    return write_drawing(neuron_out, path, "the graph of one neuron", names=model)

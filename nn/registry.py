@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from nn.checks import make_rng
+from nn.checks import SettingError, lookup, make_rng
 from nn.containers import ReLU, Sequential
 from nn.conv import Conv2d
 from nn.data import (
@@ -32,7 +32,7 @@ from nn.layers import MLP
 from nn.module import Module
 from nn.pooling import Flatten, MaxPool2d
 from nn.recurrent import RNNClassifier
-from nn.training import default_lr, lookup
+from nn.training import default_lr
 
 # (n_samples, noise, seed) -> (samples, labels 0..n_classes-1)
 MakeData = Callable[[int, float, int | None], tuple[list[Any], list[int]]]
@@ -118,7 +118,7 @@ def _noiseless(name: str, make: Callable[[int, int | None], tuple[list[Any], lis
 
     def build(n_samples: int, noise: float, seed: int | None) -> tuple[list[Any], list[int]]:
         if noise != 0:
-            raise ValueError(f"the {name} data set has no noise, so --noise does not apply to it (got {noise:g})")
+            raise SettingError("noise", f"the {name} data set has no noise, so noise {noise:g} does not apply to it")
         return make(n_samples, seed)
 
     return build

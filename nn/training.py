@@ -20,8 +20,9 @@ from typing import Any, Protocol
 
 from engine import Value, dot, no_grad
 from nn import functional as F
-from nn.checks import check_count, check_positive, check_scale
+from nn.checks import SettingError, check_count, check_positive, check_scale, is_int, lookup
 from nn.data import iterate_minibatches
+from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.optim import SGD, Adam, LinearLR, Optimizer
 
 
@@ -101,7 +102,10 @@ OPTIMIZERS: MappingProxyType[str, Callable[[list[Value], float], Optimizer]] = M
 DEFAULT_LR = MappingProxyType({"sgd": 1.0, "adam": 0.05})
 # The mse gradient 2(score - target) grows with the score, unlike hinge's bounded one, so SGD at 1.0 diverges.
 LOSS_DEFAULT_LR = MappingProxyType({("mse", "sgd"): 0.1})
-SCHEDULES = ("linear", "constant")
+SCHEDULES = MappingProxyType({"linear": "decay the lr linearly to a tenth", "constant": "keep the lr"})
+# micrograd's demo: 100 steps with an L2 penalty of 1e-4 * sum of squared weights.
+DEFAULT_STEPS = 100
+DEFAULT_L2 = 1e-4
 
 
 @dataclass
@@ -116,13 +120,6 @@ class History:
 def default_lr(optimizer: str, loss: str) -> float:
     """The starting learning rate used when none is given: LOSS_DEFAULT_LR for (loss, optimizer), else DEFAULT_LR."""
     return LOSS_DEFAULT_LR.get((loss, optimizer), DEFAULT_LR[optimizer])
-
-
-def lookup(table: MappingProxyType[str, Any], name: str, what: str) -> Any:
-    """`table[name]`, or a ValueError listing the valid names of `what`."""
-    if name not in table:
-        raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(table)}")
-    return table[name]
 
 
 def scores_of(model: Callable[[Any], Value | Sequence[Value]], sample: Any) -> Scores:
@@ -152,7 +149,7 @@ def _check_data(X: Sequence[Any], y: Sequence[int]) -> int:
     if len(X) == 0 or len(X) != len(y):
         raise ValueError(f"need as many samples as labels and at least one, got {len(X)} and {len(y)}")
     for i, label in enumerate(y):
-        if isinstance(label, bool) or not isinstance(label, numbers.Integral) or label < 0:
+        if not isinstance(label, numbers.Integral) or isinstance(label, bool) or label < 0:
             raise ValueError(f"label {i} must be a class index (an int >= 0), got {label!r:.40}")
     return max(2, max(y) + 1)
 
@@ -179,9 +176,20 @@ def _progress(steps: int, enabled: bool) -> Any:
     return range(steps)
 
 
-def _diverged(step: int, what: str, lr: float) -> ValueError:
-    return ValueError(f"training diverged at step {step}: {what} became infinite or NaN; "
-                      f"try a smaller starting learning rate than {lr:g}")
+class DivergedError(SettingError):
+    """Training produced an infinite or NaN number; `setting` is "lr" or "l2", whichever is to blame."""
+
+
+def _diverged(what: str, step: int, lr: float, l2: float, optimizer: str) -> DivergedError:
+    """The error for a run whose `what` became non-finite at `step`, blaming l2 where its own step overshoots."""
+    happened = f"training diverged at step {step}: {what} became infinite or NaN"
+    # With SGD the penalty's gradient 2*l2*p multiplies every weight by (1 - 2*lr*l2) per step: past lr*l2 = 1
+    # that factor is below -1 and the weights grow without bound, whatever the data. The l2 is to blame when
+    # it would do that even at the default lr; otherwise the lr is.
+    if optimizer == "sgd" and lr * l2 > 1.0 and l2 * DEFAULT_LR["sgd"] > 1.0:
+        return DivergedError("l2", f"{happened}; l2 = {l2:g} is too large: SGD multiplies the weights by "
+                                   f"1 - 2*lr*l2 = {1 - 2 * lr * l2:g} at each step, use l2 < 1/lr = {1 / lr:g}")
+    return DivergedError("lr", f"{happened}; try a smaller starting learning rate than {lr:g}")
 
 
 def _is_finite(x: Any) -> bool:
@@ -209,9 +217,9 @@ def fit(
     loss: str = "hinge",
     optimizer: str = "sgd",
     lr: float | None = None,
-    steps: int = 100,
+    steps: int = DEFAULT_STEPS,
     batch_size: int | None = None,
-    l2: float = 1e-4,
+    l2: float = DEFAULT_L2,
     schedule: str = "linear",
     n_classes: int | None = None,
     seed: int | None = None,
@@ -228,16 +236,15 @@ def fit(
     classes = _check_data(X, y)
     _check_finite_samples(X)
     if n_classes is not None:
-        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < classes:
+        if not is_int(n_classes) or n_classes < classes:
             raise ValueError(f"n_classes must be an int covering every label (>= {classes}), got {n_classes!r:.40}")
         classes = n_classes
     objective: Objective = lookup(LOSSES, loss, "loss")
     make_optimizer = lookup(OPTIMIZERS, optimizer, "optimizer")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
-    check_count(steps, "steps")
+    lookup(SCHEDULES, schedule, "schedule")
+    check_count(steps, "steps", maximum=MAX_STEPS)
     if batch_size is not None:
-        check_count(batch_size, "batch_size")
+        check_count(batch_size, "batch_size", maximum=MAX_SAMPLES)
     check_scale(l2, "l2")
     lr = check_positive(default_lr(optimizer, loss) if lr is None else lr, "lr")
     expected = objective.outputs(classes)
@@ -255,12 +262,18 @@ def fit(
             if len(scores[0]) != expected:
                 raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
             if not all(math.isfinite(v.data) for s in scores for v in s):
-                raise _diverged(step + 1, "a score", lr)
+                raise _diverged("a score", step + 1, lr, l2, optimizer)
             total = objective.loss(scores, yb, classes)
             if l2 and params:
-                total = total + l2 * dot(params, params)  # Σ p² as one node
+                squares = dot(params, params)  # Σ p² as one node
+                penalty = l2 * squares
+                # Finite weights whose penalty is not: the l2 itself is too large, whatever the lr.
+                if math.isfinite(squares.data) and not math.isfinite(penalty.data):
+                    raise DivergedError("l2", f"the L2 penalty l2 * Σp² is {penalty.data} at step {step + 1}: "
+                                              f"l2 = {l2:g} is too large")
+                total = total + penalty
             if not math.isfinite(total.data):
-                raise _diverged(step + 1, "the loss", lr)
+                raise _diverged("the loss", step + 1, lr, l2, optimizer)
             hits = sum(predict_class(s) == label for s, label in zip(scores, yb))
 
             opt.zero_grad()
@@ -269,9 +282,9 @@ def fit(
             opt.step()
         except OverflowError:
             # An op overflowing a float (e.g. a huge score squared) is the same divergence, caught one op earlier.
-            raise _diverged(step + 1, "a value", lr) from None
+            raise _diverged("a value", step + 1, lr, l2, optimizer) from None
         if not all(math.isfinite(p.data) for p in params):
-            raise _diverged(step + 1, "a weight", lr)
+            raise _diverged("a weight", step + 1, lr, l2, optimizer)
         if scheduler is not None:
             scheduler.step()
 

@@ -49,8 +49,9 @@ def drawing(folder: Path, stem: str) -> Path:
     return dot
 
 
-def accuracy_of(stdout: str) -> str:
-    match = re.search(r"accuracy: ([\d.]+% \(\d+/\d+\))", stdout)
+def accuracy_of(stdout: str, kind: str = "") -> str:
+    """The accuracy printed on the line `<kind> accuracy: ...` (the first accuracy line if no kind is given)."""
+    match = re.search(rf"{kind}accuracy: ([\d.]+% \(\d+/\d+\))", stdout)
     assert match, stdout
     return match.group(1)
 
@@ -72,14 +73,17 @@ def test_train_save_and_eval_round_trip(tmp_path: Path) -> None:
     trained = run_cli("train", "--data", "blobs", "--steps", "8", "--optimizer", "adam", "--hidden", "8",
                       "--save", "model.json", "--no-progress", cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr
-    doc = json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "scalargrad-out" / "model.json").read_text(encoding="utf-8"))
     assert doc["class"] == "MLP" and doc["config"]["nouts"] == [8, 3]
     meta = doc["meta"]["trained_with"]
     assert (meta["data"], meta["loss"], meta["n_samples"], meta["seed"]) == ("blobs", "cross_entropy", 100, 0)
 
+    assert meta["holdout"] == 0.2 and accuracy_of(trained.stdout, "held-out ").endswith("/20)")
+    # A bare name is found in ./scalargrad-out/, where train wrote it; eval regenerates the same held-out part.
     evaluated = run_cli("eval", "model.json", cwd=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
-    assert accuracy_of(evaluated.stdout) == accuracy_of(trained.stdout)
+    assert "blobs (100 samples, 20 held out, noise 0.6, seed 0)" in evaluated.stdout
+    assert accuracy_of(evaluated.stdout, "held-out ") == accuracy_of(trained.stdout, "held-out ")
 
 
 def test_eval_can_draw_a_fresh_data_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,7 +92,7 @@ def test_eval_can_draw_a_fresh_data_set(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, err = run_here(["eval", str(tmp_path / "m.json"), "--seed", "7", "--samples", "40"], capsys)
     assert code == 0, err
     assert "moons (40 samples, noise 0.1, seed 7)" in out
-    assert accuracy_of(out).endswith("/40)")
+    assert accuracy_of(out, "fresh-set ").endswith("/40)")
 
 
 def test_graph_prints_values_and_gradients(tmp_path: Path) -> None:
@@ -99,8 +103,9 @@ def test_graph_prints_values_and_gradients(tmp_path: Path) -> None:
     grads = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\w+) = \S+\s+grad (\S+)$", result.stdout, re.M)}
     # d tanh(n)/dn = 1 - tanh(n)^2 = 0.5 at n = atanh(1/sqrt(2)).
     assert grads == pytest.approx({"x": 0.5 * -3, "w": 0.5 * 2, "b": 0.5}, rel=1e-5)
-    graph = drawing(tmp_path, "graph")
-    assert f"wrote {graph.name}" in result.stdout
+    graph = drawing(tmp_path / "scalargrad-out", "graph")
+    assert f"wrote scalargrad-out/{graph.name}" in result.stdout.replace("\\", "/")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scalargrad-out"]
 
 
 def test_graph_without_a_renderer_writes_dot_source(
@@ -157,14 +162,14 @@ def _truncated(tmp_path: Path) -> str:
     [
         ([], "required: COMMAND"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
-        (["demo", "--steps", "0"], "--steps: must be at least 1"),
+        (["demo", "--steps", "0"], "--steps: must be >= 1, got 0"),
         (["demo", "--lr", "-1"], "--lr: must be a finite number > 0"),
         (["demo", "--lr", "nan"], "--lr: must be a finite number > 0"),
         (["demo", "--hidden", "16,x"], "--hidden: expected comma-separated sizes"),
         (["train", "--data", "mnist"], "invalid choice: 'mnist'"),
         (["train", "--loss", "hinge", "--data", "spirals", "--steps", "1", "--no-progress"], "hinge loss is for 2"),
-        (["train", "--noise", "-0.1"], "--noise: must be a finite number >= 0"),
-        (["train", "--batch-size", "0"], "--batch-size: must be at least 1"),
+        (["train", "--noise", "-0.1"], "--noise: must be a finite number in [0, 100], got -0.1"),
+        (["train", "--batch-size", "0"], "--batch-size: must be >= 1, got 0"),
         (["train", "--save", "model.pkl", "--steps", "1"], "use a .json file name"),
         (["train", "--lr", "1e300", "--steps", "3", "--no-progress"], "training diverged at step"),
         (["eval", "missing.json"], "No such file or directory"),
@@ -181,7 +186,7 @@ def _truncated(tmp_path: Path) -> str:
         (["graph", "x", "1=x"], "expected name=number"),
         (["graph", "log(x)", "x=0"], "log: operand must be > 0"),
         (["graph", "x ** 1e6", "x=10"], "overflows"),
-        (["graph", "x", "x=1", "--out", "g.txt"], "use a .svg, .png, .pdf or .dot file name"),
+        (["graph", "x", "x=1", "--out", "g.txt"], "use a .svg, .png, .pdf, .dot or .gv file name"),
         (["graph", "True + x", "x=1"], "'True' is not allowed"),
         (["graph", "+".join(["x"] * 2100), "x=1", "--out", "g.dot"], "more than 2000 nodes, too many to draw"),
     ],
@@ -214,11 +219,11 @@ def test_train_writes_a_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str])
                                "--no-progress"], capsys)
     assert code == 0, err
     assert plot.read_bytes().startswith(PNG_MAGIC)
-    assert "circles (100 samples, noise 0.05, seed 0)" in out
+    assert "circles (100 samples, 20 held out, noise 0.05, seed 0)" in out
 
 
 def test_demo_neuron_drawing_shows_one_backward_pass_not_training_grads(tmp_path: Path) -> None:
-    from nn.cli import draw_neuron
+    from nn.plots import draw_neuron
     from nn.training import fit
 
     model = MLP(2, [4, 1], seed=4)  # its first neuron is alive on X[0], so every gradient is nonzero
@@ -236,7 +241,7 @@ def test_demo_neuron_drawing_shows_one_backward_pass_not_training_grads(tmp_path
 
 
 def test_mse_gets_its_own_default_lr_documented_in_help(capsys: pytest.CaptureFixture[str]) -> None:
-    from nn.cli import TrainSettings
+    from nn.runs import TrainSettings
 
     assert TrainSettings(loss="mse").resolved().lr == 0.1
     assert TrainSettings(loss="mse", optimizer="adam").resolved().lr == 0.05
@@ -253,7 +258,7 @@ def test_mse_gets_its_own_default_lr_documented_in_help(capsys: pytest.CaptureFi
         ({"data": "blobs", "loss": "cross_entropy"}, "gives 1 outputs, 3 classes with the cross_entropy loss need 3"),
         ({"data": "bars"}, "pairs a mlp model with the bars data set"),
         ({"model": "cnn"}, "pairs a cnn model with the moons data set"),
-        ({"hidden": "abc"}, "'trained_with.hidden' must be a list of layer sizes"),
+        ({"hidden": "abc"}, "does not describe a data set: hidden must be a list of layer sizes, got str"),
         ({"n_samples": -5}, "does not describe a data set: n_samples must be >= 1"),
     ],
 )

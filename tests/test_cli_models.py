@@ -7,13 +7,14 @@ import re
 import pytest
 
 import nn
-from nn.cli import TrainSettings, main, train
+from nn.cli import main
 from nn.registry import DATASETS, training_defaults
+from nn.runs import TrainSettings, train
 from nn.training import accuracy
 
 
-def accuracy_line(text: str) -> str:
-    match = re.search(r"accuracy: ([\d.]+% \(\d+/\d+\))", text)
+def accuracy_line(text: str, kind: str = "") -> str:
+    match = re.search(rf"{kind}accuracy: ([\d.]+% \(\d+/\d+\))", text)
     assert match, text
     return match.group(1)
 
@@ -30,15 +31,17 @@ def accuracy_line(text: str) -> str:
 )
 def test_train_save_and_eval_round_trip(tmp_path, capsys, data, model, hidden, cls):
     path = tmp_path / "model.json"
-    argv = ["train", "--data", data, "--model", model, "--hidden", hidden, "--steps", "3", "--samples", "12"]
+    argv = ["train", "--data", data, "--model", model, "--hidden", hidden, "--steps", "3", "--samples", "12",
+            "--holdout", "0.5"]
     assert main([*argv, "--optimizer", "adam", "--save", str(path), "--no-progress"]) == 0
     trained = capsys.readouterr().out
     loaded = nn.load(path)
     assert isinstance(loaded, cls)
     assert main(["eval", str(path)]) == 0
     evaluated = capsys.readouterr().out
-    # eval regenerates the same data set, so the reloaded model must score exactly as the trained one did
-    assert accuracy_line(evaluated) == accuracy_line(trained)
+    # eval regenerates the same held-out samples, so the reloaded model must score exactly as the trained one did
+    assert accuracy_line(evaluated, "held-out ") == accuracy_line(trained, "held-out ")
+    assert accuracy_line(evaluated, "held-out ").endswith("/6)")
 
 
 def train_one_step(path, data: str, model: str, hidden: str) -> nn.Module:
@@ -77,7 +80,7 @@ def test_noise_is_refused_for_sets_without_noise(capsys, data):
     argv = ["train", "--data", data, "--model", "rnn", "--noise", "0.3", "--steps", "1", "--no-progress"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert f"the {data} data set has no noise, so --noise does not apply to it (got 0.3)" in err
+    assert f"error: --noise: the {data} data set has no noise, so noise 0.3 does not apply to it" in err
     assert len(err.strip().splitlines()) == 1
 
 
@@ -99,9 +102,9 @@ def test_model_family_defaults_learn_image_and_sequence_sets(data, model, n_samp
     # With the old shared defaults (16,16 hidden, sgd at lr 1, hinge) parity + lstm stayed at chance.
     hidden, optimizer, loss, lr = training_defaults(model, DATASETS[data].n_classes, None, None, None, None)
     settings = TrainSettings(data=data, model=model, n_samples=n_samples, hidden=hidden, optimizer=optimizer,
-                             loss=loss, lr=lr, steps=steps, progress=False).resolved()
-    trained, X, y, _ = train(settings)
-    assert accuracy(trained, X, y) >= least
+                             loss=loss, lr=lr, steps=steps, holdout=0.0, progress=False).resolved()
+    run = train(settings)
+    assert accuracy(run.model, *run.train) >= least
 
 
 @pytest.mark.parametrize(("data", "model", "steps"), [("bars", "cnn", "40"), ("parity", "rnn", "100")])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from nn import MLP
-from nn.cli import DEMO_SEED
+from nn.runs import DEMO_SEED
 from nn.data import make_moons
 from nn.training import accuracy, fit
 

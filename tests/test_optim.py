@@ -201,8 +201,10 @@ def test_linear_lr_schedule_drives_training_like_torch(torch: ModuleType) -> Non
         (lambda ps: Adam(ps, weight_decay=-0.1), "weight_decay must be a finite number >= 0, got -0.1"),
         (lambda ps: SGD([], lr=0.1), "empty parameter list"),
         (lambda ps: SGD([*ps, ps[0]], lr=0.1), "parameter 2 appears more than once"),
-        (lambda ps: LinearLR(SGD(ps, lr=0.1), start_factor=0.0), r"start_factor must be a finite number in \(0, 1\], got 0.0"),
-        (lambda ps: LinearLR(SGD(ps, lr=0.1), end_factor=1.5), r"end_factor must be a finite number in \[0, 1\], got 1.5"),
+        (lambda ps: LinearLR(SGD(ps, lr=0.1), start_factor=0.0),
+         r"start_factor must be a finite number in \(0, 1\], got 0.0"),
+        (lambda ps: LinearLR(SGD(ps, lr=0.1), end_factor=1.5),
+         r"end_factor must be a finite number in \[0, 1\], got 1.5"),
         (lambda ps: LinearLR(SGD(ps, lr=0.1), total_iters=0), "total_iters must be >= 1, got 0"),
     ],
 )
