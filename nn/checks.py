@@ -12,7 +12,7 @@ import random
 from collections.abc import Mapping
 from typing import Any, TypeGuard, cast
 
-from nn.limits import MAX_PARAMETERS
+from nn.limits import MAX_DATA_NUMBERS, MAX_PARAMETERS, MAX_SAMPLES
 
 
 class SettingError(ValueError):
@@ -128,3 +128,15 @@ def check_parameter_count(count: int | None, what: str) -> None:
     """Raise ValueError when a model about to be built would have more than `MAX_PARAMETERS` parameters."""
     if count is not None and count > MAX_PARAMETERS:
         raise ValueError(f"{what} would have {count:,} parameters, more than the limit of {MAX_PARAMETERS:,}")
+
+
+def check_samples(n_samples: object, numbers_each: int = 1) -> int:
+    """`n_samples` as an int in [1, MAX_SAMPLES] whose samples, `numbers_each` numbers each, fit MAX_DATA_NUMBERS.
+
+    Raises TypeError for a non-int and ValueError past either limit, before any sample is made.
+    """
+    count = check_count(n_samples, "n_samples", maximum=MAX_SAMPLES)
+    if count * numbers_each > MAX_DATA_NUMBERS:
+        raise ValueError(f"{count:,} samples of {numbers_each:,} numbers each make {count * numbers_each:,} numbers, "
+                         f"more than the limit of {MAX_DATA_NUMBERS:,} for one data set")
+    return count

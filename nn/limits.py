@@ -12,6 +12,8 @@ import stat
 
 # Samples in one generated data set (a million-float image set at 8x8 pixels, a few seconds to make).
 MAX_SAMPLES = 100_000
+# Numbers in one generated data set (samples times the numbers in each): about 150 MB as Python floats.
+MAX_DATA_NUMBERS = 5_000_000
 # Parameters in one model: about 100 MB of Values, and about a second per sample per step to train.
 MAX_PARAMETERS = 1_000_000
 # Optimizer steps in one training run.

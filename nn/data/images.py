@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from nn.checks import check_count, check_scale, make_rng
+from nn.checks import check_count, check_samples, check_scale, make_rng
 from nn.data.points import class_sizes
 
 Image = list[list[list[float]]]
@@ -74,8 +74,8 @@ def make_bars(
 
     Raises ValueError for n_samples < 1, size < 2 or negative noise.
     """
-    n_samples = check_count(n_samples, "n_samples")
     size = check_count(size, "size", 2)
+    n_samples = check_samples(n_samples, size * size)
     noise = check_scale(noise, "noise")
     return _make(_bar, 2, n_samples, size, noise, make_rng(rng, seed))
 
@@ -92,7 +92,7 @@ def make_shapes(
 
     Class names are in SHAPE_CLASSES. Raises ValueError for n_samples < 1, size < 5 or negative noise.
     """
-    n_samples = check_count(n_samples, "n_samples")
     size = check_count(size, "size", 5)
+    n_samples = check_samples(n_samples, size * size)
     noise = check_scale(noise, "noise")
     return _make(_shape, 3, n_samples, size, noise, make_rng(rng, seed))

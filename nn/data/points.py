@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-from nn.checks import check_count, check_number, check_scale, is_int, make_rng
+from nn.checks import check_count, check_number, check_samples, check_scale, is_int, make_rng
 
 Points = list[list[float]]
 Labels = list[int]
@@ -56,7 +56,7 @@ def make_moons(
 
     Raises ValueError for n_samples < 1 or negative noise.
     """
-    n_samples = check_count(n_samples, "n_samples")
+    n_samples = check_samples(n_samples)
     noise = check_scale(noise, "noise")
     rng = make_rng(rng, seed)
     n_out = n_samples // 2
@@ -79,7 +79,7 @@ def make_circles(
 
     Raises ValueError for n_samples < 1, negative noise, or factor outside [0, 1).
     """
-    n_samples = check_count(n_samples, "n_samples")
+    n_samples = check_samples(n_samples)
     noise = check_scale(noise, "noise")
     factor = check_scale(factor, "factor")
     if factor >= 1:
@@ -107,7 +107,7 @@ def make_blobs(
     `centers` is a count (drawn uniformly in `center_box` on both axes) or a list of [x1, x2] points.
     Class sizes differ by at most one. Raises ValueError for bad counts, std or centers.
     """
-    n_samples = check_count(n_samples, "n_samples")
+    n_samples = check_samples(n_samples)
     cluster_std = check_scale(cluster_std, "cluster_std")
     rng = make_rng(rng, seed)
     if is_int(centers):
@@ -158,7 +158,7 @@ def make_spirals(
     Arm k holds the points at radius r and angle 2*pi*(k/n_classes + turns*r), so the arms never cross;
     Gaussian noise of std `noise` is added to each coordinate. Raises ValueError for bad counts or scales.
     """
-    n_samples = check_count(n_samples, "n_samples")
+    n_samples = check_samples(n_samples)
     n_classes = check_count(n_classes, "n_classes", minimum=2)
     noise = check_scale(noise, "noise")
     turns = check_scale(turns, "turns")
@@ -186,7 +186,7 @@ def make_sine(
 
     `X` is a list of one-feature rows `[x]`, `y` a list of floats. Raises ValueError for bad counts or scales.
     """
-    n_samples = check_count(n_samples, "n_samples")
+    n_samples = check_samples(n_samples)
     noise = check_scale(noise, "noise")
     low, high = _check_range(x_range, "x_range")
     rng = make_rng(rng, seed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 
-from nn.checks import check_count, check_scale, make_rng
+from nn.checks import check_count, check_samples, check_scale, make_rng
 
 Sequence2d = list[list[float]]
 
@@ -35,8 +35,8 @@ def make_sine_sequences(
 
     Gaussian noise of std `noise` is added to the inputs only. Raises ValueError for bad counts or noise.
     """
-    n_samples = check_count(n_samples, "n_samples")
     length = check_count(length, "length")
+    n_samples = check_samples(n_samples, length)
     noise = check_scale(noise, "noise")
     rng = make_rng(rng, seed)
     X, y = [], []
@@ -51,8 +51,8 @@ def _bit_sequences(
     n_samples: int, length: int, seed: int | None, rng: random.Random | None
 ) -> tuple[list[Sequence2d], list[list[int]]]:
     """Random bit sequences as `[length][1]` float inputs, with the bits themselves for labelling."""
-    n_samples = check_count(n_samples, "n_samples")
     length = check_count(length, "length")
+    n_samples = check_samples(n_samples, length)
     gen = make_rng(rng, seed)
     bits = [[gen.randrange(2) for _ in range(length)] for _ in range(n_samples)]
     return [[[float(b)] for b in row] for row in bits], bits
@@ -105,10 +105,10 @@ def make_chars(
     Windows start at random places in the text. Returns (X, y, vocab) with vocab = `vocabulary(text)`.
     Raises ValueError for bad counts or a text not longer than `window`, TypeError for a non-str text.
     """
-    n_samples = check_count(n_samples, "n_samples")
     window = check_count(window, "window")
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
+    n_samples = check_samples(n_samples, window * len(set(text)))
     if len(text) <= window:
         raise ValueError(f"text must be longer than window={window}, got {len(text)} characters")
     rng = make_rng(rng, seed)
