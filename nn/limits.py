@@ -22,22 +22,26 @@ MAX_STEPS = 1_000_000
 MAX_MODEL_FILE_BYTES = 64 * 1024 * 1024
 
 
-def read_bounded_text(path: str | os.PathLike[str], limit: int = MAX_MODEL_FILE_BYTES) -> str:
-    """The text of the regular file `path` (UTF-8), refusing before reading when it is not a file or too big.
+def read_bounded_bytes(path: str | os.PathLike[str], limit: int = MAX_MODEL_FILE_BYTES) -> bytes:
+    """The bytes of the regular file `path`, refusing before reading when it is not a file or too big.
 
-    Raises OSError when it cannot be opened, ValueError naming the file when it is a device, a folder or a pipe
-    (`/dev/zero` never ends) or larger than `limit` bytes, and UnicodeDecodeError when it is not UTF-8 text.
+    Raises OSError when it cannot be opened, and ValueError naming the file when it is a device, a folder or a
+    pipe (`/dev/zero` never ends) or larger than `limit` bytes.
     """
     where = os.fspath(path)
     # Non-blocking, so that opening a named pipe returns at once instead of waiting for a writer.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as f:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ValueError(f"{where}: not a regular file, so not a saved model")
         if info.st_size > limit:
             raise ValueError(f"{where}: {info.st_size:,} bytes, larger than the limit of {limit:,} for a model file")
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as f:
         data = f.read(limit + 1)  # the file may have grown since fstat
     if len(data) > limit:
         raise ValueError(f"{where}: larger than the limit of {limit:,} bytes for a model file")
-    return data.decode("utf-8")
+    return data

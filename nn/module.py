@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Self, cast
 
 from engine import Value, zero_grad
-from nn.limits import read_bounded_text
+from nn.limits import read_bounded_bytes
 
 FORMAT = "scalargrad-model"
 VERSION = 1
@@ -384,8 +384,9 @@ def _same_list(a: str, b: str) -> bool:
 def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check the outer structure of a file written by `Module.save`; raises ValueError naming the file."""
     where = os.fspath(path)
+    data = read_bounded_bytes(path)  # its ValueError names the file and the limit
     try:
-        doc = json.loads(read_bounded_text(path))
+        doc = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where}: not a text file, so not a saved model ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
