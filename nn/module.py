@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Self, cast
 
 from engine import Value, zero_grad
+from nn.checks import is_real
 from nn.limits import read_bounded_bytes
 
 FORMAT = "scalargrad-model"
@@ -96,7 +97,7 @@ def _to_floats(tensor: Tensor) -> State:
 def _check_state(tensor: Tensor, value: object, where: str) -> None:
     """Raise ValueError/TypeError unless `value` has the nesting of `tensor`, with finite numbers at the leaves."""
     if isinstance(tensor, Value):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not (is_real(value) and isinstance(value, int | float)):
             raise TypeError(f"{where}: expected a number, got {type(value).__name__} ({value!r:.60})")
         try:
             number = float(value)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from engine import Value, dot, no_grad
 from nn import functional as F
-from nn.checks import SettingError, check_count, check_positive, check_scale, is_int, lookup
+from nn.checks import SettingError, check_count, check_positive, check_scale, is_int, is_real, lookup
 from nn.data import iterate_minibatches
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.optim import SGD, Adam, LinearLR, Optimizer
@@ -149,7 +149,9 @@ def _check_data(X: Sequence[Any], y: Sequence[int]) -> int:
     if len(X) == 0 or len(X) != len(y):
         raise ValueError(f"need as many samples as labels and at least one, got {len(X)} and {len(y)}")
     for i, label in enumerate(y):
-        if not isinstance(label, numbers.Integral) or isinstance(label, bool) or label < 0:
+        if not (is_real(label) and isinstance(label, numbers.Integral)):
+            raise TypeError(f"label {i} must be a class index (an int >= 0), got {type(label).__name__}")
+        if label < 0:
             raise ValueError(f"label {i} must be a class index (an int >= 0), got {label!r:.40}")
     return max(2, max(y) + 1)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from nn import MLP
-from nn.runs import DEMO_SEED
 from nn.data import make_moons
+from nn.runs import DEMO_SEED
 from nn.training import accuracy, fit
 
 
