@@ -23,10 +23,10 @@ from typing import Any, NoReturn
 
 from engine.draw import DEFAULT_MAX_NODES, GraphTooLargeError
 from nn.checks import SettingError, check_count, check_number, check_positive, check_scale
+from nn.cli_choices import DATASETS, MODELS
 from nn.expression import FUNCTION_NAMES, parse
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.plots import DRAWING_SUFFIXES, PLOT_SUFFIXES, draw_neuron, plot_training, require_matplotlib, write_drawing
-from nn.registry import DATASETS, MODELS
 from nn.runs import (
     DEMO,
     DEMO_SEED,

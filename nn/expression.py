@@ -1,4 +1,4 @@
-"""A safe parser for small arithmetic expressions over named scalars, such as "tanh(x1*w1 + x2*w2 + b)".
+"""The `scalargrad graph` command's parser: small arithmetic over named scalars, such as "tanh(x1*w1 + b)".
 
 The text is tokenized and parsed by hand (recursive descent) into a tiny tree, and that tree is walked to
 build `engine.Value` nodes. Nothing the user types is ever given to Python's `eval`, `exec` or `compile`:

@@ -1,7 +1,7 @@
 """Training runs described by settings: the data, a held-out split, the model, training and model files.
 
 The `scalargrad` command line is a thin layer over these functions, and notebooks can call them too.
-`TrainSettings` names a data set and a model family (the tables in `nn.registry`); every field left None
+`TrainSettings` names a data set and a model family (the tables in `nn.cli_choices`); every field left None
 takes its default there or in `nn.training`. `train(settings)` makes the data, holds out its last
 `holdout` part (the data sets come shuffled, so that is a random part, the same for the same settings),
 builds the model and fits it on the rest. `save_run` writes the model with its settings, and `load_run`
@@ -18,9 +18,9 @@ from typing import Any
 
 from engine import no_grad
 from nn.checks import SettingError, check_count, check_number, check_positive, check_scale, is_int, lookup
+from nn.cli_choices import DATASETS, MODELS, DatasetSpec, build_model, training_defaults
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.module import Module, load, read_model_file
-from nn.registry import DATASETS, MODELS, DatasetSpec, build_model, training_defaults
 from nn.training import DEFAULT_L2, DEFAULT_STEPS, LOSSES, OPTIMIZERS, History, accuracy, fit, scores_of
 
 # With this seed the demo's defaults reach 100% training accuracy (tests/test_cli.py checks it).

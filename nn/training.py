@@ -145,7 +145,8 @@ def accuracy(model: Callable[[Any], Value | Sequence[Value]], X: Sequence[Any], 
 
 
 def _check_data(X: Sequence[Any], y: Sequence[int]) -> int:
-    """The number of classes (at least 2) of labels 0..k-1; raises ValueError for empty or mismatched data."""
+    """The number of classes (at least 2) of labels 0..k-1; ValueError for empty or mismatched data or a label < 0,
+    TypeError for a label that is not an int."""
     if len(X) == 0 or len(X) != len(y):
         raise ValueError(f"need as many samples as labels and at least one, got {len(X)} and {len(y)}")
     for i, label in enumerate(y):
@@ -232,8 +233,9 @@ def fit(
     `loss` is a name in LOSSES, `optimizer` one in OPTIMIZERS (lr defaults to `default_lr`), `l2` adds
     l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
     lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
-    Raises ValueError for unknown names, bad numbers, or a model whose output count does not fit the loss;
-    TypeError for a non-number lr/l2 or a non-int steps/batch_size.
+    Raises ValueError for unknown names, bad numbers, sizes past `nn.limits`, or a model whose output count
+    does not fit the loss; DivergedError (a ValueError whose `setting` is "lr" or "l2") when training diverges;
+    TypeError for a non-number lr/l2 or a non-int steps/batch_size/label.
     """
     classes = _check_data(X, y)
     _check_finite_samples(X)

@@ -8,7 +8,7 @@ import pytest
 
 import nn
 from nn.cli import main
-from nn.registry import DATASETS, training_defaults
+from nn.cli_choices import DATASETS, training_defaults
 from nn.runs import TrainSettings, train
 from nn.training import accuracy
 

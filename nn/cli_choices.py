@@ -1,8 +1,8 @@
-"""The data sets and models the `scalargrad` command line knows, as two tables.
+"""The command line's choices: the data sets and model families `scalargrad train --data/--model` know by name.
 
-To offer a new data set or model on the command line, add one entry here; `train`, `eval` and their
-`--help` pick it up. A model lists the data `kind`s it reads ("points" for rows of numbers; image and
-sequence sets declare their own kind), and `train` refuses pairs that do not fit.
+To offer a new data set or model on the command line, add one entry to a table here; `train`, `eval`, their
+`--help` and `nn.runs.TrainSettings` pick it up. A model lists the data `kind`s it reads ("points" for rows
+of numbers; image and sequence sets declare their own kind), and `train` refuses pairs that do not fit.
 """
 
 from __future__ import annotations
