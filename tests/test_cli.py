@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import error_lines, run_here
 
 import engine.render
 from nn import MLP
-from nn.cli import DEMO_SEED, main
+from nn.cli import DEMO_SEED
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -22,21 +23,6 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nn.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
     )
-
-
-def run_here(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """main() in this process (much faster than a subprocess); argparse's own exits become exit codes."""
-    try:
-        code = main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def error_lines(stderr: str) -> list[str]:
-    # Graphviz's font library may add its own warning line on some machines; it is not ours.
-    return [line for line in stderr.splitlines() if line and not line.startswith("Fontconfig")]
 
 
 def drawing(folder: Path, stem: str) -> Path:

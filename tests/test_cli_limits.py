@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_runner import error_lines, run_here
 
 import nn.cli
 import nn.runs
-from nn.cli import main
 from nn.limits import MAX_MODEL_FILE_BYTES, MAX_PARAMETERS, MAX_SAMPLES
 
 # Enough address space for Python and the imports, far too little for what an unbounded size would allocate.
@@ -41,19 +41,10 @@ def run_limited(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess
 
 
 def one_error_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line and not line.startswith("Fontconfig")]
+    lines = error_lines(stderr)
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr
     return lines[0]
-
-
-def run_here(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ------------------------------------------------------------------ sizes: one line, exit 2, nothing allocated
