@@ -113,7 +113,20 @@ def _file(flag: str, given: str, suffixes: Sequence[str]) -> Path:
     try:
         return output_path(given, suffixes)
     except ValueError as exc:
-        raise UsageError(f"{flag} {given!r}: {exc}" if not given.strip() else f"{flag} {given}: {exc}") from None
+        raise UsageError(f"{_shown(flag, given)}: {exc}") from None
+
+
+def _folder(flag: str, given: str) -> Path:
+    """The folder `given`, created and checked now, before any training."""
+    try:
+        return output_folder(given)
+    except ValueError as exc:
+        raise UsageError(f"{_shown(flag, given)}: {exc}") from None
+
+
+def _shown(flag: str, given: str) -> str:
+    # A blank value is quoted, or the message would show nothing after the flag.
+    return f"{flag} {given}" if given.strip() else f"{flag} {given!r}"
 
 
 # ------------------------------------------------------------------ commands
@@ -123,10 +136,7 @@ def run_demo(args: argparse.Namespace) -> int:
     """micrograd's demo: two moons, an MLP, hinge loss + L2, SGD with a decaying lr; then a plot and a graph."""
     settings = replace(DEMO, seed=args.seed, hidden=args.hidden, lr=args.lr, steps=args.steps,
                        progress=not args.no_progress).resolved()
-    try:
-        out = output_folder(args.out)
-    except ValueError as exc:
-        raise UsageError(f"--out {args.out!r}: {exc}" if not args.out.strip() else f"--out {args.out}: {exc}") from None
+    out = _folder("--out", args.out)
     run = train(settings, announce=print)
     print(accuracy_line(run.model, run.train, "final accuracy"))
 
@@ -266,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = DEMO.resolved()
     hidden = ",".join(map(str, demo.hidden or []))
     demo_parser = add("demo", help="train micrograd's two-moons demo and write a plot and a graph",
-                      description=f"Train MLP(2, [{hidden}, 1]) on two moons ({demo.n_samples} samples, noise "
+                      description=f"Train MLP(2, [{hidden.replace(',', ', ')}, 1]) on two moons ({demo.n_samples} samples, noise "
                       f"{demo.noise}) with hinge loss + {demo.l2:g} L2 and SGD at lr {demo.lr:g} decaying to a tenth, "
                       "then write a plot and one neuron's graph.")
     demo_parser.add_argument("--steps", type=_steps, default=demo.steps, help=f"optimizer steps (default {demo.steps})")

@@ -233,7 +233,10 @@ def load_run(
     model = load(path)
     assert settings.n_samples is not None and settings.noise is not None
     if n_samples is None and noise is None and seed is None:
-        X, y = make_data(settings.data, settings.n_samples, settings.noise, settings.seed)
+        try:
+            X, y = make_data(settings.data, settings.n_samples, settings.noise, settings.seed)
+        except ValueError as exc:  # a record naming noise for a set without any, say: the file is at fault
+            raise ValueError(f"{where}: its 'trained_with' record does not describe a data set: {exc}") from None
         train_part, held_part = split(X, y, settings.holdout)
     else:
         fresh = replace(settings, holdout=0.0, n_samples=settings.n_samples if n_samples is None else n_samples,

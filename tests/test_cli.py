@@ -246,6 +246,9 @@ def test_mse_gets_its_own_default_lr_documented_in_help(capsys: pytest.CaptureFi
         ({"model": "cnn"}, "pairs a cnn model with the moons data set"),
         ({"hidden": "abc"}, "does not describe a data set: hidden must be a list of layer sizes, got str"),
         ({"n_samples": -5}, "does not describe a data set: n_samples must be >= 1"),
+        ({"data": "parity", "model": "rnn", "noise": 0.3}, "does not describe a data set: the parity data set has no "
+                                                            "noise, so noise 0.3 does not apply to it"),
+        ({"holdout": 0.95}, "does not describe a data set: holdout must be a finite number in [0, 0.9], got 0.95"),
     ],
 )
 def test_eval_checks_the_model_fits_the_data_set_its_file_names(
