@@ -275,8 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = DEMO.resolved()
     hidden = ",".join(map(str, demo.hidden or []))
+    sizes = ", ".join(map(str, [*(demo.hidden or []), 1]))
     demo_parser = add("demo", help="train micrograd's two-moons demo and write a plot and a graph",
-                      description=f"Train MLP(2, [{hidden.replace(',', ', ')}, 1]) on two moons ({demo.n_samples} samples, noise "
+                      description=f"Train MLP(2, [{sizes}]) on two moons ({demo.n_samples} samples, noise "
                       f"{demo.noise}) with hinge loss + {demo.l2:g} L2 and SGD at lr {demo.lr:g} decaying to a tenth, "
                       "then write a plot and one neuron's graph.")
     demo_parser.add_argument("--steps", type=_steps, default=demo.steps, help=f"optimizer steps (default {demo.steps})")
