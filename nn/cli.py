@@ -175,8 +175,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"wrote {save} (the model; `{PROG} eval {save}` scores it on its held-out samples)")
     if plot is not None:
         title = f"{settings.data}: decision regions and training"
-        plot_training(make_parent(plot), run.model, *run.train, run.history, title=title)
-        print(f"wrote {plot} (decision regions and the loss curve)")
+        plot_training(make_parent(plot), run.model, *run.train, run.history, title=title, held_out=run.held_out)
+        print(f"wrote {plot} (decision regions with the training and held-out samples, and the loss curve)")
     return 0
 
 

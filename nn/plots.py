@@ -64,8 +64,11 @@ def plot_training(
     y: Sequence[int],
     history: History,
     title: str = "",
+    held_out: tuple[Sequence[Sequence[float]], Sequence[int]] | None = None,
 ) -> None:
     """Write a PNG with two panels: the decision regions with the data points, and loss and accuracy per step.
+
+    `held_out` samples (X, y), if given, are drawn as crosses beside the training points (circles).
 
     Raises ImportError (with the install hint) when matplotlib is missing, ValueError for a file type not in
     PLOT_SUFFIXES, OSError when the file cannot be written.
@@ -80,14 +83,21 @@ def plot_training(
     except ImportError as exc:
         raise ImportError(f"{INSTALL_HINT} ({exc})") from None
 
-    xs, ys, classes = class_grid(model, X)
-    n_classes = max(max(y), max(max(row) for row in classes)) + 1
+    held_X, held_y = held_out if held_out is not None and len(held_out[0]) else ([], [])
+    xs, ys, classes = class_grid(model, [*X, *held_X])
+    n_classes = max(max([*y, *held_y]), max(max(row) for row in classes)) + 1
     cmap = plt.get_cmap("coolwarm" if n_classes == 2 else "viridis", n_classes)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     try:
         left.contourf(xs, ys, classes, levels=[k - 0.5 for k in range(n_classes + 1)], cmap=cmap, alpha=0.35)
-        left.scatter([r[0] for r in X], [r[1] for r in X], c=list(y), cmap=cmap, vmin=-0.5,
-                     vmax=n_classes - 0.5, s=22, edgecolors="k", linewidths=0.5)
+        colors = {"cmap": cmap, "vmin": -0.5, "vmax": n_classes - 0.5}
+        left.scatter([r[0] for r in X], [r[1] for r in X], c=list(y), s=22, edgecolors="k", linewidths=0.5,
+                     label="training samples", **colors)
+        if held_X:
+            left.scatter([r[0] for r in held_X], [r[1] for r in held_X], c=list(held_y), marker="X", s=60,
+                         edgecolors="k", linewidths=0.6, label="held-out samples", **colors)
+            # Below the axes, where it cannot cover a point.
+            left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize="small", frameon=False)
         left.set(title="decision regions", xlabel="x0", ylabel="x1")
 
         steps = range(1, len(history.loss) + 1)
