@@ -65,6 +65,9 @@ def test() -> int:
         print("note: SCALARGRAD_NO_TORCH is set; the PyTorch comparisons will be skipped")
     elif pip("--only-binary=:all:", TORCH, check=False) != 0:
         print(f"note: {TORCH} is not available here; the PyTorch comparisons will be skipped")
+    # The rest of the torch extra (onnx, onnxruntime); naming TORCH again keeps pip from swapping the CPU build.
+    elif pip("--prefer-binary", "-e", ".[torch]", TORCH, check=False) != 0:
+        print("note: the torch extra (onnx, onnxruntime) is not available here; the ONNX tests will be skipped")
     steps = [
         (PY, "-m", "ruff", "check", "engine", "nn", "tests", "benchmarks", "tasks.py"),
         (PY, "-m", "mypy"),

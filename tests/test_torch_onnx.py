@@ -1,0 +1,88 @@
+"""nn.export_onnx: onnxruntime on the written file gives scalargrad's outputs, and the file is valid, readable ONNX."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from torch_oracle import random_nested
+
+import nn
+from nn.nested import flatten
+
+onnx = pytest.importorskip("onnx", reason="onnx (the torch extra) is not installed")
+ort = pytest.importorskip("onnxruntime", reason="onnxruntime (the torch extra) is not installed")
+
+
+def run_onnx(path: Any, batch: list[Any]) -> list[Any]:
+    import numpy as np
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    dtype = np.float32 if session.get_inputs()[0].type == "tensor(float)" else np.float64
+    return session.run(None, {"input": np.array(batch, dtype=dtype)})
+
+
+def check_batch(model: nn.Module, path: Any, shape: tuple[int, ...], tol: float, rel: float = 0.0) -> None:
+    """Three samples in one batch: each row of onnxruntime's output(s) is the model's output for that sample."""
+    rng = random.Random(0)
+    batch = [random_nested(shape, rng) for _ in range(3)]
+    results = run_onnx(path, batch)
+    for i, x in enumerate(batch):
+        ours = model(x)
+        ours_flat = [v.data for v in flatten(list(ours) if isinstance(ours, tuple) else ours)]
+        theirs = [float(v) for r in results for v in r[i].flatten()]
+        assert len(ours_flat) == len(theirs)
+        for a, b in zip(ours_flat, theirs):
+            assert abs(a - b) <= tol + rel * abs(a), f"sample {i}: ours {a!r}, onnxruntime {b!r}"
+
+
+def graph_of(path: Any) -> Any:
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model, full_check=True)
+    return model.graph
+
+
+def test_mlp_runs_in_onnxruntime_in_float64(torch, tmp_path):
+    model = nn.MLP(4, [8, 8, 3], activation="leaky_relu", seed=1)
+    path = tmp_path / "mlp.onnx"
+    assert nn.export_onnx(model, path, [0.0] * 4) == "float64"
+    check_batch(model, path, (4,), 1e-9)
+    graph = graph_of(path)
+    assert [i.name for i in graph.input] == ["input"] and [o.name for o in graph.output] == ["output"]
+    assert [(n.name, n.op_type) for n in graph.node][:2] == [("/0/Gemm", "Gemm"), ("/1/LeakyRelu", "LeakyRelu")]
+    assert graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    assert graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+
+
+def test_lstm_classifier_runs_in_onnxruntime_in_float64(torch, tmp_path):
+    model = nn.RNNClassifier(2, [4, 3], 3, cell="lstm", seed=2)
+    path = tmp_path / "lstm.onnx"
+    assert nn.export_onnx(model, path, [[0.0, 0.0]] * 5) == "float64"
+    check_batch(model, path, (5, 2), 1e-9)
+    assert any(n.name.startswith("/layers.1/cell/") for n in graph_of(path).node)
+
+
+def test_rnn_exports_its_outputs_and_state(torch, tmp_path):
+    model = nn.RNN(2, 3, cell="lstm", seed=3)
+    path = tmp_path / "rnn.onnx"
+    nn.export_onnx(model, path, [[0.0, 0.0]] * 4)
+    assert [o.name for o in graph_of(path).output] == ["outputs", "h", "c"]
+    check_batch(model, path, (4, 2), 1e-9)
+
+
+def test_cnn_runs_in_onnxruntime_in_float32(torch, tmp_path):
+    """onnxruntime's CPU Conv and AveragePool kernels are float32 only, so a CNN is written in float32."""
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, seed=3), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(4, 2, 2, seed=4), nn.AvgPool2d(1), nn.Flatten(), nn.Layer(8, 3, None, seed=5))
+    path = tmp_path / "cnn.onnx"
+    assert nn.export_onnx(model, path, [[[0.0] * 6] * 6]) == "float32"
+    check_batch(model, path, (1, 6, 6), 1e-6, rel=1e-6)
+    assert [n.op_type for n in graph_of(path).node][:3] == ["Conv", "Relu", "MaxPool"]
+
+
+def test_export_refuses_an_example_the_model_cannot_read(torch, tmp_path):
+    path = tmp_path / "m.onnx"
+    with pytest.raises(ValueError, match="example_input.*expected 3 inputs, got 2"):
+        nn.export_onnx(nn.MLP(3, [2], seed=0), path, [1.0, 2.0])
+    assert not path.exists()
