@@ -28,6 +28,7 @@ from nn.expression import parse
 from nn.module import Module, load, read_model_file
 from nn.plots import plot_training
 from nn.registry import DATASETS, MODELS, DatasetSpec, build_model, training_defaults
+from nn.torch_files import export_model_file
 from nn.training import (
     DEFAULT_LR,
     LOSS_DEFAULT_LR,
@@ -381,6 +382,12 @@ def run_graph(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ the parser
 
 
+def run_export(args: argparse.Namespace) -> int:
+    """Write a saved model as ONNX and/or a PyTorch program (the work is nn.torch_files.export_model_file)."""
+    print(*export_model_file(args.model, args.onnx, args.torch, args.input_shape), sep="\n")
+    return 0
+
+
 def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default="moons", choices=list(DATASETS),
                    help="data set: " + "; ".join(f"{k}: {s.description}" for k, s in DATASETS.items()))
@@ -403,7 +410,7 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser with the demo, train, eval and graph subcommands."""
+    """The argparse parser with the demo, train, eval, graph and export subcommands."""
     parser = _Parser(prog=PROG, description="A scalar autograd engine and neural networks built from it.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     add: Callable[..., argparse.ArgumentParser] = commands.add_parser
@@ -446,6 +453,15 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--out", default="graph.svg", help="drawing file: .svg .png .pdf or .dot (default graph.svg); "
                     "without a Graphviz renderer the DOT source is written next to it")
     gr.set_defaults(run=run_graph)
+
+    ex = add("export", help="write a saved model as ONNX or as a PyTorch program", description="Write a model "
+             "file as ONNX (--onnx, for onnxruntime or Netron) and/or a torch.export program (--torch; load it "
+             "with torch.export.load(PATH).module()). Needs the torch extra: pip install 'scalargrad[torch]'.")
+    ex.add_argument("model", metavar="MODEL.json", help="a model file written by `train --save` or Module.save")
+    ex.add_argument("--onnx", metavar="OUT.onnx", help="write an ONNX file here")
+    ex.add_argument("--torch", metavar="OUT.pt2", help="write a PyTorch program here")
+    ex.add_argument("--input-shape", metavar="C,H,W", help="shape of one input sample, if the file does not say")
+    ex.set_defaults(run=run_export)
     return parser
 
 

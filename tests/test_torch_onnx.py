@@ -86,3 +86,48 @@ def test_export_refuses_an_example_the_model_cannot_read(torch, tmp_path):
     with pytest.raises(ValueError, match="example_input.*expected 3 inputs, got 2"):
         nn.export_onnx(nn.MLP(3, [2], seed=0), path, [1.0, 2.0])
     assert not path.exists()
+
+
+def test_cli_export_writes_onnx_and_a_torch_program_that_load_in_one_line(torch, tmp_path, capsys):
+    from nn.cli import main
+
+    model_path, onnx_path, torch_path = tmp_path / "m.json", tmp_path / "m.onnx", tmp_path / "m.pt2"
+    assert main(["train", "--data", "moons", "--steps", "3", "--save", str(model_path), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["export", str(model_path), "--onnx", str(onnx_path), "--torch", str(torch_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"model = torch.export.load('{torch_path}').module()" in out
+    model = nn.load(model_path)
+    check_batch(model, onnx_path, (2,), 1e-9)  # the shape came from the moons data set the file records
+    program = torch.export.load(str(torch_path)).module()
+    X = [[0.5, -0.25], [1.5, 0.75], [-1.0, 0.0]]
+    for x, row in zip(X, program(torch.tensor(X)).tolist()):
+        assert abs(row[0] - model(x).data) <= 1e-12
+
+
+def test_cli_export_needs_the_input_shape_when_the_file_does_not_record_it(torch, tmp_path, capsys):
+    from nn.cli import main
+
+    model = nn.Sequential(nn.Conv1d(1, 2, 3, seed=0), nn.MaxPool1d(2), nn.Flatten(), nn.Layer(8, 2, None, seed=1))
+    model_path, onnx_path = tmp_path / "cnn.json", tmp_path / "cnn.onnx"
+    model.save(model_path)
+    assert main(["export", str(model_path), "--onnx", str(onnx_path)]) == 2
+    assert "give it with --input-shape" in capsys.readouterr().err and not onnx_path.exists()
+    assert main(["export", str(model_path), "--onnx", str(onnx_path), "--input-shape", "1,10"]) == 0
+    check_batch(model, onnx_path, (1, 10), 1e-6, rel=1e-6)
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "nothing to write: give --onnx OUT.onnx and/or --torch OUT.pt2"),
+    (["--torch", "m.pt"], "--torch m.pt: a torch.export program is a .pt2 file"),
+    (["--onnx", "m.onnx", "--input-shape", "2,x"], "expected comma-separated sizes like 1,8,8, got '2,x'"),
+    (["--onnx", "m.onnx", "--input-shape", "3"], "the model cannot run on example_input: MLP: expected 2 inputs"),
+])
+def test_cli_export_refuses_bad_requests_in_one_line(torch, tmp_path, capsys, args, message):
+    from nn.cli import main
+
+    model_path = tmp_path / "m.json"
+    nn.MLP(2, [3, 1], seed=0).save(model_path)
+    assert main(["export", str(model_path), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("scalargrad export: error: ") and message in err and err.count("\n") == 1
