@@ -264,3 +264,13 @@ def test_unrolled_rnn_refuses_an_unbatched_sequence(torch):
     twin = nn.to_torch(nn.RNN(2, 3, seed=0))
     with pytest.raises(ValueError, match=r"expected a batch of sequences \[N, T, input\], got shape \[4, 2\]"):
         twin(torch.zeros(4, 2))
+
+
+def test_the_readme_example_runs(torch, tmp_path, monkeypatch):
+    from test_readme import run_block
+
+    pytest.importorskip("onnx", reason="onnx (the torch extra) is not installed")
+    monkeypatch.chdir(tmp_path)
+    ns = run_block("nn.to_torch(model)")
+    assert type(ns["back"]) is nn.MLP
+    assert (tmp_path / "moons.onnx").stat().st_size > 1000
