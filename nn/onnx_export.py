@@ -3,8 +3,9 @@
 The file takes a batch `input` of shape `[N, *sample shape]` (N free) and names its outputs `output`,
 or `outputs`, `h` (and `c`) for an RNN or a cell. Nodes are named after the layers (`/0/Gemm`,
 `/layers.0/...`). A recurrent model is unrolled over the example's sequence length, which the file then
-expects. It is written in float64, except where onnxruntime's CPU kernels exist only in float32 (Conv
-and AveragePool): a model with those layers is written in float32.
+expects. It is written in float64, so onnxruntime matches scalargrad to 1e-9. onnxruntime's CPU Conv and
+AveragePool run only in float32, so in float64 those layers are written as Gather + MatMul / ReduceMean
+(nn.onnx_float64); `dtype="float32"` keeps them as Conv and AveragePool nodes, as most runtimes expect.
 """
 
 from __future__ import annotations
@@ -14,30 +15,35 @@ import warnings
 
 from engine import no_grad
 from nn.containers import Sequential
-from nn.conv import Conv1d, Conv2d
 from nn.module import Module
 from nn.nested import Nested, map_nested, shape_of
-from nn.pooling import AvgPool1d, AvgPool2d
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell
 from nn.torch_export import to_torch
 from nn.torch_layouts import require
 
 OPSET = 17  # onnxruntime runs every op this writes in float64 at this opset (LeakyRelu in double only up to 16-18)
-FLOAT32_ONLY = (Conv1d, Conv2d, AvgPool1d, AvgPool2d)
+DTYPES = ("float64", "float32")
 
 
-def export_onnx(model: Module, path: str | os.PathLike[str], example_input: Nested) -> str:
-    """Write `model` to `path` as ONNX, traced on `example_input` (one sample); return the dtype written.
+def export_onnx(
+    model: Module, path: str | os.PathLike[str], example_input: Nested, dtype: str = "float64"
+) -> None:
+    """Write `model` to `path` as ONNX in `dtype` ("float64" or "float32"), traced on `example_input` (one sample).
 
-    Raises ValueError when the model cannot run on the example, TypeError for a layer with no torch
-    counterpart, ImportError naming the `torch` extra when torch or onnx is missing.
+    Raises ValueError when the model cannot run on the example or for another dtype, TypeError for a
+    layer with no torch counterpart, ImportError naming the `torch` extra when torch or onnx is missing.
     """
+    if dtype not in DTYPES:
+        raise ValueError(f"export_onnx: dtype must be 'float64' or 'float32', got {dtype!r}")
     torch = require("torch", "nn.export_onnx")
     onnx = require("onnx", "nn.export_onnx")
-    dtype = torch.float32 if _has(model, FLOAT32_ONLY) else torch.float64
     check_example(model, example_input, "export_onnx")
-    twin = to_torch(model, dtype=dtype).eval()
-    x = torch.tensor([map_nested(float, example_input)], dtype=dtype)
+    twin = to_torch(model, dtype=getattr(torch, dtype)).eval()
+    x = torch.tensor([map_nested(float, example_input)], dtype=getattr(torch, dtype))
+    if dtype == "float64":
+        from nn.onnx_float64 import lower_for_float64
+
+        twin = lower_for_float64(twin, x)
     outputs = _output_names(model)
     with warnings.catch_warnings():
         # torch deprecates this TorchScript exporter (its internals warn too) for the torch.export one, which
@@ -48,7 +54,6 @@ def export_onnx(model: Module, path: str | os.PathLike[str], example_input: Nest
                           dynamic_axes={name: {0: "batch"} for name in ["input", *outputs]},
                           opset_version=OPSET, dynamo=False)
     onnx.checker.check_model(os.fspath(path), full_check=True)
-    return "float32" if dtype is torch.float32 else "float64"
 
 
 def check_example(model: Module, example_input: Nested, where: str) -> None:
@@ -59,12 +64,6 @@ def check_example(model: Module, example_input: Nested, where: str) -> None:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: the model cannot run on example_input: {exc}") from None
     shape_of(example_input, "example_input")
-
-
-def _has(model: Module, classes: tuple[type, ...]) -> bool:
-    if isinstance(model, classes):
-        return True
-    return any(_has(child, classes) for _, child in model.named_children())
 
 
 def _output_names(model: Module) -> list[str]:

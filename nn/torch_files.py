@@ -84,8 +84,8 @@ def export_model_file(
     example = _zeros(shape)
     lines = []
     if onnx_path is not None:
-        dtype = export_onnx(model, onnx_path, example)
-        lines.append(f"wrote {onnx_path} (ONNX, {dtype}, input [batch, {', '.join(map(str, shape))}]; "
+        export_onnx(model, onnx_path, example)
+        lines.append(f"wrote {onnx_path} (ONNX, float64, input [batch, {', '.join(map(str, shape))}]; "
                      "open it in Netron or run it with onnxruntime)")
     if torch_path is not None:
         save_torch_program(model, torch_path, example)

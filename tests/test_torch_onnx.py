@@ -46,7 +46,7 @@ def graph_of(path: Any) -> Any:
 def test_mlp_runs_in_onnxruntime_in_float64(torch, tmp_path):
     model = nn.MLP(4, [8, 8, 3], activation="leaky_relu", seed=1)
     path = tmp_path / "mlp.onnx"
-    assert nn.export_onnx(model, path, [0.0] * 4) == "float64"
+    nn.export_onnx(model, path, [0.0] * 4)
     check_batch(model, path, (4,), 1e-9)
     graph = graph_of(path)
     assert [i.name for i in graph.input] == ["input"] and [o.name for o in graph.output] == ["output"]
@@ -58,7 +58,7 @@ def test_mlp_runs_in_onnxruntime_in_float64(torch, tmp_path):
 def test_lstm_classifier_runs_in_onnxruntime_in_float64(torch, tmp_path):
     model = nn.RNNClassifier(2, [4, 3], 3, cell="lstm", seed=2)
     path = tmp_path / "lstm.onnx"
-    assert nn.export_onnx(model, path, [[0.0, 0.0]] * 5) == "float64"
+    nn.export_onnx(model, path, [[0.0, 0.0]] * 5)
     check_batch(model, path, (5, 2), 1e-9)
     assert any(n.name.startswith("/layers.1/cell/") for n in graph_of(path).node)
 
@@ -71,14 +71,38 @@ def test_rnn_exports_its_outputs_and_state(torch, tmp_path):
     check_batch(model, path, (4, 2), 1e-9)
 
 
-def test_cnn_runs_in_onnxruntime_in_float32(torch, tmp_path):
-    """onnxruntime's CPU Conv and AveragePool kernels are float32 only, so a CNN is written in float32."""
-    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, seed=3), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(4, 2, 2, seed=4), nn.AvgPool2d(1), nn.Flatten(), nn.Layer(8, 3, None, seed=5))
+CNNS = {
+    "conv2d-pools": lambda: nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1, seed=3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 2, 2, seed=4),
+        nn.AvgPool2d(1), nn.Flatten(), nn.Layer(8, 3, None, seed=5)),
+    "conv2d-strided": lambda: nn.Sequential(
+        nn.Conv2d(2, 3, (2, 3), stride=(2, 1), padding=(1, 2), dilation=(1, 2), bias=False, seed=1),
+        nn.AvgPool2d((2, 1), stride=(1, 2)), nn.Tanh()),
+    "conv1d": lambda: nn.Sequential(
+        nn.Conv1d(2, 3, 3, stride=2, padding=1, seed=2), nn.AvgPool1d(2), nn.Sigmoid()),
+    "conv-alone": lambda: nn.Conv2d(1, 2, 2, padding=1, seed=6),
+}
+CNN_SHAPES = {"conv2d-pools": (1, 6, 6), "conv2d-strided": (2, 5, 4), "conv1d": (2, 9), "conv-alone": (1, 3, 3)}
+
+
+@pytest.mark.parametrize("name", CNNS)
+def test_cnn_runs_in_onnxruntime_in_float64(torch, tmp_path, name):
+    """onnxruntime's CPU Conv and AveragePool are float32 only, so in float64 they are written as Gather + MatMul."""
+    model, shape = CNNS[name](), CNN_SHAPES[name]
     path = tmp_path / "cnn.onnx"
-    assert nn.export_onnx(model, path, [[[0.0] * 6] * 6]) == "float32"
+    nn.export_onnx(model, path, random_nested(shape, random.Random(1)))
+    check_batch(model, path, shape, 1e-9)
+    ops = {n.op_type for n in graph_of(path).node}
+    assert {"Gather", "MatMul"} <= ops and not ops & {"Conv", "AveragePool"}
+
+
+def test_cnn_in_float32_keeps_conv_nodes(torch, tmp_path):
+    model = CNNS["conv2d-pools"]()
+    path = tmp_path / "cnn32.onnx"
+    nn.export_onnx(model, path, [[[0.0] * 6] * 6], dtype="float32")
     check_batch(model, path, (1, 6, 6), 1e-6, rel=1e-6)
     assert [n.op_type for n in graph_of(path).node][:3] == ["Conv", "Relu", "MaxPool"]
+    assert graph_of(path).input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
 
 
 def test_export_refuses_an_example_the_model_cannot_read(torch, tmp_path):
@@ -114,7 +138,7 @@ def test_cli_export_needs_the_input_shape_when_the_file_does_not_record_it(torch
     assert main(["export", str(model_path), "--onnx", str(onnx_path)]) == 2
     assert "give it with --input-shape" in capsys.readouterr().err and not onnx_path.exists()
     assert main(["export", str(model_path), "--onnx", str(onnx_path), "--input-shape", "1,10"]) == 0
-    check_batch(model, onnx_path, (1, 10), 1e-6, rel=1e-6)
+    check_batch(model, onnx_path, (1, 10), 1e-9)
 
 
 @pytest.mark.parametrize("args, message", [
