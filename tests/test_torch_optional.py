@@ -30,7 +30,7 @@ def run_blocked(code: str) -> subprocess.CompletedProcess[str]:
 
 def test_import_nn_and_train_without_torch() -> None:
     result = run_blocked("""
-        import nn, engine
+        import nn, nn.cli, engine
         model = nn.MLP(2, [3, 1], seed=0)
         model([1.0, 2.0]).backward()
         assert not any(m.split(".")[0] in ("torch", "onnx", "onnxruntime") for m in sys.modules), "imported torch"
@@ -58,3 +58,16 @@ def test_each_feature_names_the_extra_when_its_package_is_missing() -> None:
     assert [line.split(" needs ")[0] for line in lines] == ["nn.to_torch", "nn.from_torch", "nn.export_onnx"]
     assert all("torch extra: pip install 'scalargrad[torch]'" in line for line in lines), lines
     assert not (ROOT / "never.onnx").exists()
+
+
+def test_cli_export_without_the_extra_is_a_one_line_error(tmp_path: Path) -> None:
+    model_path = tmp_path / "m.json"
+    result = run_blocked(f"""
+        import nn
+        from nn.cli import main
+        nn.MLP(2, [1], seed=0).save({str(model_path)!r})
+        sys.exit(main(["export", {str(model_path)!r}, "--onnx", {str(tmp_path / "m.onnx")!r}]))
+    """)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("scalargrad export: error: nn.export_onnx needs torch, part of the torch extra")
+    assert "pip install 'scalargrad[torch]'" in result.stderr and result.stderr.count("\n") == 1
