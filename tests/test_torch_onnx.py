@@ -109,6 +109,8 @@ def test_export_refuses_an_example_the_model_cannot_read(torch, tmp_path):
     path = tmp_path / "m.onnx"
     with pytest.raises(ValueError, match="example_input.*expected 3 inputs, got 2"):
         nn.export_onnx(nn.MLP(3, [2], seed=0), path, [1.0, 2.0])
+    with pytest.raises(ValueError, match="dtype must be 'float64' or 'float32', got 'float16'"):
+        nn.export_onnx(nn.MLP(2, [2], seed=0), path, [1.0, 2.0], dtype="float16")
     assert not path.exists()
 
 
