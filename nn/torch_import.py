@@ -21,7 +21,7 @@ from nn.layers import MLP, Layer
 from nn.module import Module
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell, RNNClassifier
-from nn.torch_layouts import require, state_from_torch
+from nn.torch_layouts import name_pairs, require, state_from_torch
 
 # A model to build: (class, constructor keywords), children of a Sequential as specs of their own.
 Spec = tuple[type[Module], dict[str, Any]]
@@ -41,7 +41,11 @@ def from_torch(module: Any) -> Module:
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
     model = _build(_spec(torch, module, ""))
-    model.load_state_dict(state_from_torch(model, {k: v.tolist() for k, v in module.state_dict().items()}))
+    # Matched by position, not by name: a Sequential made from an OrderedDict names its children (`fc1`),
+    # and torch lists parameters in registration order, which is the order of the twin's names.
+    names = list(dict.fromkeys(key for _, key, _ in name_pairs(model, "from_torch")))
+    tensors = module.state_dict().values()
+    model.load_state_dict(state_from_torch(model, {n: t.tolist() for n, t in zip(names, tensors, strict=True)}))
     return model
 
 

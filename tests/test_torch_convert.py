@@ -213,6 +213,20 @@ def test_from_torch_reads_plain_torch_models(torch):
     check_same_function(torch, nn.from_torch(cell), cell, (3,), 2)
 
 
+def test_from_torch_reads_a_sequential_with_named_children(torch):
+    from collections import OrderedDict
+
+    named = torch.nn.Sequential(OrderedDict(
+        [("fc1", torch.nn.Linear(3, 4)), ("act", torch.nn.ReLU()), ("out", torch.nn.Linear(4, 2))]))
+    ours = nn.from_torch(named)
+    assert type(ours) is nn.MLP
+    assert [p.tolist() for p in nn.to_torch(ours).parameters()] == [p.tolist() for p in named.parameters()]
+    x = [0.5, -1.0, 2.0]
+    assert_close([v.data for v in ours(x)], named(torch.tensor([x]))[0].tolist(), OUT_TOL, "output")
+    with pytest.raises(TypeError, match=r"^from_torch: fc1 \(.*Linear\) has bias=False"):
+        nn.from_torch(torch.nn.Sequential(OrderedDict([("fc1", torch.nn.Linear(3, 4, bias=False))])))
+
+
 def test_from_torch_reads_float32_weights_exactly(torch):
     linear = torch.nn.Linear(3, 2, dtype=torch.float32)
     layer = nn.from_torch(linear)
