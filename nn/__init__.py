@@ -14,8 +14,11 @@ from nn.functional import (
 )
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module, load
+from nn.onnx_export import export_onnx
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell, RNNClassifier
+from nn.torch_export import to_torch
+from nn.torch_import import from_torch
 
 __all__ = [
     "MLP",
@@ -42,6 +45,8 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "export_onnx",
+    "from_torch",
     "functional",
     "hinge_loss",
     "load",
@@ -49,4 +54,5 @@ __all__ = [
     "mse_loss",
     "optim",
     "softmax",
+    "to_torch",
 ]

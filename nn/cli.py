@@ -27,6 +27,7 @@ from nn.cli_choices import DATASETS, MODELS
 from nn.expression import FUNCTION_NAMES, parse
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.plots import DRAWING_SUFFIXES, PLOT_SUFFIXES, draw_neuron, plot_training, require_matplotlib, write_drawing
+from nn.torch_files import export_model_file
 from nn.runs import (
     DEMO,
     DEMO_SEED,
@@ -236,6 +237,14 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_export(args: argparse.Namespace) -> int:
+    """Write a saved model as ONNX and/or a PyTorch program (the work is nn.torch_files.export_model_file)."""
+    onnx = None if args.onnx is None else str(make_parent(_file("--onnx", args.onnx, (".onnx",))))
+    program = None if args.torch is None else str(make_parent(_file("--torch", args.torch, (".pt2",))))
+    print(*export_model_file(str(model_file(args.model)), onnx, program, args.input_shape), sep="\n")
+    return 0
+
+
 # ------------------------------------------------------------------ the parser
 
 
@@ -268,7 +277,7 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser with the demo, train, eval and graph subcommands."""
+    """The argparse parser with the demo, train, eval, graph and export subcommands."""
     parser = _Parser(prog=PROG, description="A scalar autograd engine and neural networks built from it.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     add: Callable[..., argparse.ArgumentParser] = commands.add_parser
@@ -320,6 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
                     f"graph.svg; a bare name goes under ./{OUT_DIR}/); without a Graphviz renderer the DOT source "
                     "is written next to it")
     gr.set_defaults(run=run_graph)
+
+    ex = add("export", help="write a saved model as ONNX or as a PyTorch program", description="Write a model "
+             "file as ONNX (--onnx, for onnxruntime or Netron) and/or a torch.export program (--torch; load it "
+             "with torch.export.load(PATH).module()). Needs the torch extra: pip install 'scalargrad[torch]'.")
+    ex.add_argument("model", metavar="MODEL.json", help="a model file written by `train --save` or Module.save")
+    ex.add_argument("--onnx", metavar="OUT.onnx", help="write an ONNX file here")
+    ex.add_argument("--torch", metavar="OUT.pt2", help="write a PyTorch program here")
+    ex.add_argument("--input-shape", metavar="C,H,W", help="shape of one input sample, if the file does not say")
+    ex.set_defaults(run=run_export)
     return parser
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import engine
 from engine import Value
 from nn.nested import flatten, map_nested, shape_of, unflatten
+from nn.torch_layouts import state_from_torch, torch_state
 
 TOL = 1e-9
 
@@ -26,21 +27,17 @@ def to_values(x: Any) -> Any:
 
 
 def copy_weights(ours: Any, theirs: Any, into_torch: bool = False) -> None:
-    """Make both modules hold the same weights: same names, same layouts, copied in either direction.
+    """Make both modules hold the same weights, mapped by nn.torch_layouts (the library's own mapping).
 
-    By default torch's state_dict goes into ours through `load_state_dict`; with `into_torch` our
-    state_dict goes into torch's parameters with `copy_`. Callers alternate, so both directions are tested.
+    By default torch's state_dict goes into ours; with `into_torch` ours goes into torch's. Callers
+    alternate, so both directions are tested. Either direction checks that every key fits.
     """
     if not into_torch:
-        ours.load_state_dict({name: t.tolist() for name, t in theirs.state_dict().items()})
+        ours.load_state_dict(state_from_torch(ours, {name: t.tolist() for name, t in theirs.state_dict().items()}))
         return
     import torch
 
-    state, params = ours.state_dict(), dict(theirs.named_parameters())
-    assert set(state) == set(params), f"parameter names differ: ours {sorted(state)}, torch {sorted(params)}"
-    with torch.no_grad():
-        for name, tensor in params.items():
-            tensor.copy_(torch.tensor(state[name], dtype=tensor.dtype))
+    theirs.load_state_dict({name: torch.tensor(v) for name, v in torch_state(ours).items()})
 
 
 def backward_with_random_cotangent(outputs: Any, rng: random.Random) -> list[float]:
