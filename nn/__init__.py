@@ -15,6 +15,7 @@ from nn.functional import (
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module, load
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
+from nn.recording import Recorder
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell, RNNClassifier
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Neuron",
     "RNNCell",
     "RNNClassifier",
+    "Recorder",
     "ReLU",
     "Sequential",
     "Sigmoid",
