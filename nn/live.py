@@ -32,9 +32,9 @@ def in_jupyter() -> bool:
 
 
 def iframe(page: str) -> str:
-    """HTML embedding one self-contained page, isolated in an iframe."""
-    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="training recording" '
-            f'style="width:100%;max-width:1010px;height:{IFRAME_HEIGHT}px;border:1px solid #ddd"></iframe>')
+    """HTML embedding one self-contained page, isolated in an iframe (in a div: IPython warns about a bare iframe)."""
+    return (f'<div><iframe srcdoc="{html.escape(page, quote=True)}" title="training recording" '
+            f'style="width:100%;max-width:1010px;height:{IFRAME_HEIGHT}px;border:1px solid #ddd"></iframe></div>')
 
 
 class LiveView:
