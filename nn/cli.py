@@ -27,6 +27,7 @@ from engine.render import available_renderer, write_image
 from nn.expression import parse
 from nn.module import Module, load, read_model_file
 from nn.plots import plot_training
+from nn.recording import Recorder
 from nn.registry import DATASETS, MODELS, DatasetSpec, build_model, training_defaults
 from nn.training import (
     DEFAULT_LR,
@@ -148,7 +149,7 @@ def make_data(name: str, n_samples: int, noise: float, seed: int) -> tuple[list[
 
 
 def train(
-    settings: TrainSettings, announce: Callable[[str], None] | None = None
+    settings: TrainSettings, announce: Callable[[str], None] | None = None, recorder: Recorder | None = None
 ) -> tuple[Module, list[Any], list[int], History]:
     """Generate the data, build the model and run `nn.training.fit`; `settings` must be resolved.
 
@@ -167,7 +168,7 @@ def train(
     history = fit(
         model, X, y, loss=settings.loss, optimizer=settings.optimizer, lr=settings.lr, steps=settings.steps,
         batch_size=settings.batch_size, l2=settings.l2, n_classes=spec.n_classes, seed=settings.seed,
-        progress=settings.progress,
+        progress=settings.progress, recorder=recorder,
     )
     return model, X, y, history
 
@@ -235,7 +236,8 @@ def run_demo(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot create the folder ({exc.strerror or exc})") from None
     _check_writable_folder(out, "--out")
-    model, X, y, history = train(settings, announce=print)
+    recorder = Recorder.for_steps(settings.steps, live=False)
+    model, X, y, history = train(settings, announce=print, recorder=recorder)
     print(_accuracy_line(model, X, y, "final accuracy"))
 
     written = []
@@ -245,6 +247,7 @@ def run_demo(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"note: no plot written, {exc}")
     written.append(draw_neuron(model, X[0], out / "neuron.svg"))
+    written.append(f"{recorder.save_html(out / 'training.html')} (the run step by step: open it in a browser)")
     for line in written:
         print(f"wrote {line}")
     return 0

@@ -183,8 +183,8 @@ def _dense_frames(network: Network, layers: list[Layer], sample: Sequence[float]
 class Recorder:
     """Keeps chosen steps of a training run as `frames`, for `save_html`, `to_html` or a live Jupyter view.
 
-    `X, y` (optional) are the training samples and labels: the page shows each neuron's output on sample
-    `X[sample]` and, for 2-D points, the decision regions on a `grid` x `grid` grid with the data on top.
+    `X, y` are the training samples and labels (`fit` gives its own when they are left out): the page shows
+    each neuron's output on `X[sample]` and, for 2-D points, the decision regions on a `grid` x `grid` grid.
     A step is kept when `step % every == 0` (or `record(..., force=True)`); when `max_frames` are kept, every
     other one is dropped and `every` doubles, so memory stays bounded and the frames still span the run.
     `live` (None: only inside a Jupyter kernel) shows the page in the notebook and updates it while training.
@@ -211,30 +211,52 @@ class Recorder:
         check_count(sample, "Recorder sample", minimum=0)
         if (X is None) != (y is None):
             raise ValueError("Recorder: give both X and y (the samples and their labels), or neither")
-        if X is not None and y is not None:
-            if isinstance(X, str | bytes) or not isinstance(X, Sequence) or not isinstance(y, Sequence):
-                raise TypeError(f"Recorder X and y must be sequences, got {type(X).__name__} and {type(y).__name__}")
-            if len(X) == 0 or len(X) != len(y):
-                raise ValueError(f"Recorder X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
-            if sample >= len(X):
-                raise ValueError(f"Recorder sample must index X (0..{len(X) - 1}), got {sample}")
         if live is not None and not isinstance(live, bool):
             raise TypeError(f"Recorder live must be True, False or None, got {type(live).__name__}")
         if not isinstance(title, str):
             raise TypeError(f"Recorder title must be a str, got {type(title).__name__}")
-        self.X = None if X is None else list(X)
-        self.y = None if y is None else [int(label) for label in y]
         self.sample = sample
-        # 2-D points have decision regions to draw; images and sequences do not.
-        self.points = self.X is not None and all(
-            isinstance(x, Sequence) and len(x) == 2 and all(isinstance(v, numbers.Real) for v in x) for x in self.X)
-        self.title = title
+        self.X: list[Any] | None = None
+        self.y: list[int] | None = None
+        self.points = False
         self.frames: list[Frame] = []
+        if X is not None and y is not None:
+            self.set_data(X, y)
+        self.title = title
         self.network: Network | None = None
         self.grid_axes: tuple[list[float], list[float]] | None = None
         from nn.live import LiveView  # the live view imports the page, which imports this module
 
         self.live = LiveView.create(self, live)
+
+    @classmethod
+    def for_steps(cls, steps: int, frames: int = 50, **options: Any) -> Recorder:
+        """A recorder keeping about `frames` evenly spaced frames of a `steps`-step run (plus its last step).
+
+        `options` are the other Recorder arguments. Raises TypeError/ValueError for a bad count.
+        """
+        check_count(steps, "Recorder.for_steps steps")
+        check_count(frames, "Recorder.for_steps frames", minimum=2)
+        return cls(every=max(1, steps // frames), **options)
+
+    def set_data(self, X: Sequence[Any], y: Sequence[int]) -> None:
+        """Use samples X with labels y (`fit` gives its own to a recorder that has none).
+
+        Raises TypeError unless both are sequences, ValueError for empty or unequal ones or when `sample`
+        does not index X; then nothing changes.
+        """
+        if isinstance(X, str | bytes) or not isinstance(X, Sequence) or not isinstance(y, Sequence):
+            raise TypeError(f"Recorder X and y must be sequences, got {type(X).__name__} and {type(y).__name__}")
+        if len(X) == 0 or len(X) != len(y):
+            raise ValueError(f"Recorder X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
+        if self.sample >= len(X):
+            raise ValueError(f"Recorder sample must index X (0..{len(X) - 1}), got {self.sample}")
+        if self.frames:
+            raise ValueError("Recorder.set_data: frames were recorded with other data; use a new Recorder")
+        self.X, self.y = list(X), [int(label) for label in y]
+        # 2-D points have decision regions to draw; images and sequences do not.
+        self.points = all(isinstance(x, Sequence) and len(x) == 2 and all(isinstance(v, numbers.Real) for v in x)
+                          for x in self.X)
 
     def is_due(self, step: int) -> bool:
         """Whether `record(step, ...)` would keep a frame without `force`."""

@@ -226,7 +226,7 @@ def fit(
     `loss` is a name in LOSSES, `optimizer` one in OPTIMIZERS (lr defaults to `default_lr`), `l2` adds
     l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
     lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
-    `recorder` (an `nn.Recorder`) is given each step after backward, and always the last one, to keep frames of.
+    `recorder` (an `nn.Recorder`, given X and y if it has no data) sees each step after backward, and always the last.
     Raises ValueError for unknown names, bad numbers, or a model whose output count does not fit the loss;
     TypeError for a non-number lr/l2 or a non-int steps/batch_size.
     """
@@ -253,6 +253,8 @@ def fit(
     scheduler = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=steps) if schedule == "linear" else None
     batches = _endless_batches(X, y, batch_size, random.Random(seed))
 
+    if recorder is not None and recorder.X is None:
+        recorder.set_data(X, y)
     history = History()
     bar = _progress(steps, progress)
     for step in bar:

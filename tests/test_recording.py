@@ -279,3 +279,27 @@ def test_in_jupyter_the_view_is_shown_once_and_updated_to_the_last_step(monkeypa
     data = _embedded(page)
     assert [f["step"] for f in data["frames"]] == [0, 1, 2, 3, 4] and data["start"] == "last"
     assert rec._repr_html_() is not None and math.isfinite(data["frames"][-1]["loss"])
+
+
+def test_the_demo_writes_its_training_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.cli import main
+
+    assert main(["demo", "--steps", "5", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert f"wrote {tmp_path / 'training.html'} (the run step by step" in capsys.readouterr().out
+    data = _embedded((tmp_path / "training.html").read_text(encoding="utf-8"))
+    assert data["network"]["title"] == "MLP(2, [16, 16, 1])"
+    assert [f["step"] for f in data["frames"]] == [0, 1, 2, 3, 4]
+    assert data["frames"][0]["regions"] is not None and len(data["points"]["x"]) == 100
+
+
+def test_fit_gives_its_data_to_a_recorder_without_any_and_for_steps_spaces_the_frames() -> None:
+    X, y = _moons()
+    rec = Recorder.for_steps(40, frames=10)
+    assert rec.every == 4 and rec.X is None
+    fit(nn.MLP(2, [3, 1], seed=0), X, y, steps=40, progress=False, recorder=rec)
+    assert rec.X == X and rec.y == y and rec.points
+    assert [f.step for f in rec.frames] == [*range(0, 40, 4), 39]
+    with pytest.raises(ValueError, match="frames were recorded with other data"):
+        rec.set_data(X, y)
+    with pytest.raises(ValueError, match=r"for_steps frames must be >= 2"):
+        Recorder.for_steps(10, frames=1)
