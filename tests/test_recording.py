@@ -303,3 +303,14 @@ def test_fit_gives_its_data_to_a_recorder_without_any_and_for_steps_spaces_the_f
         rec.set_data(X, y)
     with pytest.raises(ValueError, match=r"for_steps frames must be >= 2"):
         Recorder.for_steps(10, frames=1)
+
+
+def test_the_readme_example_writes_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme.read_text(), re.S) if "nn.Recorder(" in b]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {"__name__": "readme"}
+    exec(compile(code, str(readme), "exec"), namespace)  # noqa: S102 - our own README, the point of the test
+    data = _embedded((tmp_path / "training.html").read_text(encoding="utf-8"))
+    assert [f["step"] for f in data["frames"]] == [*range(0, 60, 2), 59]
+    assert data["sample"] == {"index": 0, "label": namespace["y"][0]}
