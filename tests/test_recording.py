@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -273,8 +274,6 @@ def test_in_jupyter_the_view_is_shown_once_and_updated_to_the_last_step(monkeypa
     assert [kind for kind, _ in shown] == ["display", "update"]
     last = shown[-1][1].data
     assert last.startswith("<div><iframe srcdoc=") and "&lt;script" in last and "<script" not in last
-    import html
-
     page = html.unescape(re.search(r'srcdoc="([^"]*)"', last).group(1))  # type: ignore[union-attr]
     data = _embedded(page)
     assert [f["step"] for f in data["frames"]] == [0, 1, 2, 3, 4] and data["start"] == "last"
@@ -314,3 +313,26 @@ def test_the_readme_example_writes_the_page(tmp_path: Path, monkeypatch: pytest.
     data = _embedded((tmp_path / "training.html").read_text(encoding="utf-8"))
     assert [f["step"] for f in data["frames"]] == [*range(0, 60, 2), 59]
     assert data["sample"] == {"index": 0, "label": namespace["y"][0]}
+
+
+def test_in_a_real_kernel_fit_shows_one_display_that_ends_at_the_last_step(tmp_path: Path) -> None:
+    nbformat = pytest.importorskip("nbformat", reason="the kernel test needs nbformat (the test extra)")
+    nbclient = pytest.importorskip("nbclient", reason="the kernel test needs nbclient (the test extra)")
+    code = ("import nn\nfrom nn.data import make_moons\nfrom nn.training import fit\n"
+            "X, y = make_moons(30, noise=0.1, seed=0)\nrec = nn.Recorder(X, y, every=3)\n"
+            "fit(nn.MLP(2, [3, 1], seed=0), X, y, steps=10, recorder=rec, progress=False);")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    try:
+        nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                resources={"metadata": {"path": str(Path(__file__).resolve().parent.parent)}}).execute()
+    except Exception as exc:  # no kernel installed: a missing optional tool, not a failure
+        if "No such kernel" in str(exc) or "NoSuchKernel" in type(exc).__name__:
+            pytest.skip(f"no python3 Jupyter kernel ({exc})")
+        raise
+    outputs = notebook.cells[0].outputs
+    displays = [o for o in outputs if o.output_type == "display_data"]
+    assert len(displays) == 1 and not [o for o in outputs if o.output_type in ("stream", "error")]
+    srcdoc = re.search(r'srcdoc="([^"]*)"', displays[0].data["text/html"])
+    assert srcdoc is not None
+    data = _embedded(html.unescape(srcdoc.group(1)))
+    assert [f["step"] for f in data["frames"]] == [0, 3, 6, 9] and data["start"] == "last"
