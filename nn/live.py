@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from nn.recording import Recorder
 
 LIVE_SECONDS = 1.0
-IFRAME_HEIGHT = 720  # px: the page's height at a notebook's width, so no inner scroll bar
+IFRAME_HEIGHT = 780  # px: the page's height at a notebook's width, so no inner scroll bar
 
 
 def in_jupyter() -> bool:

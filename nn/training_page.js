@@ -455,6 +455,15 @@
     state.index = Number(slider.value);
     render();
   });
+  // Arrow keys step anywhere on the page (the focused slider handles its own).
+  document.addEventListener("keydown", function (event) {
+    var move = { ArrowLeft: -1, ArrowRight: 1 }[event.key];
+    if (!move || event.target === slider) return;
+    stop();
+    state.index = Math.max(0, Math.min(frames.length - 1, state.index + move));
+    render();
+    event.preventDefault();
+  });
   ["activation", "gradient"].forEach(function (mode) {
     document.getElementById("mode-" + mode).addEventListener("change", function () {
       state.mode = mode;

@@ -48,10 +48,14 @@ def test_the_page_shows_the_recorded_numbers_at_each_step(chromium: Browser, moo
     assert chromium.console_errors == [] and chromium.external_requests() == []
     assert _text(chromium, "#step-value") == "0"
 
-    chromium.click("#slider")  # focus it, as a user would, then step with the keyboard
-    _set_slider(chromium, 0)
+    chromium.press("ArrowRight", 39)  # arrow keys step from anywhere on the page
     chromium.press("ArrowRight", 39)
+    chromium.press("ArrowLeft", 37)
     assert _text(chromium, "#step-value") == "1"
+    chromium.click("#slider")  # the slider itself, focused, also steps with the keys
+    _set_slider(chromium, 5)
+    chromium.press("ArrowLeft", 37)
+    assert _text(chromium, "#step-value") == "4"
 
     for index in (0, 4, 7):
         _set_slider(chromium, index)
@@ -148,3 +152,18 @@ def test_a_cnn_shows_a_summary_per_layer(chromium: Browser, tmp_path: Path) -> N
     assert _close(_text(chromium, "#layer-0 td.w"), layers[0].mean_abs)
     assert _close(_text(chromium, "#layer-0 td.g"), layers[0].mean_abs_grad)
     assert chromium.evaluate("document.getElementById('regions-panel').hidden") is True
+
+
+def test_a_single_frame_without_data_or_loss_still_draws(chromium: Browser, tmp_path: Path) -> None:
+    rec = Recorder()
+    rec.record(0, nn.Layer(3, 2, seed=0))
+    rec.save_html(tmp_path / "bare.html")
+    chromium.open(tmp_path / "bare.html")
+    assert chromium.console_errors == [] and chromium.external_requests() == []
+    assert _text(chromium, "#loss-value") == "–" and _text(chromium, "#accuracy-value") == "–"
+    assert chromium.evaluate("document.querySelectorAll('line.edge').length") == 6
+    weight = (rec.frames[0].layers[0].weight or [])[1][2]
+    assert _close(re.search(r"w = (\S+),", _text(chromium, "#e-1-1-2 title")).group(1), weight)  # type: ignore[union-attr]
+    chromium.click("#play")
+    chromium.click("#mode-gradient")
+    assert chromium.console_errors == []
