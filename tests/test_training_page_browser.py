@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,20 @@ def test_a_single_frame_without_data_or_loss_still_draws(chromium: Browser, tmp_
     chromium.click("#play")
     chromium.click("#mode-gradient")
     assert chromium.console_errors == []
+
+
+def test_firefox_draws_the_page_from_a_file_address(moons_page: tuple[Path, Recorder], tmp_path: Path) -> None:
+    firefox = shutil.which("firefox-esr") or shutil.which("firefox")
+    if firefox is None:
+        pytest.skip("no Firefox: install Debian's `firefox-esr` to check the page in Firefox too")
+    image_module = pytest.importorskip("PIL.Image", reason="Pillow is needed to read screenshots")
+    path, _ = moons_page
+    shot, profile = tmp_path / "firefox.png", tmp_path / "profile"
+    profile.mkdir()
+    subprocess.run([firefox, "--headless", "--no-remote", "--profile", str(profile), "--window-size=1000,800",
+                    "--screenshot", str(shot), path.resolve().as_uri()], capture_output=True, timeout=120, check=True)
+    colors = image_module.open(shot).convert("RGB").getcolors(maxcolors=1 << 24)
+    # Only the page's script paints these: class 1's light region shade and the red of a positive weight's edge.
+    region = (246, 217, 184)
+    assert sum(n for n, p in colors if all(abs(a - b) <= 3 for a, b in zip(p, region))) > 2000
+    assert sum(n for n, p in colors if p[0] > 150 and p[1] < 120 and p[2] < 110) > 100
