@@ -103,10 +103,8 @@ def _dense_layers(model: object) -> list[Layer] | None:
     return None
 
 
-def describe(model: object) -> Network:
-    """How a model is drawn. Raises TypeError for an object that is not an nn Module."""
-    if not isinstance(model, Module):
-        raise TypeError(f"the recorder needs an nn Module (an MLP, a CNN, ...), got {type(model).__name__}")
+def describe(model: Module) -> Network:
+    """How a model is drawn: layers of circles for an MLP or a Layer, else a summary per layer."""
     layers = _dense_layers(model)
     if layers is None:
         names = [name for name, _ in _parameter_groups(model)]
@@ -272,24 +270,28 @@ class Recorder:
         negative or not after the last recorded one, or a model that differs from the one recorded so far.
         """
         check_count(step, "record step", minimum=0)
-        network = describe(model)
-        assert isinstance(model, Module)  # describe raised otherwise
+        if not isinstance(model, Module):
+            raise TypeError(f"the recorder needs an nn Module (an MLP, a CNN, ...), got {type(model).__name__}")
         loss_value = None if loss is None else check_real(loss, "record loss")
         accuracy_value = None if accuracy is None else check_real(accuracy, "record accuracy")
         if self.frames and step <= self.frames[-1].step:
             raise ValueError(f"record step must increase: got {step} after {self.frames[-1].step}")
-        if self.network is not None and network != self.network:
-            raise ValueError(f"record: this recorder holds frames of {self.network.title}, not of {network.title}")
         if not (force or self.is_due(step)):
             return False
-        if len(self.frames) >= self.max_frames:
-            # Thin to every other frame rather than stop: the page should still show the end of the run.
-            self.frames = self.frames[::2]
-            self.every *= 2
-            if not (force or self.is_due(step)):
-                return False
+        network = describe(model)
+        if self.network is not None and network != self.network:
+            raise ValueError(f"record: this recorder holds frames of {self.network.title}, not of {network.title}")
+        # When full, thin to every other frame rather than stop: the page should still show the end of the run.
+        full = len(self.frames) >= self.max_frames
+        every = 2 * self.every if full else self.every
+        if not (force or step % every == 0):
+            self.frames, self.every = self.frames[::2], every
+            return False
+        frame = self._capture(step, model, network, loss_value, accuracy_value)  # if this raises, nothing changed
+        if full:
+            self.frames, self.every = self.frames[::2], every
         self.network = network
-        self.frames.append(self._capture(step, model, network, loss_value, accuracy_value))
+        self.frames.append(frame)
         if self.live is not None:
             self.live.update(force)
         return True
