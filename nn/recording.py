@@ -8,7 +8,7 @@
 A frame holds what the model was at that step: for an MLP every weight, bias and their gradients (the
 gradients of the step's loss, so record after `backward()` and before `optimizer.step()`), each neuron's
 output on one chosen sample, and for 2-D inputs the predicted class on a coarse grid (under `no_grad`).
-Other models (CNN, RNN) get a summary per layer: a weight histogram, mean |w| and mean |gradient|.
+Other models (CNN, RNN) get a summary per layer: histograms of the weights and their gradients, and their means.
 A network with a layer wider than MAX_DRAWN_NEURONS or more than MAX_DRAWN_EDGES weights keeps only
 those summaries (plus every neuron's output and bias gradient): one edge per weight would be unreadable.
 """
@@ -49,7 +49,8 @@ class Histogram:
 class LayerFrame:
     """One layer at one step. `weight[i][j]` is the weight from input j to neuron i (PyTorch's layout), with
     `weight_grad` alike; `output` is each neuron's output on the recorded sample. For a model that is not an
-    MLP, or a layer too large to draw, the lists that are not summaries are None.
+    MLP, or a layer too large to draw, the lists that are not summaries are None. The summaries are histograms
+    of the layer's parameters (weights and biases) and of their gradients, and their mean absolute values.
     """
 
     name: str
@@ -59,6 +60,7 @@ class LayerFrame:
     bias_grad: list[float] | None
     output: list[float] | None
     histogram: Histogram
+    grad_histogram: Histogram
     mean_abs: float
     mean_abs_grad: float
 
@@ -152,7 +154,8 @@ def _mean_abs(values: Sequence[float]) -> float:
 def _summary(name: str, params: Sequence[Value], **dense: Any) -> LayerFrame:
     data = [p.data for p in params]
     grads = [p.grad for p in params]
-    return LayerFrame(name=name, histogram=_histogram(data), mean_abs=_mean_abs(data), mean_abs_grad=_mean_abs(grads),
+    return LayerFrame(name=name, histogram=_histogram(data), grad_histogram=_histogram(grads), mean_abs=_mean_abs(data),
+                      mean_abs_grad=_mean_abs(grads),
                       **{"weight": None, "bias": None, "weight_grad": None, "bias_grad": None, "output": None, **dense})
 
 

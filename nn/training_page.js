@@ -43,6 +43,8 @@
     return "rgb(" + c.map(function (k) { return Math.round(255 + (k - 255) * t); }).join(",") + ")";
   }
   function sign(v) { return v >= 0 ? "rgb(" + POS.join(",") + ")" : "rgb(" + NEG.join(",") + ")"; }
+  // A histogram bin's colour: the sign of its values, grey for the middle bin, which straddles 0.
+  function binColor(b, bins) { return b === (bins - 1) / 2 ? "#999999" : sign(b - (bins - 1) / 2); }
   function maxAbs(list) {
     var m = 0;
     (list || []).forEach(function (v) { if (v !== null && Math.abs(v) > m) m = Math.abs(v); });
@@ -162,11 +164,13 @@
     var bins = frames[0].layers[l - 1].histogram.counts.length, bars = [];
     for (var b = 0; b < bins; b++) {
       bars.push(el("rect", { x: left + b * width / bins + 1, width: Math.max(1, width / bins - 2),
-        fill: sign(b - (bins - 1) / 2) }, g));
+        fill: binColor(b, bins) }, g));
     }
     var caption = el("text", { x: left + width / 2, y: top + height + 16, "class": "layer-label" }, g);
-    el("text", { x: left + width / 2, y: top - 6, "class": "layer-label" }, g).textContent = "weights";
-    histograms.push({ l: l, g: g, bars: bars, top: top, height: height, caption: caption });
+    var value = el("text", { x: left + width / 2, y: top + height + 31, "class": "layer-label" }, g);
+    var heading = el("text", { x: left + width / 2, y: top - 6, "class": "layer-label" }, g);
+    histograms.push({ l: l, g: g, bars: bars, top: top, height: height, caption: caption, value: value,
+      heading: heading });
   }
 
   function drawNetwork(frame) {
@@ -189,16 +193,12 @@
       });
     }
     histograms.forEach(function (h) {
-      var layer = frame.layers[h.l - 1], counts = layer.histogram.counts, top = Math.max.apply(null, counts) || 1;
-      h.bars.forEach(function (bar, b) {
-        var height = h.height * counts[b] / top;
-        bar.setAttribute("y", h.top + h.height - height);
-        bar.setAttribute("height", height);
-      });
-      h.caption.textContent = mode === "activation" ? "mean |w| " + fmt(layer.mean_abs)
-        : "mean |\u2202L/\u2202w| " + fmt(layer.mean_abs_grad);
-      h.g._title.textContent = layerName(h.l) + " weights from " + fmt(layer.histogram.low) + " to " +
-        fmt(layer.histogram.high) + " (counts " + counts.join(", ") + ")";
+      var layer = frame.layers[h.l - 1];
+      drawBars(h.bars, histogramOf(layer), h.top + h.height, h.height);
+      h.heading.textContent = state.mode === "activation" ? "weights" : "\u2202L/\u2202w";
+      h.caption.textContent = state.mode === "activation" ? "mean |w|" : "mean |\u2202L/\u2202w|";
+      h.value.textContent = fmt(state.mode === "activation" ? layer.mean_abs : layer.mean_abs_grad);
+      h.g._title.textContent = layerName(h.l) + " " + histogramText(layer);
     });
     var frameScale = net.sizes.map(function (_, l) { return maxAbs(layerValues(frame, l, "gradient")); });
     neurons.forEach(function (circle) {
@@ -240,6 +240,7 @@
     return '<svg width="22" height="10" aria-hidden="true"><line x1="1" y1="5" x2="21" y2="5" stroke="' + color +
       '" stroke-width="' + width + '"/></svg>';
   }
+  function binCount() { return frames[0].layers[0].histogram.counts.length; }
   function drawNetworkLegend(edgeScale, frameScale) {
     var legend = document.getElementById("legend"), html = "";
     var what = state.mode === "activation" ? "weight" : "\u2202L/\u2202w";
@@ -255,8 +256,29 @@
       html += "<span>neuron: " + ramp() + " \u2202L/\u2202b, the loss gradient reaching its weighted sum (summed " +
         "over the batch), scaled per layer at this step; inputs have none</span>";
     }
+    if (!net.drawn) {
+      html += "<span>between layers: how many " + (state.mode === "activation" ? "weights" : "gradients") + " fall in " +
+        "each of " + binCount() + " bins from \u2212max to +max of |value| (red positive, blue negative, grey " +
+        "around 0); a circle in a wide layer is the mean of a group of neurons</span>";
+    }
     html += "<span>hover a neuron or an edge for its numbers</span>";
     legend.innerHTML = html;
+  }
+
+  // ------------------------------------------------------------------ histograms (wide layers, other models)
+  function histogramOf(layer) { return state.mode === "activation" ? layer.histogram : layer.grad_histogram; }
+  function histogramText(layer) {
+    var h = histogramOf(layer);
+    return (state.mode === "activation" ? "weights" : "\u2202L/\u2202w") + " from " + fmt(h.low) + " to " +
+      fmt(h.high) + " (counts " + h.counts.join(", ") + ")";
+  }
+  function drawBars(bars, histogram, bottom, height) {
+    var top = Math.max.apply(null, histogram.counts) || 1;
+    bars.forEach(function (bar, b) {
+      var h = height * histogram.counts[b] / top;
+      bar.setAttribute("y", bottom - h);
+      bar.setAttribute("height", h);
+    });
   }
 
   // ------------------------------------------------------------------ per-layer summary of any other model
@@ -266,7 +288,7 @@
     document.getElementById("network-heading").textContent = "The layers";
     var table = document.createElement("table");
     table.className = "summary";
-    table.innerHTML = "<thead><tr><th>layer</th><th>parameters</th><th>weights (histogram)</th>" +
+    table.innerHTML = "<thead><tr><th>layer</th><th>parameters</th><th id=\"col-h\">histogram</th>" +
       '<th class="num" id="col-w">mean |w|</th><th class="num" id="col-g">mean |\u2202L/\u2202w|</th></tr></thead>';
     var body = document.createElement("tbody");
     frames[0].layers.forEach(function (layer, k) {
@@ -278,7 +300,7 @@
       row.cells[1].textContent = String(count);
       var hist = el("svg", { width: 132, height: 28 }, row.cells[2]), bars = [];
       for (var b = 0; b < layer.histogram.counts.length; b++) {
-        bars.push(el("rect", { x: b * 12, width: 10, fill: sign(b - (layer.histogram.counts.length - 1) / 2) }, hist));
+        bars.push(el("rect", { x: b * 12, width: 10, fill: binColor(b, layer.histogram.counts.length) }, hist));
       }
       summaryRows.push({ row: row, bars: bars, hist: titled(hist) });
       body.appendChild(row);
@@ -289,21 +311,19 @@
   function drawSummary(frame) {
     var gradient = state.mode === "gradient";
     frame.layers.forEach(function (layer, k) {
-      var r = summaryRows[k], counts = layer.histogram.counts, top = Math.max.apply(null, counts) || 1;
+      var r = summaryRows[k];
       r.row.cells[3].textContent = fmt(layer.mean_abs);
       r.row.cells[4].textContent = fmt(layer.mean_abs_grad);
       r.row.cells[3].className = "num w" + (gradient ? "" : " active");
       r.row.cells[4].className = "num g" + (gradient ? " active" : "");
-      r.bars.forEach(function (bar, b) {
-        bar.setAttribute("y", 28 - 26 * counts[b] / top);
-        bar.setAttribute("height", 26 * counts[b] / top);
-      });
-      r.hist._title.textContent = "weights from " + fmt(layer.histogram.low) + " to " + fmt(layer.histogram.high) +
-        " (counts " + counts.join(", ") + ")";
+      drawBars(r.bars, histogramOf(layer), 28, 26);
+      r.hist._title.textContent = histogramText(layer);
     });
-    document.getElementById("legend").innerHTML = "<span>each layer's weights in " +
-      frame.layers[0].histogram.counts.length + " bins from \u2212max|w| to +max|w| (" + line(sign(-1), 6) +
-      "negative " + line(sign(1), 6) + "positive); the switch highlights mean |w| or mean |\u2202L/\u2202w|</span>";
+    var what = gradient ? "gradients \u2202L/\u2202w" : "weights and biases";
+    document.getElementById("col-h").textContent = gradient ? "\u2202L/\u2202w (histogram)" : "weights (histogram)";
+    document.getElementById("legend").innerHTML = "<span>each layer's " + what + " in " +
+      binCount() + " bins from \u2212max to +max of |value| (" + line(sign(-1), 6) + "negative " +
+      line(sign(1), 6) + "positive, grey around 0)</span>";
   }
 
   // ------------------------------------------------------------------ decision regions

@@ -153,6 +153,12 @@ def test_a_cnn_shows_a_summary_per_layer(chromium: Browser, tmp_path: Path) -> N
     assert _text(chromium, "#layer-0 td") == layers[0].name
     assert _close(_text(chromium, "#layer-0 td.w"), layers[0].mean_abs)
     assert _close(_text(chromium, "#layer-0 td.g"), layers[0].mean_abs_grad)
+    assert _text(chromium, "#layer-0 svg title").startswith("weights from ")
+    chromium.click("#mode-gradient")
+    shown = re.match(r"∂L/∂w from (\S+) to (\S+) \(counts ([\d, ]+)\)$", _text(chromium, "#layer-0 svg title"))
+    assert shown is not None and _close(shown.group(2), layers[0].grad_histogram.high)
+    assert [int(c) for c in shown.group(3).split(", ")] == layers[0].grad_histogram.counts
+    assert chromium.console_errors == []
     assert chromium.evaluate("document.getElementById('regions-panel').hidden") is True
 
 
