@@ -239,11 +239,12 @@ def test_the_page_embeds_the_frames_as_inert_json_and_fetches_nothing(tmp_path: 
 
 def test_the_demo_sized_page_stays_small() -> None:
     X, y = make_moons(100, noise=0.1, seed=1)
-    rec = Recorder(X, y, max_frames=100)
+    rec = Recorder.for_steps(100)  # as the demo records
     model = nn.MLP(2, [16, 16, 1], seed=1)
     for step in range(100):
-        rec.record(step, model, loss=1.0 / (step + 1), accuracy=0.9)
-    assert len(training_page(rec).encode()) < 1_000_000
+        rec.record(step, model, loss=1.0 / (step + 1), accuracy=0.9, force=step == 99)
+    assert len(rec.frames) == 51
+    assert len(training_page(rec).encode()) < 600_000
 
 
 def test_outside_jupyter_there_is_no_live_view_and_live_true_says_why() -> None:

@@ -118,7 +118,8 @@ def test_play_runs_to_the_last_step(chromium: Browser, moons_page: tuple[Path, R
     path, rec = moons_page
     chromium.open(path)
     chromium.click("#play")
-    chromium.evaluate("new Promise(function(done){setTimeout(done, 4000);})")
+    chromium.evaluate("new Promise(function(done){var t=setInterval(function(){if(document.getElementById('play')"
+                      ".textContent.indexOf('play')>=0){clearInterval(t);done();}},50);setTimeout(done,8000);})")
     assert _text(chromium, "#step-value") == str(rec.frames[-1].step)
     assert "play" in _text(chromium, "#play")
     assert chromium.console_errors == []
