@@ -82,6 +82,10 @@
   var W = 640, H = 430, TOP = 40, BOTTOM = 12;
   var neurons = [], edges = [], histograms = [];
   var activationScale = [];
+  var weightScale = 0;
+  frames.forEach(function (frame) {
+    frame.layers.forEach(function (layer) { weightScale = Math.max(weightScale, maxAbs(flat(layer.weight))); });
+  });
 
   function groupsOf(n) {
     var count = net.drawn || n <= MAX_GROUPS ? n : MAX_GROUPS, groups = [];
@@ -144,7 +148,7 @@
       });
     });
     var first = columns[0], last = columns[L - 1];
-    first.forEach(function (spot, g) {
+    first.forEach(function (spot) {
       if (first.length <= 12) spot.label = el("text", { x: spot.x - spot.r - 6, y: spot.y + 4, "class": "value-label",
         "text-anchor": "end" }, svg);
     });
@@ -175,11 +179,13 @@
 
   function drawNetwork(frame) {
     var mode = state.mode;
-    var edgeScale = 0;
+    // Weights keep one scale over the run; gradients, which shrink as training converges, one per step.
+    var edgeScale = weightScale;
     if (net.drawn) {
-      var key = mode === "activation" ? "weight" : "weight_grad";
-      frame.layers.forEach(function (layer) { edgeScale = Math.max(edgeScale, maxAbs(flat(layer[key]))); });
-      if (mode === "activation") edgeScale = weightScale;
+      if (mode === "gradient") {
+        edgeScale = 0;
+        frame.layers.forEach(function (layer) { edgeScale = Math.max(edgeScale, maxAbs(flat(layer.weight_grad))); });
+      }
       edges.forEach(function (line) {
         var w = line._where, layer = frame.layers[w.l - 1];
         var v = mode === "activation" ? layer.weight[w.i][w.j] : layer.weight_grad[w.i][w.j];
@@ -195,9 +201,9 @@
     histograms.forEach(function (h) {
       var layer = frame.layers[h.l - 1];
       drawBars(h.bars, histogramOf(layer), h.top + h.height, h.height);
-      h.heading.textContent = state.mode === "activation" ? "weights" : "\u2202L/\u2202w";
-      h.caption.textContent = state.mode === "activation" ? "mean |w|" : "mean |\u2202L/\u2202w|";
-      h.value.textContent = fmt(state.mode === "activation" ? layer.mean_abs : layer.mean_abs_grad);
+      h.heading.textContent = mode === "activation" ? "weights" : "\u2202L/\u2202w";
+      h.caption.textContent = mode === "activation" ? "mean |w|" : "mean |\u2202L/\u2202w|";
+      h.value.textContent = fmt(mode === "activation" ? layer.mean_abs : layer.mean_abs_grad);
       h.g._title.textContent = layerName(h.l) + " " + histogramText(layer);
     });
     var frameScale = net.sizes.map(function (_, l) { return maxAbs(layerValues(frame, l, "gradient")); });
@@ -222,15 +228,10 @@
           : "\u2202L/\u2202b = " + fmt(v);
       }
     });
-    drawNetworkLegend(edgeScale, frameScale);
+    drawNetworkLegend(edgeScale);
   }
 
-  var weightScale = 0;
-  frames.forEach(function (frame) {
-    frame.layers.forEach(function (layer) { weightScale = Math.max(weightScale, maxAbs(flat(layer.weight))); });
-  });
-
-  function ramp(scale) {
+  function ramp() {
     var s = '<svg width="90" height="12" aria-hidden="true">';
     for (var k = 0; k < 9; k++) s += '<rect x="' + k * 10 + '" y="0" width="10" height="12" fill="' +
       shade((k - 4) / 4, 1) + '"/>';
@@ -241,7 +242,7 @@
       '" stroke-width="' + width + '"/></svg>';
   }
   function binCount() { return frames[0].layers[0].histogram.counts.length; }
-  function drawNetworkLegend(edgeScale, frameScale) {
+  function drawNetworkLegend(edgeScale) {
     var legend = document.getElementById("legend"), html = "";
     var what = state.mode === "activation" ? "weight" : "\u2202L/\u2202w";
     if (net.drawn) {

@@ -95,6 +95,18 @@ def test_the_switch_shows_gradients_instead_of_activations(chromium: Browser,
     widths = ("Array.from(document.querySelectorAll('line.edge'))"
               ".map(function(e){return e.getAttribute('stroke-width');})")
     activation_fills, weight_widths = chromium.evaluate(fills), chromium.evaluate(widths)
+    # Each edge: red for a positive weight, blue for a negative one, as thick as |w| (the run's largest is 5 px).
+    largest = max(abs(w) for f in rec.frames for layer in f.layers for row in layer.weight or [] for w in row)
+    drawn = chromium.evaluate("Array.from(document.querySelectorAll('line.edge')).map(function(e){"
+                              "return [e.id, e.getAttribute('stroke'), e.getAttribute('stroke-width')];})")
+    edges = {edge_id: (stroke, width) for edge_id, stroke, width in drawn}
+    for k, layer in enumerate(rec.frames[2].layers, start=1):
+        for i, row in enumerate(layer.weight or []):
+            for j, w in enumerate(row):
+                stroke, width = edges[f"e-{k}-{i}-{j}"]
+                red, _, blue = (int(v) for v in re.findall(r"\d+", stroke))
+                assert (red > blue) == (w >= 0)
+                assert float(width) == pytest.approx(0.3 + 4.7 * abs(w) / largest, abs=0.006)
     score_label = chromium.evaluate("document.querySelectorAll('#network text.value-label')[2].textContent")
     assert _close(score_label.split(" = ")[1], (rec.frames[2].layers[-1].output or [])[0])
 
