@@ -181,6 +181,11 @@ def _dense_frames(network: Network, layers: list[Layer], sample: Sequence[float]
     return frames
 
 
+def _number(x: object) -> object:
+    """A Value's data (so `loss=loss` works as well as `loss=loss.data`); anything else as it is."""
+    return x.data if isinstance(x, Value) else x
+
+
 class Recorder:
     """Keeps chosen steps of a training run as `frames`, for `save_html`, `to_html` or a live Jupyter view.
 
@@ -264,19 +269,25 @@ class Recorder:
         return step % self.every == 0
 
     def record(
-        self, step: int, model: object, loss: float | None = None, accuracy: float | None = None, force: bool = False
+        self,
+        step: int,
+        model: object,
+        loss: float | Value | None = None,
+        accuracy: float | Value | None = None,
+        force: bool = False,
     ) -> bool:
         """Keep a frame of `model` at `step` if it is due (or `force`); returns whether one was kept.
 
-        Call it after `backward()` and before `optimizer.step()`, so the gradients are this step's.
+        Call it after `backward()` and before `optimizer.step()`, so the gradients are this step's. `loss` and
+        `accuracy` are numbers or Values (their data is kept).
         Raises TypeError for a non-Module model or non-number loss/accuracy, ValueError for a step that is
         negative or not after the last recorded one, or a model that differs from the one recorded so far.
         """
         check_count(step, "record step", minimum=0)
         if not isinstance(model, Module):
             raise TypeError(f"the recorder needs an nn Module (an MLP, a CNN, ...), got {type(model).__name__}")
-        loss_value = None if loss is None else check_real(loss, "record loss")
-        accuracy_value = None if accuracy is None else check_real(accuracy, "record accuracy")
+        loss_value = None if loss is None else check_real(_number(loss), "record loss")
+        accuracy_value = None if accuracy is None else check_real(_number(accuracy), "record accuracy")
         if self.frames and step <= self.frames[-1].step:
             raise ValueError(f"record step must increase: got {step} after {self.frames[-1].step}")
         if not (force or self.is_due(step)):

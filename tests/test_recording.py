@@ -49,7 +49,7 @@ def test_a_hand_written_loop_records_the_models_weights_gradients_and_outputs() 
         state = model.state_dict()
         grads = {name: p.grad for name, p in model.named_parameters()}
         seen[step] = {"state": state, "grads": grads, "loss": loss.data}
-        rec.record(step, model, loss=loss.data, accuracy=0.5)
+        rec.record(step, model, loss=loss, accuracy=0.5)  # a Value counts as its data
         opt.step()
 
     assert [f.step for f in rec.frames] == [0, 3, 6, 9]
