@@ -112,7 +112,8 @@ def describe(model: Module) -> Network:
         names = [name for name, _ in _parameter_groups(model)]
         note = (f"A {type(model).__name__} is not a stack of fully connected layers, so each layer is summarised: "
                 "its weight histogram, mean |w| and mean |∂L/∂w|.")
-        return Network("summary", repr(model).split("\n")[0].rstrip("("), [], [], names, False, note)
+        parts = ", ".join(type(child).__name__ for _, child in model.named_children())
+        return Network("summary", f"{type(model).__name__}({parts})", [], [], names, False, note)
     sizes = [layers[0].nin] + [layer.nout for layer in layers]
     edges = sum(a * b for a, b in zip(sizes, sizes[1:]))
     widest = max(sizes)
@@ -126,14 +127,25 @@ def describe(model: Module) -> Network:
     return Network("mlp", title, sizes, [layer.activation for layer in layers], names, drawn, note)
 
 
+def _submodules(module: Module, prefix: str = "") -> dict[str, Module]:
+    """Every module inside `module` by its dotted path (`0`, `4.layers.0`, `layers.0.cell`)."""
+    found: dict[str, Module] = {}
+    for name, child in module.named_children():
+        found[prefix + name] = child
+        found.update(_submodules(child, f"{prefix}{name}."))
+    return found
+
+
 def _parameter_groups(model: Module) -> list[tuple[str, list[Value]]]:
-    """Parameters grouped by the module that owns them (`0.weight`, `0.bias` -> `0`), in model order."""
+    """Parameters grouped by the module that owns them, named by its path and class (`0.weight` -> `0 (Conv2d)`)."""
+    modules = _submodules(model)
     groups: dict[str, list[Value]] = {}
     for name, tensor in model.named_tensors():
-        owner = name.rsplit(".", 1)[0] if "." in name else name
+        owner = name.rsplit(".", 1)[0] if "." in name else ""
         # A dense layer's tensors (`layers.0.neurons.3.w`) belong to the layer, not to one of its neurons.
         owner = owner.split(".neurons.")[0]
-        groups.setdefault(owner, []).extend(flat_values(tensor))
+        kind = type(modules.get(owner, model)).__name__
+        groups.setdefault(f"{owner} ({kind})" if owner else kind, []).extend(flat_values(tensor))
     return list(groups.items())
 
 

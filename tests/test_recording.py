@@ -200,7 +200,9 @@ def test_cnn_and_rnn_models_get_per_layer_summaries(family: str, data: str) -> N
     assert frame.regions is None and frame.inputs is None
     assert sum(sum(layer.histogram.counts) for layer in frame.layers) == model.num_parameters()
     first = frame.layers[0]
-    params = [p for name, p in model.named_parameters() if name.startswith(first.name + ".")]
+    assert first.name == "0 (Conv2d)" if family == "cnn" else first.name == "layers.0.cell (LSTMCell)"
+    owner = first.name.split(" (")[0]
+    params = [p for name, p in model.named_parameters() if name.startswith(owner + ".")]
     # The last frame is taken before the last update, so compare its gradients (which the update leaves alone).
     assert first.mean_abs_grad == pytest.approx(sum(abs(p.grad) for p in params) / len(params), rel=1e-12)
     assert first.grad_histogram.high == max(abs(p.grad) for p in params)
