@@ -110,8 +110,8 @@ def describe(model: Module) -> Network:
     layers = _dense_layers(model)
     if layers is None:
         names = [name for name, _ in _parameter_groups(model)]
-        note = (f"A {type(model).__name__} is not a stack of fully connected layers, so each layer is summarised: "
-                "its weight histogram, mean |w| and mean |∂L/∂w|.")
+        note = (f"Layers of circles are drawn for an nn.MLP or nn.Layer; this {type(model).__name__} is summarised "
+                "layer by layer: histograms of its weights (or gradients), mean |w| and mean |∂L/∂w|.")
         parts = ", ".join(type(child).__name__ for _, child in model.named_children())
         return Network("summary", f"{type(model).__name__}({parts})", [], [], names, False, note)
     sizes = [layers[0].nin] + [layer.nout for layer in layers]

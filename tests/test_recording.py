@@ -207,7 +207,7 @@ def test_cnn_and_rnn_models_get_per_layer_summaries(family: str, data: str) -> N
     assert first.mean_abs_grad == pytest.approx(sum(abs(p.grad) for p in params) / len(params), rel=1e-12)
     assert first.grad_histogram.high == max(abs(p.grad) for p in params)
     assert sum(first.grad_histogram.counts) == len(params)
-    assert "is not a stack of fully connected layers" in rec.to_html()
+    assert "is summarised layer by layer" in rec.to_html()
 
 
 def _embedded(page: str) -> dict[str, Any]:
