@@ -16,6 +16,7 @@ from nn.layers import MLP, Layer, Neuron
 from nn.module import Module, load
 from nn.onnx_export import export_onnx
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
+from nn.recording import Recorder
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell, RNNClassifier
 from nn.torch_export import to_torch
 from nn.torch_import import from_torch
@@ -38,6 +39,7 @@ __all__ = [
     "Neuron",
     "RNNCell",
     "RNNClassifier",
+    "Recorder",
     "ReLU",
     "Sequential",
     "Sigmoid",

@@ -27,7 +27,7 @@ from nn.cli_choices import DATASETS, MODELS
 from nn.expression import FUNCTION_NAMES, parse
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.plots import DRAWING_SUFFIXES, PLOT_SUFFIXES, draw_neuron, plot_training, require_matplotlib, write_drawing
-from nn.torch_files import export_model_file
+from nn.recording import Recorder
 from nn.runs import (
     DEMO,
     DEMO_SEED,
@@ -46,6 +46,7 @@ from nn.runs import (
     save_run,
     train,
 )
+from nn.torch_files import export_model_file
 from nn.training import DEFAULT_LR, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS
 
 PROG = "scalargrad"
@@ -138,7 +139,8 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = replace(DEMO, seed=args.seed, hidden=args.hidden, lr=args.lr, steps=args.steps,
                        progress=not args.no_progress).resolved()
     out = _folder("--out", args.out)
-    run = train(settings, announce=print)
+    recorder = Recorder.for_steps(settings.steps, live=False)
+    run = train(settings, announce=print, recorder=recorder)
     print(accuracy_line(run.model, run.train, "final accuracy"))
 
     written = []
@@ -149,6 +151,7 @@ def run_demo(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"note: no plot written, {exc}")
     written.append(draw_neuron(run.model, run.train[0][0], out / "neuron.svg"))
+    written.append(f"{recorder.save_html(out / 'training.html')} (the run step by step: open it in a browser)")
     for line in written:
         print(f"wrote {line}")
     return 0

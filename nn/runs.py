@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import no_grad
 from nn.checks import SettingError, check_count, check_number, check_positive, check_scale, is_int, lookup
@@ -22,6 +22,9 @@ from nn.cli_choices import DATASETS, MODELS, DatasetSpec, build_model, training_
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.module import Module, load, read_model_file
 from nn.training import DEFAULT_L2, DEFAULT_STEPS, LOSSES, OPTIMIZERS, History, accuracy, fit, scores_of
+
+if TYPE_CHECKING:
+    from nn.recording import Recorder
 
 # With this seed the demo's defaults reach 100% training accuracy (tests/test_cli.py checks it).
 DEMO_SEED = 1337
@@ -173,10 +176,13 @@ def build(settings: TrainSettings) -> Module:
         raise SettingError("hidden", str(exc)) from None
 
 
-def train(settings: TrainSettings, announce: Callable[[str], None] | None = None) -> Run:
+def train(
+    settings: TrainSettings, announce: Callable[[str], None] | None = None, recorder: Recorder | None = None
+) -> Run:
     """Make the data, hold out its `holdout` part, build the model and fit it; `settings` must be resolved.
 
-    `announce` (e.g. print) is given a one-line description of the run before training starts. Raises
+    `announce` (e.g. print) is given a one-line description of the run before training starts; `recorder`
+    (an `nn.Recorder`) is handed to `fit`. Raises
     SettingError naming the setting at fault (for example "lr" when training diverges).
     """
     assert settings.n_samples is not None and settings.noise is not None
@@ -191,6 +197,7 @@ def train(settings: TrainSettings, announce: Callable[[str], None] | None = None
         model, *train_part, loss=settings.loss, optimizer=settings.optimizer, lr=settings.lr,
         steps=settings.steps, batch_size=settings.batch_size, l2=settings.l2,
         n_classes=DATASETS[settings.data].n_classes, seed=settings.seed, progress=settings.progress,
+        recorder=recorder,
     )
     return Run(settings, model, train_part, held_part, history)
 

@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import Value, dot, no_grad
 from nn import functional as F
@@ -24,6 +24,9 @@ from nn.checks import SettingError, check_count, check_positive, check_scale, is
 from nn.data import iterate_minibatches
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.optim import SGD, Adam, LinearLR, Optimizer
+
+if TYPE_CHECKING:
+    from nn.recording import Recorder
 
 
 class Model(Protocol):
@@ -227,18 +230,22 @@ def fit(
     n_classes: int | None = None,
     seed: int | None = None,
     progress: bool = True,
+    recorder: Recorder | None = None,
 ) -> History:
     """Train `model` on labels 0..n_classes-1 for `steps` optimizer steps; returns the History.
 
     `loss` is a name in LOSSES, `optimizer` one in OPTIMIZERS (lr defaults to `default_lr`), `l2` adds
     l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
     lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
+    `recorder` (an `nn.Recorder`, given X and y if it has no data) sees each step after backward, and always the last.
     Raises ValueError for unknown names, bad numbers, sizes past `nn.limits`, or a model whose output count
     does not fit the loss; DivergedError (a ValueError whose `setting` is "lr" or "l2") when training diverges;
     TypeError for a non-number lr/l2 or a non-int steps/batch_size/label.
     """
     classes = _check_data(X, y)
     _check_finite_samples(X)
+    if recorder is not None and not callable(getattr(recorder, "record", None)):
+        raise TypeError(f"recorder must be an nn.Recorder, got {type(recorder).__name__}")
     if n_classes is not None:
         if not is_int(n_classes) or n_classes < classes:
             raise ValueError(f"n_classes must be an int covering every label (>= {classes}), got {n_classes!r:.40}")
@@ -257,6 +264,8 @@ def fit(
     scheduler = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=steps) if schedule == "linear" else None
     batches = _endless_batches(X, y, batch_size, random.Random(seed))
 
+    if recorder is not None and recorder.X is None:
+        recorder.set_data(X, y)
     history = History()
     bar = _progress(steps, progress)
     for step in bar:
@@ -282,6 +291,8 @@ def fit(
 
             opt.zero_grad()
             total.backward()
+            if recorder is not None:
+                recorder.record(step, model, loss=total.data, accuracy=hits / len(yb), force=step == steps - 1)
             history.lr.append(opt.lr)
             opt.step()
         except OverflowError:
