@@ -9,6 +9,9 @@ from types import ModuleType
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The shared headless-Chromium harness (the `chromium` fixture) for every page test.
+pytest_plugins = ["browser"]
+
 settings.register_profile(
     "scalargrad", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
