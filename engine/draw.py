@@ -12,10 +12,12 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphviz import nohtml
 
-from engine.render import Drawing
+from engine.render import Drawing, GraphTooLargeError
+from engine.ops import Op
 from engine.value import Value
 
 DEFAULT_MAX_NODES = 2000
@@ -29,11 +31,31 @@ ACTIVATION_OPS = frozenset({"tanh", "sigmoid", "relu", "leaky_relu"})
 _ORDERED_OPERANDS = ("a", "b")
 _NON_COMMUTATIVE = frozenset({"sub", "div", "pow"})
 
+PALEST_GREEN = 222  # the smallest non-zero |grad| is #ffdede: pale, but never the white of a zero gradient
 ClusterSpec = str | int | Callable[[str], str | None] | None
 
 
-class GraphTooLargeError(ValueError):
-    """Raised by `draw_dot` when a graph has more nodes than `max_nodes`, before Graphviz is asked to lay it out."""
+def op_record(v: Value) -> tuple[Op, Any]:
+    """The op record of an interior node and its constant argument (the one place drawing and stepping read them)."""
+    assert v._op is not None, "op_record: a leaf has no op"
+    return v._op, v._arg
+
+
+def dot_length(v: Value) -> int:
+    """How many weight-input pairs a fused `dot` node sums (its operands are w..., x..., then maybe b)."""
+    return int(op_record(v)[1])
+
+
+def op_text(v: Value, precision: int = 4) -> str:
+    """The op as drawings and captions show it: `*`, `+ 1`, `a - b`, `Σ w·x + b`, `tanh`."""
+    op, arg = op_record(v)
+    if op.name == "dot":
+        return op.symbol + (" + b" if len(v.parents) > 2 * arg else "")
+    if op.name in _NON_COMMUTATIVE:
+        return f"a {op.symbol} b"
+    if op.name == "add_const" and arg < 0:
+        return f"- {format_number(-arg, precision)}"  # `x - 1` is recorded as x + (-1); draw it as written
+    return op.symbol.replace("{c}", format_number(arg, precision)) if arg is not None else op.symbol
 
 
 @dataclass(frozen=True)
@@ -122,7 +144,7 @@ def _hidden(v: Value, collapse: bool) -> frozenset[int]:
     """Operand positions not drawn: with `collapse`, the leaf weights and bias of a weighted-sum (`dot`) node."""
     if not collapse or v.op != "dot":
         return frozenset()
-    n = v._arg
+    n = dot_length(v)
     params = [*range(n), *range(2 * n, len(v.parents))]
     return frozenset(i for i in params if not v.parents[i].parents)
 
@@ -209,7 +231,10 @@ def _field(text: str) -> str:
 
 
 def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
-    """A fill colour for |grad|, white (0) to red (largest) on a log scale, and a legend line describing it."""
+    """A fill colour for |grad|: white for 0 only, then pale pink (smallest non-zero) to red (largest) on a log scale.
+
+    Also returns the legend line describing the scale.
+    """
     finite = [m for m in magnitudes if m > 0.0 and math.isfinite(m)]
     lo = math.log10(min(finite)) if finite else 0.0
     hi = math.log10(max(finite)) if finite else 0.0
@@ -221,10 +246,10 @@ def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
         if m == 0.0:
             return "#ffffff"
         t = 1.0 if hi == lo or math.isinf(m) else (math.log10(m) - lo) / (hi - lo)
-        g = round(255 - t * (255 - 39))
+        g = round(PALEST_GREEN - t * (PALEST_GREEN - 39))
         return f"#{255 - round(t * 41):02x}{g:02x}{g:02x}"
 
-    legend = f"fill: |grad| on a log scale, white = 0 or {10**lo:.2g} to red = {10**hi:.2g} (grey: NaN)"
+    legend = f"fill: |grad|, log scale: white = 0, palest = {10**lo:.2g}, red = {10**hi:.2g} (grey: NaN)"
     return colour, legend
 
 
@@ -272,40 +297,42 @@ class _Style:
 
     def _owner(self, v: Value) -> str:
         """The module path owning a weighted sum's first weight ('' when the weight has no name)."""
-        if not v._arg:
+        if not dot_length(v):
             return ""
         name = self.name(v.parents[0])
         return (module_path(name) or "") if name else ""
 
     def op_text(self, v: Value) -> str:
-        op = v._op
-        assert op is not None
-        if op.name == "dot":
-            return op.symbol + (" + b" if len(v.parents) > 2 * v._arg else "")
-        if op.name in _NON_COMMUTATIVE:
-            return f"a {op.symbol} b"
-        if op.name == "add_const" and v._arg < 0:
-            return f"- {self.num(-v._arg)}"  # `x - 1` is recorded as x + (-1); draw it as written
-        return op.symbol.replace("{c}", self.num(v._arg)) if v._arg is not None else op.symbol
+        return op_text(v, self.precision)
 
     def edge_label(self, v: Value, i: int, look: NodeLook | None) -> str:
+        """The label of the edge from operand i into v's op: its name for a weighted sum, a/b where order matters."""
         lines = []
+        operand = v.parents[i]
         if v.op == "dot":
-            n = v._arg
+            n = dot_length(v)
             if i < n:
-                lines.append(f"w{i}")
+                lines.append(self.short_name(operand) or f"w[{i}]")
             elif i < 2 * n:
                 j = i - n
-                lines.append(f"x{j}")
+                w_name = self.short_name(v.parents[j]) or f"w[{j}]"
+                x_name = self.short_name(operand) or ("" if self.collapse else f"x[{j}]")
+                lines.append(x_name)
                 if not self.collapse:
-                    lines.append(f"w{j}·x{j} = {self.num(v.parents[j].data * v.parents[i].data)}")
+                    lines.append(f"{w_name}·{x_name} = {self.num(v.parents[j].data * operand.data)}")
             else:
-                lines.append("b")
+                lines.append(self.short_name(operand) or "b")
         elif v.op in _NON_COMMUTATIVE:
             lines.append(_ORDERED_OPERANDS[i])
         if look is not None and i < len(look.operand_notes):
             lines.extend(look.operand_notes[i].split("\n"))
         return "\\n".join(_escape(line) for line in lines if line)
+
+    def short_name(self, v: Value) -> str:
+        """A name short enough for an edge: "layers.0.neurons.3.w.1" reads "w.1" (its box says whose)."""
+        name = self.name(v)
+        owner = module_path(name) if name else None
+        return name[len(owner) + 1 :] if owner else name
 
 
 def draw_dot(
