@@ -16,12 +16,19 @@ from typing import Any
 
 from graphviz import nohtml
 
-from engine.render import Drawing, GraphTooLargeError
 from engine.ops import Op
+from engine.render import Drawing, GraphTooLargeError
 from engine.value import Value
 
 DEFAULT_MAX_NODES = 2000
-RANKDIRS = ("LR", "TB", "RL", "BT")
+# Graphviz's layout time grows with nodes + edges (measured here with pygraphviz 2.0.4 on 2 busy cores, see
+# README "Drawing graphs"): ~1,000 take about 3.5 s, ~4,800 (a 10-sample moons loss, collapsed) take 20 s.
+LAYOUT_BUDGET = 1200
+BUDGET_SECONDS = 5
+SLOW_LAYOUT = 400  # above this many nodes + edges, network simplex is capped (nslimit=1)
+NOTEBOOK_PX = 1000  # the width a drawing should fit, as Jupyter shows it
+CHAR_PX = 6.5  # average width of one label character at 11 pt Helvetica
+RANKDIRS = ("LR", "TB", "RL", "BT")  # or "auto"
 # Friendly names for `cluster=`: how many module levels above a parameter its group is.
 # "layers.0.neurons.3.w.1" is owned by the neuron "layers.0.neurons.3", which sits in the layer "layers.0".
 CLUSTER_PRESETS = {"neuron": 1, "layer": 2}
@@ -261,7 +268,6 @@ class _Style:
     show_grad: bool
     collapse: bool
     precision: int
-    record_braces: bool
     look: Look | None
 
     def num(self, x: object) -> str:
@@ -279,7 +285,9 @@ class _Style:
 
     def record(self, fields: list[str]) -> str:
         body = " | ".join(_field(f) for f in fields if f)
-        return "{ " + body + " }" if self.record_braces else body
+        # Braces turn the fields across the rank direction: side by side left to right, stacked top to bottom
+        # (narrow boxes, so a layer of neurons fits a notebook's width).
+        return "{ " + body + " }"
 
     def value_label(self, v: Value, group: str | None, collapsed: bool, look: NodeLook | None) -> str:
         grad = look.grad_text if look is not None and look.grad_text is not None else f"grad {self.num(v.grad)}"
@@ -337,7 +345,7 @@ class _Style:
 
 def draw_dot(
     root: Value | Sequence[Value],
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     show_grad: bool = True,
     *,
     names: object = None,
@@ -345,30 +353,42 @@ def draw_dot(
     collapse: bool = False,
     color_grad: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
+    budget: int | None = LAYOUT_BUDGET,
     precision: int = 4,
     look: Look | None = None,
 ) -> Drawing:
     """Draw the graph that `root` (a Value, or several) was computed from; returns a `graphviz.Digraph` subclass.
 
+    rankdir: "LR" (left to right, as micrograd), "TB" (top to bottom), "RL", "BT", or "auto": left to right
+      when that fits a notebook's width, else whichever of the two is narrower.
     names: a module (anything with `named_parameters()`) or a mapping Value -> name, used as box titles.
     cluster: box nodes by group: "neuron", "layer", an int (module levels above each parameter name) or a
       callable name -> group (or None); a node joins the group of the parameters it combines.
     collapse: draw each weighted sum (`dot` node with its leaf weights and bias) as one box.
-    color_grad: fill each box by |grad|, white to red on a log scale, so vanishing gradients show.
+    color_grad: fill each box by |grad|, white for 0, then pale to red on a log scale, so vanishing gradients show.
     max_nodes: more Values than this raises GraphTooLargeError before any DOT is built.
+    budget: the most nodes + edges handed to Graphviz (about 5 s of layout). A graph over it is collapsed
+      automatically when that brings it under (the drawing says so), else GraphTooLargeError is raised, all
+      before Graphviz runs; None lifts the budget (the layout is still stopped after LAYOUT_SECONDS).
     look: a hook Value -> NodeLook (or None) restyling single nodes, as the step-through view does.
     Raises TypeError/ValueError on bad arguments.
     """
     roots = _roots(root)
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_dot(rankdir={rankdir!r}): use one of {', '.join(RANKDIRS)}")
+    if rankdir not in RANKDIRS and rankdir != "auto":
+        raise ValueError(f"draw_dot(rankdir={rankdir!r}): use 'auto' or one of {', '.join(RANKDIRS)}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot(max_nodes={max_nodes!r}): must be an int >= 1")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+        raise ValueError(f"draw_dot(budget={budget!r}): must be an int >= 1 or None")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"draw_dot(precision={precision!r}): must be an int from 1 to 17")
     grouper = _grouper(cluster)
-    style = _Style(_resolve_names(names), show_grad, collapse, precision, rankdir in ("LR", "RL"), look)
+    names_found = _resolve_names(names)
     order = _walk(roots, collapse, max_nodes)
+    order, collapse, note = _fit_budget(roots, order, collapse, max_nodes, budget)
+    style = _Style(names_found, show_grad, collapse, precision, look)
+    if rankdir == "auto":
+        rankdir = _auto_rankdir(order, style)
 
     def param_group(v: Value) -> str | None:
         name = style.name(v)
@@ -382,6 +402,11 @@ def draw_dot(
     statements, edges = _statements(order, style, groups, colour)
 
     graph = Drawing(name="scalargrad", graph_attr={"rankdir": rankdir})
+    graph.values_drawn, graph.note = len(order), note
+    if grouper is not None or collapse:
+        graph.attr(ordering="in")  # inputs in operand order: a layer's neurons line up in index order
+    if _layout_cost(order, collapse) > SLOW_LAYOUT:
+        graph.attr(nslimit="1")  # a capped network-simplex pass: x*x*...*x (100 factors) takes 1 s, not minutes
     graph.attr("node", fontname="Helvetica", fontsize="11")
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="grey30")
     _emit(graph, statements.pop(None, []))
@@ -394,9 +419,68 @@ def draw_dot(
             graph.edge(tail, head, label=nohtml(label))
         else:
             graph.edge(tail, head)
-    if legend:
-        graph.attr(label=_escape(legend), labelloc="b", fontname="Helvetica", fontsize="10")
+    caption = "\\n".join(_escape(line) for line in (note, legend) if line)
+    if caption:
+        graph.attr(label=caption, labelloc="b", fontname="Helvetica", fontsize="9")
     return graph
+
+
+def _layout_cost(order: list[Value], collapse: bool) -> int:
+    """How many nodes and edges the drawing of `order` hands Graphviz: what its layout time grows with."""
+    cost = 0
+    for v in order:
+        if v.parents:
+            cost += len(v.parents) - len(_hidden(v, collapse)) + (0 if collapse and v.op == "dot" else 2)
+        cost += 1
+    return cost
+
+
+def _fit_budget(
+    roots: list[Value], order: list[Value], collapse: bool, max_nodes: int, budget: int | None
+) -> tuple[list[Value], bool, str]:
+    """The Values to draw within `budget`: collapsed when that is needed and enough, with a note saying so.
+
+    Raises GraphTooLargeError (naming collapse= and cluster=) when even that does not fit.
+    """
+    cost = _layout_cost(order, collapse)
+    if budget is None or cost <= budget:
+        return order, collapse, ""
+    if not collapse and any(v.op == "dot" for v in order):
+        collapsed = _walk(roots, True, max_nodes)
+        if _layout_cost(collapsed, True) <= budget:
+            note = (
+                f"collapsed automatically: each neuron's weighted sum is one box ({len(order)} Values are too "
+                f"many to lay out quickly; collapse=False, budget=None draws them all)"
+            )
+            return collapsed, True, note
+    raise GraphTooLargeError(
+        f"draw_dot: this graph needs {cost} nodes and edges, over the layout budget of {budget} (about "
+        f"{BUDGET_SECONDS} s of Graphviz). Pass collapse=True (one box per neuron) and/or cluster='layer', draw a "
+        f"smaller example (fewer inputs or a single sample), or pass budget=None to try anyway"
+    )
+
+
+def _auto_rankdir(order: list[Value], style: _Style) -> str:
+    """ "LR" when the graph fits a notebook's width left to right, else the narrower of "LR" and "TB".
+
+    Widths are estimated from label lengths and the depth (longest path) of each Value, before any layout:
+    left to right a box's fields sit side by side, top to bottom they are stacked.
+    """
+    level: dict[Value, int] = {}
+    across: dict[int, list[float]] = {}  # box widths left to right, by level
+    stacked: dict[int, list[float]] = {}  # box widths top to bottom
+    for v in order:
+        drawn = [level[p] for p in v.parents if p in level]
+        level[v] = 1 + max(drawn) if drawn else 0
+        fields = style.value_label(v, None, style.collapse and v.op == "dot", None)[2:-2].split(" | ")
+        across.setdefault(level[v], []).append(sum(CHAR_PX * len(f) + 16 for f in fields))
+        stacked.setdefault(level[v], []).append(max(CHAR_PX * len(f) + 16 for f in fields))
+    gap = 36  # Graphviz's default ranksep (0.5 in) in px; an op ellipse takes about 54 px more per level
+    left_to_right = sum(max(w) + gap + (54 + gap if k else 0) for k, w in across.items())
+    top_to_bottom = max(sum(w) + 18 * len(w) for w in stacked.values())
+    if left_to_right <= NOTEBOOK_PX or left_to_right <= top_to_bottom:
+        return "LR"
+    return "TB"
 
 
 def _statements(

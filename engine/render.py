@@ -18,7 +18,6 @@ from typing import Any
 
 import graphviz
 
-
 INSTALL_HINT = (
     "No Graphviz renderer found, showing the DOT source instead. To see pictures install Graphviz "
     "(`apt install graphviz` / `brew install graphviz`) or `pip install pygraphviz` (its wheel bundles Graphviz)."
@@ -71,9 +70,7 @@ def render_bytes(source: str, fmt: str = "svg", timeout: float = LAYOUT_SECONDS)
     """
     for _, command, env in _renderers(fmt):
         try:
-            done = subprocess.run(
-                command, input=source.encode("utf-8"), capture_output=True, timeout=timeout, env=env
-            )
+            done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             raise GraphTooLargeError(
                 f"Graphviz took more than {timeout:g} s to lay this graph out and was stopped. Draw it with "
@@ -133,13 +130,13 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     source and how to install Graphviz instead of raising. `note` is a line saying what was left out, if anything.
     """
 
+    values_drawn = 0
     note = ""
 
     def __repr__(self) -> str:
-        nodes = sum(1 for line in self.body if line.lstrip().startswith("n") and "->" not in line)
         note = f" ({self.note})" if self.note else ""
         return (
-            f"<Drawing of a graph, {nodes} boxes{note}: shown as a picture in Jupyter; "
+            f"<Drawing of a graph of {self.values_drawn} Values{note}: shown as a picture in Jupyter; "
             f".write_image('graph.svg') writes .svg/.png/.pdf/.dot; .source is the DOT text>"
         )
 

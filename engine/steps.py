@@ -101,6 +101,7 @@ class BackwardFrame:
 
         `names` (Value -> name) overrides labels, as `draw_dot(names=)` does.
         """
+
         def who(v: Value) -> str:
             name = (names or {}).get(v) or v.label
             if name:
@@ -151,8 +152,9 @@ class BackwardFrame:
         with graph.subgraph(name="cluster_legend") as legend:
             legend.attr(label="legend", style="rounded", color="grey70", fontname="Helvetica", fontsize="9")
             for state, text in STATE_NAMES.items():
-                legend.node(f"legend_{state}", label=text, shape="box", fontsize="9", height="0.2",
-                            **STATE_STYLES[state])
+                legend.node(
+                    f"legend_{state}", label=text, shape="box", fontsize="9", height="0.2", **STATE_STYLES[state]
+                )
         graph.attr(label=self.describe(), labelloc="t", fontname="Helvetica", fontsize="11")
         return graph
 
