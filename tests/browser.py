@@ -15,6 +15,7 @@ and network request of the page, and skips the test (saying why) where no Chromi
 from __future__ import annotations
 
 import base64
+import fcntl
 import io
 import json
 import os
@@ -72,8 +73,11 @@ class Browser:
         self._from_browser, from_browser_w = os.pipe()
 
         def wire_fds() -> None:
-            os.dup2(to_browser_r, 3)
-            os.dup2(from_browser_w, 4)
+            # Copy both ends above fd 9 first, so that neither is overwritten (or left close-on-exec) when
+            # the pipes themselves happen to be fds 3 and 4.
+            reader, writer = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser_r, from_browser_w))
+            os.dup2(reader, 3)
+            os.dup2(writer, 4)
 
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
