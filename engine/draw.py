@@ -65,6 +65,32 @@ def op_text(v: Value, precision: int = 4) -> str:
     return op.symbol.replace("{c}", format_number(arg, precision)) if arg is not None else op.symbol
 
 
+def formula(v: Value, who: Callable[[Value], str], precision: int = 4, terms: int = 4) -> str:
+    """How the forward pass computes `v` from its operands, in the drawing's symbols: "a * b", "tanh(z)", "x + 1"."""
+    text, ps = op_text(v, precision), [who(p) for p in v.parents]
+    if v.op == "dot":
+        n = len(ps) // 2
+        products = [f"{ps[j]}·{ps[n + j]}" for j in range(n)]
+        parts = ps[2 * n :] + products
+    elif v.op in ("sum", "max"):
+        parts = ps
+    elif len(ps) == 2:
+        return f"{ps[0]} {text.removeprefix('a ').removesuffix(' b')} {ps[1]}"
+    elif text == "-":
+        return f"-{ps[0]}"
+    elif text[0] in "+-*/":
+        return f"{ps[0]} {text}"
+    elif text[-1] in "-/*":
+        return f"{text} {ps[0]}"
+    elif "(" in text:
+        name, _, extra = text.partition("(")
+        return f"{name}({ps[0]}, {extra}"
+    else:
+        return f"{text}({ps[0]})"
+    shown = parts[:terms] + ([f"… {len(parts) - terms} more"] if len(parts) > terms else [])
+    return f"max({', '.join(shown)})" if v.op == "max" else " + ".join(shown)
+
+
 @dataclass(frozen=True)
 class NodeLook:
     """How one Value is drawn beyond the defaults (the hook `draw_dot(look=...)` returns these).
@@ -118,7 +144,7 @@ def _grouper(cluster: ClusterSpec) -> Callable[[str], str | None] | None:
     return cluster
 
 
-def _resolve_names(names: object) -> dict[Value, str]:
+def resolve_names(names: object) -> dict[Value, str]:
     """Value -> name from a module (anything with `named_parameters()`) or a mapping. Raises TypeError otherwise."""
     if names is None:
         return {}
@@ -324,10 +350,11 @@ class _Style:
             elif i < 2 * n:
                 j = i - n
                 w_name = self.short_name(v.parents[j]) or f"w[{j}]"
-                x_name = self.short_name(operand) or ("" if self.collapse else f"x[{j}]")
-                lines.append(x_name)
+                x_name = self.short_name(operand) or f"x[{j}]"
                 if not self.collapse:
-                    lines.append(f"{w_name}·{x_name} = {self.num(v.parents[j].data * operand.data)}")
+                    lines += [x_name, f"{w_name}·{x_name} = {self.num(v.parents[j].data * operand.data)}"]
+                elif operand.is_leaf:
+                    lines.append(self.short_name(operand))  # an inner operand's box, at the edge's tail, names it
             else:
                 lines.append(self.short_name(operand) or "b")
         elif v.op in _NON_COMMUTATIVE:
@@ -383,7 +410,7 @@ def draw_dot(
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"draw_dot(precision={precision!r}): must be an int from 1 to 17")
     grouper = _grouper(cluster)
-    names_found = _resolve_names(names)
+    names_found = resolve_names(names)
     order = _walk(roots, collapse, max_nodes)
     order, collapse, note = _fit_budget(roots, order, collapse, max_nodes, budget)
     style = _Style(names_found, show_grad, collapse, precision, look)
@@ -402,7 +429,7 @@ def draw_dot(
     statements, edges = _statements(order, style, groups, colour)
 
     graph = Drawing(name="scalargrad", graph_attr={"rankdir": rankdir})
-    graph.values_drawn, graph.note = len(order), note
+    graph.node_ids, graph.note, graph.collapsed = {v: f"n{i}" for i, v in enumerate(order)}, note, collapse
     if grouper is not None or collapse:
         graph.attr(ordering="in")  # inputs in operand order: a layer's neurons line up in index order
     if _layout_cost(order, collapse) > SLOW_LAYOUT:

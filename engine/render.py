@@ -13,7 +13,9 @@ import shutil
 import subprocess
 import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import graphviz
@@ -130,13 +132,14 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     source and how to install Graphviz instead of raising. `note` is a line saying what was left out, if anything.
     """
 
-    values_drawn = 0
-    note = ""
+    node_ids: Mapping[Any, str] = MappingProxyType({})  # set by draw_dot: Value -> DOT node id ("n3"; its op "n3_op")
+    collapsed = False  # whether weighted sums are drawn as one box each
+    note = ""  # what draw_dot left out or changed to fit, shown on the picture too
 
     def __repr__(self) -> str:
         note = f" ({self.note})" if self.note else ""
         return (
-            f"<Drawing of a graph of {self.values_drawn} Values{note}: shown as a picture in Jupyter; "
+            f"<Drawing of a graph of {len(self.node_ids)} Values{note}: shown as a picture in Jupyter; "
             f".write_image('graph.svg') writes .svg/.png/.pdf/.dot; .source is the DOT text>"
         )
 

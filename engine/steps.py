@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.autograd import backward_order
-from engine.draw import NodeLook, draw_dot, format_number, op_record, op_text
+from engine.draw import NodeLook, draw_dot, format_number, formula, op_record, op_text
 from engine.ops import attach
 from engine.render import Drawing, render_svg, source_with_hint
 from engine.value import Value, as_float
@@ -88,6 +88,12 @@ class BackwardFrame:
     def grads(self) -> Mapping[Value, float]:
         return self._replay.grads_at(self.index)
 
+    @property
+    def changes(self) -> list[tuple[Value, float]]:
+        """What this frame did to the gradients: (operand, its gradient so far) for each operand, in order."""
+        replay = self._replay
+        return replay.log[replay.ends[self.index - 1] if self.index else 1 : replay.ends[self.index]]
+
     def state(self, v: Value) -> str:
         """The state of `v` here: current, final (its grad will not change), partial (more to come) or unreached."""
         if v is self.node:
@@ -109,9 +115,10 @@ class BackwardFrame:
             return f"[{op_text(v)}]" if v.parents else format_number(v.data)
 
         g = format_number(self.grad)
-        head = f"step {self.index + 1} of {self.total}: {who(self.node)}"
-        if self.node.label or (names and self.node in names):
-            head += f" = {op_text(self.node)}"
+        node = self.node
+        head = f"step {self.index + 1} of {self.total}: {who(node)}"
+        if node.label or (names and node in names):
+            head += f" = {formula(node, who, terms=2)}"
         head += f", grad {g}:"
         if not self.grad:
             return f"{head} 0, passes nothing on"
