@@ -186,4 +186,3 @@ def save_html(root: Value, path: str | os.PathLike[str], gradient: float = 1.0, 
     text = render_page(*page_data(root, gradient, **drawing_options))
     target.write_text(text, encoding="utf-8")
     return target
-
