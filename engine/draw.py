@@ -21,11 +21,12 @@ from engine.render import Drawing, GraphTooLargeError
 from engine.value import Value
 
 DEFAULT_MAX_NODES = 2000
-# Graphviz's layout time grows with nodes + edges (measured here with pygraphviz 2.0.4 on 2 busy cores, see
-# README "Drawing graphs"): ~1,000 take about 3.5 s, ~4,800 (a 10-sample moons loss, collapsed) take 20 s.
-LAYOUT_BUDGET = 1200
+# Graphviz's layout time, measured here (pygraphviz 2.0.4, 2 cores shared with other jobs; README "Drawing
+# graphs"), is about 1.3 ms per unit of `_layout_cost`: 3,100 units (a 7-sample moons loss, collapsed) take
+# 2-3.5 s, 4,500 (10 samples) 6 s, 5,000 (x*x*...*x with 200 factors) 7 s. The budget keeps a layout near 5 s.
+LAYOUT_BUDGET = 3500
 BUDGET_SECONDS = 5
-SLOW_LAYOUT = 400  # above this many nodes + edges, network simplex is capped (nslimit=1)
+SLOW_LAYOUT = 150  # above this many nodes + edges: capped network simplex and straight edges
 NOTEBOOK_PX = 1000  # the width a drawing should fit, as Jupyter shows it
 CHAR_PX = 6.5  # average width of one label character at 11 pt Helvetica
 RANKDIRS = ("LR", "TB", "RL", "BT")  # or "auto"
@@ -433,7 +434,8 @@ def draw_dot(
     if grouper is not None or collapse:
         graph.attr(ordering="in")  # inputs in operand order: a layer's neurons line up in index order
     if _layout_cost(order, collapse) > SLOW_LAYOUT:
-        graph.attr(nslimit="1")  # a capped network-simplex pass: x*x*...*x (100 factors) takes 1 s, not minutes
+        # A capped network-simplex pass and straight edges: x*x*...*x (100 factors) takes 1 s, not minutes
+        graph.attr(nslimit="1", splines="line")
     graph.attr("node", fontname="Helvetica", fontsize="11")
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="grey30")
     _emit(graph, statements.pop(None, []))
@@ -452,14 +454,30 @@ def draw_dot(
     return graph
 
 
-def _layout_cost(order: list[Value], collapse: bool) -> int:
-    """How many nodes and edges the drawing of `order` hands Graphviz: what its layout time grows with."""
-    cost = 0
+def _levels(order: list[Value]) -> dict[Value, int]:
+    """Each drawn Value's depth: 0 for inputs, else one more than its deepest drawn operand (operands come first)."""
+    level: dict[Value, int] = {}
     for v in order:
-        if v.parents:
-            cost += len(v.parents) - len(_hidden(v, collapse)) + (0 if collapse and v.op == "dot" else 2)
-        cost += 1
-    return cost
+        drawn = [level[p] for p in v.parents if p in level]
+        level[v] = 1 + max(drawn) if drawn else 0
+    return level
+
+
+def _layout_cost(order: list[Value], collapse: bool) -> int:
+    """What Graphviz's layout time grows with: nodes and edges, plus a tenth of the ranks long edges cross.
+
+    An edge from depth 0 to depth 50 (x in x*x*...*x) crosses about 100 ranks (a value and an op per depth),
+    and Graphviz places and routes a virtual node on each; per rank that costs about a tenth of a real node.
+    """
+    level = _levels(order)
+    nodes_and_edges = crossed = 0
+    for v in order:
+        nodes_and_edges += 1 if not v.parents or (collapse and v.op == "dot") else 2
+        for p in v.parents:
+            if p in level:
+                nodes_and_edges += 1
+                crossed += max(0, 2 * (level[v] - level[p]) - 2)
+    return nodes_and_edges + crossed // 10
 
 
 def _fit_budget(
@@ -493,12 +511,10 @@ def _auto_rankdir(order: list[Value], style: _Style) -> str:
     Widths are estimated from label lengths and the depth (longest path) of each Value, before any layout:
     left to right a box's fields sit side by side, top to bottom they are stacked.
     """
-    level: dict[Value, int] = {}
+    level = _levels(order)
     across: dict[int, list[float]] = {}  # box widths left to right, by level
     stacked: dict[int, list[float]] = {}  # box widths top to bottom
     for v in order:
-        drawn = [level[p] for p in v.parents if p in level]
-        level[v] = 1 + max(drawn) if drawn else 0
         fields = style.value_label(v, None, style.collapse and v.op == "dot", None)[2:-2].split(" | ")
         across.setdefault(level[v], []).append(sum(CHAR_PX * len(f) + 16 for f in fields))
         stacked.setdefault(level[v], []).append(max(CHAR_PX * len(f) + 16 for f in fields))

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from engine import Value, no_grad
-from engine.draw import DEFAULT_MAX_NODES, GraphTooLargeError, draw_dot
+from engine.draw import GraphTooLargeError, draw_dot
+from engine.page import save_html
 from engine.render import available_renderer, write_image
 from nn.expression import parse
 from nn.module import Module, load, read_model_file
@@ -208,7 +209,13 @@ def _write_drawing(root: Value, path: Path, what: str, names: Module | None = No
     return f"{written} ({what} as DOT source: no Graphviz renderer, install graphviz or pygraphviz for {path.suffix})"
 
 
-def draw_neuron(model: Module, sample: Sequence[float], path: Path) -> str:
+def write_page(root: Value, path: Path, what: str, names: Module | None = None) -> str:
+    """Write the step-through page of the graph behind `root` to `path`; says what was written."""
+    save_html(root, path, names=names)
+    return f"{path} ({what}, step by step: forward, then backward one node at a time; open it in a browser)"
+
+
+def draw_neuron(model: Module, sample: Sequence[float], path: Path, page: Path | None = None) -> str:
     """Draw the first neuron of the model's first layer on `sample`, after one backward pass; says what was written.
 
     The model's gradients are zeroed first, so the drawing shows this pass alone, not the last training step's.
@@ -218,7 +225,8 @@ def draw_neuron(model: Module, sample: Sequence[float], path: Path) -> str:
     model.zero_grad()
     neuron_out = first([Value(x, label=f"x{i}") for i, x in enumerate(sample)])
     neuron_out.backward()
-    return _write_drawing(neuron_out, path, "the graph of one neuron", names=model)
+    drawn = _write_drawing(neuron_out, path, "the graph of one neuron", names=model)
+    return drawn if page is None else f"{drawn}\nwrote {write_page(neuron_out, page, 'that neuron', names=model)}"
 
 
 # ------------------------------------------------------------------ commands
@@ -244,7 +252,7 @@ def run_demo(args: argparse.Namespace) -> int:
         written.append(f"{out / 'moons.png'} (decision regions and the loss curve)")
     except ImportError as exc:
         print(f"note: no plot written, {exc}")
-    written.append(draw_neuron(model, X[0], out / "neuron.svg"))
+    written.append(draw_neuron(model, X[0], out / "neuron.svg", page=out / "backprop.html"))
     for line in written:
         print(f"wrote {line}")
     return 0
@@ -360,6 +368,8 @@ def run_graph(args: argparse.Namespace) -> int:
     out_path = Path(args.out)
     if out_path.suffix.lower() not in (".svg", ".png", ".pdf", ".dot", ".gv"):
         raise UsageError(f"--out {args.out}: use a .svg, .png, .pdf or .dot file name")
+    if args.html is not None and Path(args.html).suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--html {args.html}: use a .html file name")
     expression = parse(args.expression)
     out, leaves = expression.build(_assignments(args.values))
     if not out.is_leaf:
@@ -371,9 +381,11 @@ def run_graph(args: argparse.Namespace) -> int:
         print(f"  {name:<{width}} = {leaf.data:<10.6g} grad {leaf.grad:.6g}")
     try:
         written = _write_drawing(out, out_path, "the graph")
+        if args.html is not None:
+            written += f"\nwrote {write_page(out, Path(args.html), 'the graph')}"
     except GraphTooLargeError:
-        raise UsageError(f"the graph of this expression has more than {DEFAULT_MAX_NODES} nodes, too many to draw "
-                         "readably; the value and gradients above are complete, draw a shorter expression") from None
+        raise UsageError("the graph of this expression is too big to draw quickly; the value and gradients above "
+                         "are complete, draw a shorter expression") from None
     print(f"wrote {written}")
     return 0
 
@@ -445,6 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("values", nargs="*", metavar="name=value", help="a number for every name in the expression")
     gr.add_argument("--out", default="graph.svg", help="drawing file: .svg .png .pdf or .dot (default graph.svg); "
                     "without a Graphviz renderer the DOT source is written next to it")
+    gr.add_argument("--html", default=None, metavar="PATH", help="also write a page that steps through the "
+                    "forward and backward pass (one self-contained .html file, opens in any browser)")
     gr.set_defaults(run=run_graph)
     return parser
 

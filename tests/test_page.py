@@ -1,4 +1,4 @@
-"""engine.save_html: the step-through page, checked as a file (self-contained, small, honest numbers) and in Chromium."""
+"""engine.save_html, checked as a file (self-contained, small, honest numbers) and driven in headless Chromium."""
 
 from __future__ import annotations
 
@@ -145,7 +145,8 @@ def cells(browser: Browser, column: str) -> dict[str, str]:
     """The values table as the page shows it: Value name -> the text in `column` (data, grad or state)."""
     return browser.evaluate(  # type: ignore[no-any-return]
         "(function(){var out={};var rows=document.querySelectorAll('#values tbody tr');"
-        f"for(var i=0;i<rows.length;i++){{out[rows[i].cells[0].textContent]=rows[i].querySelector('.{column}').textContent;}}"
+        "for(var i=0;i<rows.length;i++){"
+        f"out[rows[i].cells[0].textContent]=rows[i].querySelector('.{column}').textContent;}}"
         "return out;})()"
     )
 
