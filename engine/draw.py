@@ -515,8 +515,11 @@ def _auto_rankdir(order: list[Value], style: _Style) -> str:
     across: dict[int, list[float]] = {}  # box widths left to right, by level
     stacked: dict[int, list[float]] = {}  # box widths top to bottom
     for v in order:
-        fields = style.value_label(v, None, style.collapse and v.op == "dot", None)[2:-2].split(" | ")
-        across.setdefault(level[v], []).append(sum(CHAR_PX * len(f) + 16 for f in fields))
+        look = style.look(v) if style.look is not None else None
+        fields = style.value_label(v, None, style.collapse and v.op == "dot", look)[2:-2].split(" | ")
+        edge_labels = [style.edge_label(v, i, look) for i in range(len(v.parents)) if v.op == "dot"]
+        label_px = max((CHAR_PX * max(map(len, e.split("\\n"))) for e in edge_labels), default=0.0)
+        across.setdefault(level[v], []).append(sum(CHAR_PX * len(f) + 16 for f in fields) + label_px)
         stacked.setdefault(level[v], []).append(max(CHAR_PX * len(f) + 16 for f in fields))
     gap = 36  # Graphviz's default ranksep (0.5 in) in px; an op ellipse takes about 54 px more per level
     left_to_right = sum(max(w) + gap + (54 + gap if k else 0) for k, w in across.items())

@@ -118,7 +118,8 @@ class BackwardFrame:
         node = self.node
         head = f"step {self.index + 1} of {self.total}: {who(node)}"
         if node.label or (names and node in names):
-            head += f" = {formula(node, who, terms=2)}"
+            computed = formula(node, who, terms=2)
+            head += f" = {computed if len(computed) <= width // 3 else op_text(node)}"
         head += f", grad {g}:"
         if not self.grad:
             return f"{head} 0, passes nothing on"
