@@ -27,8 +27,11 @@ DEFAULT_MAX_NODES = 2000
 LAYOUT_BUDGET = 3500
 BUDGET_SECONDS = 5
 SLOW_LAYOUT = 150  # above this many nodes + edges: capped network simplex and straight edges
-NOTEBOOK_PX = 1000  # the width a drawing should fit, as Jupyter shows it
-CHAR_PX = 6.5  # average width of one label character at 11 pt Helvetica
+# Layout sizes in points, as Graphviz measures them (a browser shows 4/3 px per point): a notebook's 1,000 px
+# are 750 pt; a label character at 11 pt Helvetica is about 6.2 pt; a record field adds 16 pt of margins.
+NOTEBOOK_PT = 750
+CHAR_PT = 6.2
+FIELD_PT = 16
 RANKDIRS = ("LR", "TB", "RL", "BT")  # or "auto"
 # Friendly names for `cluster=`: how many module levels above a parameter its group is.
 # "layers.0.neurons.3.w.1" is owned by the neuron "layers.0.neurons.3", which sits in the layer "layers.0".
@@ -321,7 +324,7 @@ class _Style:
         if collapsed:
             title = self.title(self.name(v) or self._owner(v), group)
             head = f"{self.op_text(v)} = {self.num(v.data)}"
-            fields = [f"{title}: {head}" if title else head]
+            fields = [title, head]  # stacked top to bottom, so a layer of neurons stays narrow
         else:
             fields = [self.title(self.name(v), group), f"data {self.num(v.data)}"]
         if self.show_grad:
@@ -518,13 +521,13 @@ def _auto_rankdir(order: list[Value], style: _Style) -> str:
         look = style.look(v) if style.look is not None else None
         fields = style.value_label(v, None, style.collapse and v.op == "dot", look)[2:-2].split(" | ")
         edge_labels = [style.edge_label(v, i, look) for i in range(len(v.parents)) if v.op == "dot"]
-        label_px = max((CHAR_PX * max(map(len, e.split("\\n"))) for e in edge_labels), default=0.0)
-        across.setdefault(level[v], []).append(sum(CHAR_PX * len(f) + 16 for f in fields) + label_px)
-        stacked.setdefault(level[v], []).append(max(CHAR_PX * len(f) + 16 for f in fields))
-    gap = 36  # Graphviz's default ranksep (0.5 in) in px; an op ellipse takes about 54 px more per level
+        label_px = max((CHAR_PT * max(map(len, e.split("\\n"))) for e in edge_labels), default=0.0)
+        across.setdefault(level[v], []).append(sum(CHAR_PT * len(f) + FIELD_PT for f in fields) + label_px)
+        stacked.setdefault(level[v], []).append(max(CHAR_PT * len(f) + FIELD_PT for f in fields))
+    gap = 36  # Graphviz's default ranksep (0.5 in); an op ellipse takes about 54 pt more per level
     left_to_right = sum(max(w) + gap + (54 + gap if k else 0) for k, w in across.items())
     top_to_bottom = max(sum(w) + 18 * len(w) for w in stacked.values())
-    if left_to_right <= NOTEBOOK_PX or left_to_right <= top_to_bottom:
+    if left_to_right <= NOTEBOOK_PT or left_to_right <= top_to_bottom:
         return "LR"
     return "TB"
 

@@ -31,9 +31,9 @@ SOURCE_SUFFIXES = (".dot", ".gv")
 
 
 LAYOUT_SECONDS = 20.0  # the longest one Graphviz layout may run before it is stopped
-FONTCONFIG_FILE = Path(__file__).with_name("fonts.conf")
 # pygraphviz runs in a child process too, so that the time limit and Ctrl-C can stop its layout (a C call
-# in this process could be stopped by neither).
+# in this process could be stopped by neither). The child's stderr is kept from the user: the wheel's own
+# Fontconfig (2.13) parses the system's newer config templates and warns about them on every first render.
 _PYGRAPHVIZ_CHILD = (
     "import sys, pygraphviz; sys.stdout.buffer.write("
     "pygraphviz.AGraph(string=sys.stdin.buffer.read().decode('utf-8')).draw(format=sys.argv[1], prog='dot'))"
@@ -44,17 +44,14 @@ class GraphTooLargeError(ValueError):
     """A graph too big to draw quickly: raised before Graphviz is asked to lay it out, or when its layout overruns."""
 
 
-def _renderers(fmt: str) -> list[tuple[str, list[str], dict[str, str] | None]]:
-    """(name, command reading DOT on stdin and writing `fmt` to stdout, its environment) for each installed renderer."""
-    found: list[tuple[str, list[str], dict[str, str] | None]] = []
+def _renderers(fmt: str) -> list[tuple[str, list[str]]]:
+    """(name, command reading DOT on stdin and writing `fmt` to stdout) for each installed renderer, best first."""
+    found: list[tuple[str, list[str]]] = []
     dot = shutil.which("dot")
     if dot is not None:
-        found.append(("dot", [dot, f"-T{fmt}"], None))
+        found.append(("dot", [dot, f"-T{fmt}"]))
     if importlib.util.find_spec("pygraphviz") is not None:
-        # The wheel's own Fontconfig warns about newer system configs; it gets a config of its own unless the
-        # user chose one.
-        env = {**os.environ, "FONTCONFIG_FILE": os.environ.get("FONTCONFIG_FILE", str(FONTCONFIG_FILE))}
-        found.append(("pygraphviz", [sys.executable, "-c", _PYGRAPHVIZ_CHILD, fmt], env))
+        found.append(("pygraphviz", [sys.executable, "-c", _PYGRAPHVIZ_CHILD, fmt]))
     return found
 
 
@@ -70,9 +67,9 @@ def render_bytes(source: str, fmt: str = "svg", timeout: float = LAYOUT_SECONDS)
     Layout runs in a child process, stopped after `timeout` seconds or by Ctrl-C. Raises GraphTooLargeError
     (naming collapse=/cluster=) when it overruns.
     """
-    for _, command, env in _renderers(fmt):
+    for _, command in _renderers(fmt):
         try:
-            done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout, env=env)
+            done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise GraphTooLargeError(
                 f"Graphviz took more than {timeout:g} s to lay this graph out and was stopped. Draw it with "
