@@ -247,3 +247,36 @@ def test_a_page_without_a_picture_still_steps(
     L.backward()
     assert cells(chromium, "grad") == {name: format_number(x.grad) for name, x in v.items()}
     assert chromium.console_errors == []
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_the_graph_command_writes_a_page_with_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.cli import main
+
+    page = tmp_path / "neuron.html"
+    args = ["graph", "tanh(x1*w1 + x2*w2 + b)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+    assert main([*args, "--out", str(tmp_path / "g.dot"), "--html", str(page)]) == 0
+    assert f"wrote {page}" in capsys.readouterr().out
+    data = embedded(page.read_text(encoding="utf-8"))
+    assert {n["who"] for n in data["nodes"]} >= {"x1", "x2", "w1", "w2", "b", "out"}  # the user's names
+    assert not EXTERNAL.search(page.read_text(encoding="utf-8"))
+    assert main([*args, "--html", str(tmp_path / "neuron.txt")]) == 2
+    assert "--html" in capsys.readouterr().err and not (tmp_path / "neuron.txt").exists()
+
+
+def test_the_demo_neuron_is_also_written_as_a_page(tmp_path: Path) -> None:
+    from nn.cli import draw_neuron
+
+    model = nn.MLP(2, [4, 1], seed=4)
+    line = draw_neuron(model, [0.5, -1.0], tmp_path / "neuron.dot", page=tmp_path / "backprop.html")
+    assert f"wrote {tmp_path / 'backprop.html'}" in line
+    data = embedded((tmp_path / "backprop.html").read_text(encoding="utf-8"))
+    neuron = model.layers[0].neurons[0]
+    grads = {n["who"]: n for n in data["nodes"]}
+    assert "layers.0.neurons.0.w.0" in grads and "x0" in grads
+    assert len(data["backward"]) == 2  # the relu, then the weighted sum
+    final = dict(data["backward"][-1]["changes"])
+    names = [n["who"] for n in data["nodes"]]
+    assert final[names.index("layers.0.neurons.0.b")] == format_number(neuron.b.grad)
