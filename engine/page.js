@@ -135,9 +135,14 @@
     var n, rows = [], p;
     if (f === 0) {
       $("phase").textContent = "Forward pass: the inputs";
-      var inputs = [];
-      for (i = 0; i < nodes.length; i++) if (!nodes[i].formula) inputs.push(nodes[i].who + " = " + nodes[i].data);
-      $("caption").textContent = clip(inputs.join(", "));
+      var inputs = [], inside = 0;
+      for (i = 0; i < nodes.length; i++) {
+        if (nodes[i].formula) continue;
+        if (nodes[i].id || !document.querySelector("#figure svg")) inputs.push(nodes[i].name ? nodes[i].name + " = " + nodes[i].data : nodes[i].data);
+        else inside++;
+      }
+      $("caption").textContent = clip(inputs.join(", ")) +
+        (inside ? " (and " + inside + " weights and biases inside the collapsed boxes)" : "");
       table([], []);
     } else if (k < 0) {
       n = nodes[computing];
@@ -161,8 +166,12 @@
     } else {
       $("phase").textContent = "Done: backward() is complete and every gradient is final";
       var leaves = [];
-      for (i = 0; i < nodes.length; i++) if (!nodes[i].formula) leaves.push("∂" + D.title + "/∂" + nodes[i].who + " = " + grads[i]);
-      $("caption").textContent = clip(leaves.join(", "));
+      var drawn = !!document.querySelector("#figure svg");
+      for (i = 0; i < nodes.length; i++) {
+        if (nodes[i].formula || (drawn && !nodes[i].id)) continue;
+        leaves.push("∂" + D.title + "/∂" + (nodes[i].name || "(input " + nodes[i].data + ")") + " = " + grads[i]);
+      }
+      $("caption").textContent = clip(leaves.join(", ") + " (every gradient is in the table below)");
       table([], []);
     }
   }

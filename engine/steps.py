@@ -183,7 +183,7 @@ class BackwardFrames(list[BackwardFrame]):
     def __repr__(self) -> str:
         if not self:
             return "<BackwardFrames: none (a leaf has no backward steps)>"
-        root = self[0].root.label or op_text(self[0].root)
+        root = self[0].root.label or f"[{op_text(self[0].root)}]"
         return (
             f"<BackwardFrames: {len(self)} backward steps from {root}; print() lists them, [k].draw() draws "
             f"frame k, engine.save_html(root, 'backprop.html') writes a page to step through in a browser>"
