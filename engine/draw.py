@@ -186,7 +186,7 @@ def _hidden(v: Value, collapse: bool) -> frozenset[int]:
     return frozenset(i for i in params if not v.parents[i].parents)
 
 
-def _walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
+def walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
     """The Values to draw, operands before results (iteratively, parents in operand order).
 
     Raises GraphTooLargeError as soon as more than `max_nodes` are found, so a huge graph costs little.
@@ -415,7 +415,7 @@ def draw_dot(
         raise ValueError(f"draw_dot(precision={precision!r}): must be an int from 1 to 17")
     grouper = _grouper(cluster)
     names_found = resolve_names(names)
-    order = _walk(roots, collapse, max_nodes)
+    order = walk(roots, collapse, max_nodes)
     order, collapse, note = _fit_budget(roots, order, collapse, max_nodes, budget)
     style = _Style(names_found, show_grad, collapse, precision, look)
     if rankdir == "auto":
@@ -494,7 +494,7 @@ def _fit_budget(
     if budget is None or cost <= budget:
         return order, collapse, ""
     if not collapse and any(v.op == "dot" for v in order):
-        collapsed = _walk(roots, True, max_nodes)
+        collapsed = walk(roots, True, max_nodes)
         if _layout_cost(collapsed, True) <= budget:
             note = (
                 f"collapsed automatically: each neuron's weighted sum is one box ({len(order)} Values are too "

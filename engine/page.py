@@ -12,35 +12,17 @@ import html
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.draw import NodeLook, draw_dot, format_number, formula, module_path, op_text, resolve_names
+from engine.draw import NodeLook, draw_dot, format_number, formula, module_path, op_text, resolve_names, walk
 from engine.render import render_svg
 from engine.steps import backward_steps
 from engine.value import Value, as_float
 
 HERE = Path(__file__).parent  # page.html, page.css and page.js, inlined into every page
-
-
-def _topological(root: Value) -> list[Value]:
-    """Every Value `root` depends on, operands before results (iteratively, parents in operand order)."""
-    order: list[Value] = []
-    seen = {root}
-    stack: list[tuple[Value, int]] = [(root, 0)]
-    while stack:
-        node, i = stack.pop()
-        parents = node.parents
-        if i < len(parents):
-            stack.append((node, i + 1))
-            p = parents[i]
-            if p not in seen:
-                seen.add(p)
-                stack.append((p, 0))
-        else:
-            order.append(node)
-    return order
 
 
 def _page_names(order: list[Value], given: Mapping[Value, str], collapsed: bool) -> dict[Value, str]:
@@ -87,11 +69,12 @@ def page_data(
 
     Every number is formatted here, with `precision` significant digits, from the engine's own floats.
     """
-    frames = list(backward_steps(root, gradient))
-    order = _topological(root)
-    index = {v: i for i, v in enumerate(order)}
     given = resolve_names(names)
-    drawing = draw_dot(root, names=given, precision=precision, **drawing_options)  # to learn if it collapses
+    # Drawn first: a graph too big to draw is refused before anything else is done; and it tells if it collapses.
+    drawing = draw_dot(root, names=given, precision=precision, **drawing_options)
+    frames = list(backward_steps(root, gradient))
+    order = walk([root], collapse=False, max_nodes=sys.maxsize)  # every Value, weights inside boxes too
+    index = {v: i for i, v in enumerate(order)}
     label = _page_names(order, given, drawing.collapsed)
 
     def num(x: float) -> str:
