@@ -280,3 +280,10 @@ def test_the_demo_neuron_is_also_written_as_a_page(tmp_path: Path) -> None:
     final = dict(data["backward"][-1]["changes"])
     names = [n["who"] for n in data["nodes"]]
     assert final[names.index("layers.0.neurons.0.b")] == format_number(neuron.b.grad)
+
+
+def test_the_script_is_plain_es5_so_older_browsers_run_it() -> None:
+    script = (Path(page_module.__file__).parent / "page.js").read_text(encoding="utf-8")
+    code = re.sub(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'", '""', script, flags=re.S)
+    for modern in (r"=>", r"\blet\b", r"\bconst\b", r"`", r"\bclass\b", r"\bimport\b", r"\bexport\b", r"\.\.\."):
+        assert not re.search(modern, code), f"page.js uses {modern!r}, which is not ES5"
