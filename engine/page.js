@@ -129,6 +129,16 @@
       setHot(v.edges, i === current ? "hot" : "hot-forward", i === current || i === computing);
     }
     describe(f, k, grads, computing);
+    reveal(current >= 0 ? views[current].box : computing >= 0 ? views[computing].box : null);
+  }
+
+  // Scroll the node being processed into view when it is off screen (below the sticky controls).
+  function reveal(box) {
+    if (!box || !box.getBoundingClientRect) return;
+    var r = box.getBoundingClientRect(), top = document.querySelector("header").getBoundingClientRect().bottom;
+    if (r.top < top || r.bottom > window.innerHeight || r.left < 0 || r.right > window.innerWidth) {
+      box.scrollIntoView({ block: "center", inline: "center" });
+    }
   }
 
   function describe(f, k, grads, computing) {
