@@ -135,7 +135,9 @@ def _report(where: str, tol: _Tolerance, rows: Sequence[_Row]) -> None:
     raise GradcheckError("\n".join(lines))
 
 
-def gradcheck(f: Function, inputs: Sequence[float], eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
+def gradcheck(
+    f: Function, inputs: Sequence[float], eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3
+) -> bool:
     """Check d f / d input_i from `backward()` and from `engine.grad` against central differences at `inputs`.
 
     `f` takes one Value per input and returns a Value. Returns True, or raises GradcheckError listing each
@@ -180,6 +182,8 @@ def gradgradcheck(
         hi = _first_derivatives("gradgradcheck", f, _shifted(xs, j, tol.eps), f"x{j} + eps")
         lo = _first_derivatives("gradgradcheck", f, _shifted(xs, j, -tol.eps), f"x{j} - eps")
         numeric.append([(h - l) / (2.0 * tol.eps) for h, l in zip(hi, lo)])
-    rows = [_Row(f"d/dx{j} df/dx{i}", analytic[i][j], numeric[j][i]) for i in range(len(xs)) for j in range(len(xs))]
+    rows = [
+        _Row(f"d/dx{j} df/dx{i}", analytic[i][j], numeric[j][i]) for i in range(len(xs)) for j in range(len(xs))
+    ]
     _report("gradgradcheck", tol, rows)
     return True

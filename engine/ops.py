@@ -643,7 +643,6 @@ def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
             winner, best = i, x
     return make_node(best, MAX, values, arg=winner)
 
-
 BUILTIN_NAMES = frozenset(o.name for o in globals().values() if isinstance(o, Op))
 
 # Value's operators and methods are the op functions themselves (see the stubs in engine/value.py).

@@ -332,7 +332,9 @@ _BUILDERS: dict[str, Callable[[_Builder, str, int], int]] = {
 }
 
 
-def expressions(n_inputs: int = 2, max_depth: int = 3, ops: Iterable[str] = OPS) -> st.SearchStrategy[Expression]:
+def expressions(
+    n_inputs: int = 2, max_depth: int = 3, ops: Iterable[str] = OPS
+) -> st.SearchStrategy[Expression]:
     """Random differentiable expressions over `n_inputs` inputs, at most `max_depth` ops deep, drawn from `ops`.
 
     Operands are kept in their op's domain by construction: log, division and real powers get
