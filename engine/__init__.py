@@ -10,10 +10,13 @@ from engine.custom_op import op
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from engine.draw import GraphTooLargeError, draw_dot
 from engine.render import Drawing, write_image
-from engine.steps import Step, backward_steps, step_through
+from engine.steps import BackwardFrame, BackwardFrames, Step, backward_steps, step_through
+from engine.page import save_html
 
 # engine.max and engine.sum are left out of __all__, so `from engine import *` keeps Python's max and sum.
 __all__ = [
+    "BackwardFrame",
+    "BackwardFrames",
     "Drawing",
     "GradcheckError",
     "GraphTooLargeError",
@@ -31,6 +34,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "op",
+    "save_html",
     "set_grad_enabled",
     "step_through",
     "write_image",

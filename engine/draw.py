@@ -12,14 +12,27 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphviz import nohtml
 
-from engine.render import Drawing
+from engine.ops import Op
+from engine.render import Drawing, GraphTooLargeError
 from engine.value import Value
 
 DEFAULT_MAX_NODES = 2000
-RANKDIRS = ("LR", "TB", "RL", "BT")
+# Graphviz's layout time, measured here (pygraphviz 2.0.4, 2 cores shared with other jobs; README "Drawing
+# graphs"), is about 1.3 ms per unit of `_layout_cost`: 3,100 units (a 7-sample moons loss, collapsed) take
+# 2-3.5 s, 4,500 (10 samples) 6 s, 5,000 (x*x*...*x with 200 factors) 7 s. The budget keeps a layout near 5 s.
+LAYOUT_BUDGET = 3500
+BUDGET_SECONDS = 5
+SLOW_LAYOUT = 150  # above this many nodes + edges: capped network simplex and straight edges
+# Layout sizes in points, as Graphviz measures them (a browser shows 4/3 px per point): a notebook's 1,000 px
+# are 750 pt; a label character at 11 pt Helvetica is about 6.2 pt; a record field adds 16 pt of margins.
+NOTEBOOK_PT = 750
+CHAR_PT = 6.2
+FIELD_PT = 16
+RANKDIRS = ("LR", "TB", "RL", "BT")  # or "auto"
 # Friendly names for `cluster=`: how many module levels above a parameter its group is.
 # "layers.0.neurons.3.w.1" is owned by the neuron "layers.0.neurons.3", which sits in the layer "layers.0".
 CLUSTER_PRESETS = {"neuron": 1, "layer": 2}
@@ -29,11 +42,57 @@ ACTIVATION_OPS = frozenset({"tanh", "sigmoid", "relu", "leaky_relu"})
 _ORDERED_OPERANDS = ("a", "b")
 _NON_COMMUTATIVE = frozenset({"sub", "div", "pow"})
 
+PALEST_GREEN = 222  # the smallest non-zero |grad| is #ffdede: pale, but never the white of a zero gradient
 ClusterSpec = str | int | Callable[[str], str | None] | None
 
 
-class GraphTooLargeError(ValueError):
-    """Raised by `draw_dot` when a graph has more nodes than `max_nodes`, before Graphviz is asked to lay it out."""
+def op_record(v: Value) -> tuple[Op, Any]:
+    """The op record of an interior node and its constant argument (the one place drawing and stepping read them)."""
+    assert v._op is not None, "op_record: a leaf has no op"
+    return v._op, v._arg
+
+
+def dot_length(v: Value) -> int:
+    """How many weight-input pairs a fused `dot` node sums (its operands are w..., x..., then maybe b)."""
+    return int(op_record(v)[1])
+
+
+def op_text(v: Value, precision: int = 4) -> str:
+    """The op as drawings and captions show it: `*`, `+ 1`, `a - b`, `Σ w·x + b`, `tanh`."""
+    op, arg = op_record(v)
+    if op.name == "dot":
+        return op.symbol + (" + b" if len(v.parents) > 2 * arg else "")
+    if op.name in _NON_COMMUTATIVE:
+        return f"a {op.symbol} b"
+    if op.name == "add_const" and arg < 0:
+        return f"- {format_number(-arg, precision)}"  # `x - 1` is recorded as x + (-1); draw it as written
+    return op.symbol.replace("{c}", format_number(arg, precision)) if arg is not None else op.symbol
+
+
+def formula(v: Value, who: Callable[[Value], str], precision: int = 4, terms: int = 4) -> str:
+    """How the forward pass computes `v` from its operands, in the drawing's symbols: "a * b", "tanh(z)", "x + 1"."""
+    text, ps = op_text(v, precision), [who(p) for p in v.parents]
+    if v.op == "dot":
+        n = len(ps) // 2
+        products = [f"{ps[j]}·{ps[n + j]}" for j in range(n)]
+        parts = ps[2 * n :] + products
+    elif v.op in ("sum", "max"):
+        parts = ps
+    elif len(ps) == 2:
+        return f"{ps[0]} {text.removeprefix('a ').removesuffix(' b')} {ps[1]}"
+    elif text == "-":
+        return f"-{ps[0]}"
+    elif text[0] in "+-*/":
+        return f"{ps[0]} {text}"
+    elif text[-1] in "-/*":
+        return f"{text} {ps[0]}"
+    elif "(" in text:
+        name, _, extra = text.partition("(")
+        return f"{name}({ps[0]}, {extra}"
+    else:
+        return f"{text}({ps[0]})"
+    shown = parts[:terms] + ([f"… {len(parts) - terms} more"] if len(parts) > terms else [])
+    return f"max({', '.join(shown)})" if v.op == "max" else " + ".join(shown)
 
 
 @dataclass(frozen=True)
@@ -89,7 +148,7 @@ def _grouper(cluster: ClusterSpec) -> Callable[[str], str | None] | None:
     return cluster
 
 
-def _resolve_names(names: object) -> dict[Value, str]:
+def resolve_names(names: object) -> dict[Value, str]:
     """Value -> name from a module (anything with `named_parameters()`) or a mapping. Raises TypeError otherwise."""
     if names is None:
         return {}
@@ -122,12 +181,12 @@ def _hidden(v: Value, collapse: bool) -> frozenset[int]:
     """Operand positions not drawn: with `collapse`, the leaf weights and bias of a weighted-sum (`dot`) node."""
     if not collapse or v.op != "dot":
         return frozenset()
-    n = v._arg
+    n = dot_length(v)
     params = [*range(n), *range(2 * n, len(v.parents))]
     return frozenset(i for i in params if not v.parents[i].parents)
 
 
-def _walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
+def walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
     """The Values to draw, operands before results (iteratively, parents in operand order).
 
     Raises GraphTooLargeError as soon as more than `max_nodes` are found, so a huge graph costs little.
@@ -209,7 +268,10 @@ def _field(text: str) -> str:
 
 
 def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
-    """A fill colour for |grad|, white (0) to red (largest) on a log scale, and a legend line describing it."""
+    """A fill colour for |grad|: white for 0 only, then pale pink (smallest non-zero) to red (largest) on a log scale.
+
+    Also returns the legend line describing the scale.
+    """
     finite = [m for m in magnitudes if m > 0.0 and math.isfinite(m)]
     lo = math.log10(min(finite)) if finite else 0.0
     hi = math.log10(max(finite)) if finite else 0.0
@@ -221,10 +283,10 @@ def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
         if m == 0.0:
             return "#ffffff"
         t = 1.0 if hi == lo or math.isinf(m) else (math.log10(m) - lo) / (hi - lo)
-        g = round(255 - t * (255 - 39))
+        g = round(PALEST_GREEN - t * (PALEST_GREEN - 39))
         return f"#{255 - round(t * 41):02x}{g:02x}{g:02x}"
 
-    legend = f"fill: |grad| on a log scale, white = 0 or {10**lo:.2g} to red = {10**hi:.2g} (grey: NaN)"
+    legend = f"fill: |grad|, log scale: white = 0, palest = {10**lo:.2g}, red = {10**hi:.2g} (grey: NaN)"
     return colour, legend
 
 
@@ -236,7 +298,6 @@ class _Style:
     show_grad: bool
     collapse: bool
     precision: int
-    record_braces: bool
     look: Look | None
 
     def num(self, x: object) -> str:
@@ -254,14 +315,16 @@ class _Style:
 
     def record(self, fields: list[str]) -> str:
         body = " | ".join(_field(f) for f in fields if f)
-        return "{ " + body + " }" if self.record_braces else body
+        # Braces turn the fields across the rank direction: side by side left to right, stacked top to bottom
+        # (narrow boxes, so a layer of neurons fits a notebook's width).
+        return "{ " + body + " }"
 
     def value_label(self, v: Value, group: str | None, collapsed: bool, look: NodeLook | None) -> str:
         grad = look.grad_text if look is not None and look.grad_text is not None else f"grad {self.num(v.grad)}"
         if collapsed:
             title = self.title(self.name(v) or self._owner(v), group)
             head = f"{self.op_text(v)} = {self.num(v.data)}"
-            fields = [f"{title}: {head}" if title else head]
+            fields = [title, head]  # stacked top to bottom, so a layer of neurons stays narrow
         else:
             fields = [self.title(self.name(v), group), f"data {self.num(v.data)}"]
         if self.show_grad:
@@ -272,45 +335,48 @@ class _Style:
 
     def _owner(self, v: Value) -> str:
         """The module path owning a weighted sum's first weight ('' when the weight has no name)."""
-        if not v._arg:
+        if not dot_length(v):
             return ""
         name = self.name(v.parents[0])
         return (module_path(name) or "") if name else ""
 
     def op_text(self, v: Value) -> str:
-        op = v._op
-        assert op is not None
-        if op.name == "dot":
-            return op.symbol + (" + b" if len(v.parents) > 2 * v._arg else "")
-        if op.name in _NON_COMMUTATIVE:
-            return f"a {op.symbol} b"
-        if op.name == "add_const" and v._arg < 0:
-            return f"- {self.num(-v._arg)}"  # `x - 1` is recorded as x + (-1); draw it as written
-        return op.symbol.replace("{c}", self.num(v._arg)) if v._arg is not None else op.symbol
+        return op_text(v, self.precision)
 
     def edge_label(self, v: Value, i: int, look: NodeLook | None) -> str:
+        """The label of the edge from operand i into v's op: its name for a weighted sum, a/b where order matters."""
         lines = []
+        operand = v.parents[i]
         if v.op == "dot":
-            n = v._arg
+            n = dot_length(v)
             if i < n:
-                lines.append(f"w{i}")
+                lines.append(self.short_name(operand) or f"w[{i}]")
             elif i < 2 * n:
                 j = i - n
-                lines.append(f"x{j}")
+                w_name = self.short_name(v.parents[j]) or f"w[{j}]"
+                x_name = self.short_name(operand) or f"x[{j}]"
                 if not self.collapse:
-                    lines.append(f"w{j}·x{j} = {self.num(v.parents[j].data * v.parents[i].data)}")
+                    lines += [x_name, f"{w_name}·{x_name} = {self.num(v.parents[j].data * operand.data)}"]
+                elif operand.is_leaf:
+                    lines.append(self.short_name(operand))  # an inner operand's box, at the edge's tail, names it
             else:
-                lines.append("b")
+                lines.append(self.short_name(operand) or "b")
         elif v.op in _NON_COMMUTATIVE:
             lines.append(_ORDERED_OPERANDS[i])
         if look is not None and i < len(look.operand_notes):
             lines.extend(look.operand_notes[i].split("\n"))
         return "\\n".join(_escape(line) for line in lines if line)
 
+    def short_name(self, v: Value) -> str:
+        """A name short enough for an edge: "layers.0.neurons.3.w.1" reads "w.1" (its box says whose)."""
+        name = self.name(v)
+        owner = module_path(name) if name else None
+        return name[len(owner) + 1 :] if owner else name
+
 
 def draw_dot(
     root: Value | Sequence[Value],
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     show_grad: bool = True,
     *,
     names: object = None,
@@ -318,30 +384,42 @@ def draw_dot(
     collapse: bool = False,
     color_grad: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
+    budget: int | None = LAYOUT_BUDGET,
     precision: int = 4,
     look: Look | None = None,
 ) -> Drawing:
     """Draw the graph that `root` (a Value, or several) was computed from; returns a `graphviz.Digraph` subclass.
 
+    rankdir: "LR" (left to right, as micrograd), "TB" (top to bottom), "RL", "BT", or "auto": left to right
+      when that fits a notebook's width, else whichever of the two is narrower.
     names: a module (anything with `named_parameters()`) or a mapping Value -> name, used as box titles.
     cluster: box nodes by group: "neuron", "layer", an int (module levels above each parameter name) or a
       callable name -> group (or None); a node joins the group of the parameters it combines.
     collapse: draw each weighted sum (`dot` node with its leaf weights and bias) as one box.
-    color_grad: fill each box by |grad|, white to red on a log scale, so vanishing gradients show.
+    color_grad: fill each box by |grad|, white for 0, then pale to red on a log scale, so vanishing gradients show.
     max_nodes: more Values than this raises GraphTooLargeError before any DOT is built.
+    budget: the most nodes + edges handed to Graphviz (about 5 s of layout). A graph over it is collapsed
+      automatically when that brings it under (the drawing says so), else GraphTooLargeError is raised, all
+      before Graphviz runs; None lifts the budget (the layout is still stopped after LAYOUT_SECONDS).
     look: a hook Value -> NodeLook (or None) restyling single nodes, as the step-through view does.
     Raises TypeError/ValueError on bad arguments.
     """
     roots = _roots(root)
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_dot(rankdir={rankdir!r}): use one of {', '.join(RANKDIRS)}")
+    if rankdir not in RANKDIRS and rankdir != "auto":
+        raise ValueError(f"draw_dot(rankdir={rankdir!r}): use 'auto' or one of {', '.join(RANKDIRS)}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot(max_nodes={max_nodes!r}): must be an int >= 1")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+        raise ValueError(f"draw_dot(budget={budget!r}): must be an int >= 1 or None")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"draw_dot(precision={precision!r}): must be an int from 1 to 17")
     grouper = _grouper(cluster)
-    style = _Style(_resolve_names(names), show_grad, collapse, precision, rankdir in ("LR", "RL"), look)
-    order = _walk(roots, collapse, max_nodes)
+    names_found = resolve_names(names)
+    order = walk(roots, collapse, max_nodes)
+    order, collapse, note = _fit_budget(roots, order, collapse, max_nodes, budget)
+    style = _Style(names_found, show_grad, collapse, precision, look)
+    if rankdir == "auto":
+        rankdir = _auto_rankdir(order, style)
 
     def param_group(v: Value) -> str | None:
         name = style.name(v)
@@ -355,6 +433,12 @@ def draw_dot(
     statements, edges = _statements(order, style, groups, colour)
 
     graph = Drawing(name="scalargrad", graph_attr={"rankdir": rankdir})
+    graph.node_ids, graph.note, graph.collapsed = {v: f"n{i}" for i, v in enumerate(order)}, note, collapse
+    if grouper is not None or collapse:
+        graph.attr(ordering="in")  # inputs in operand order: a layer's neurons line up in index order
+    if _layout_cost(order, collapse) > SLOW_LAYOUT:
+        # A capped network-simplex pass and straight edges: x*x*...*x (100 factors) takes 1 s, not minutes
+        graph.attr(nslimit="1", splines="line")
     graph.attr("node", fontname="Helvetica", fontsize="11")
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="grey30")
     _emit(graph, statements.pop(None, []))
@@ -367,9 +451,85 @@ def draw_dot(
             graph.edge(tail, head, label=nohtml(label))
         else:
             graph.edge(tail, head)
-    if legend:
-        graph.attr(label=_escape(legend), labelloc="b", fontname="Helvetica", fontsize="10")
+    caption = "\\n".join(_escape(line) for line in (note, legend) if line)
+    if caption:
+        graph.attr(label=caption, labelloc="b", fontname="Helvetica", fontsize="9")
     return graph
+
+
+def _levels(order: list[Value]) -> dict[Value, int]:
+    """Each drawn Value's depth: 0 for inputs, else one more than its deepest drawn operand (operands come first)."""
+    level: dict[Value, int] = {}
+    for v in order:
+        drawn = [level[p] for p in v.parents if p in level]
+        level[v] = 1 + max(drawn) if drawn else 0
+    return level
+
+
+def _layout_cost(order: list[Value], collapse: bool) -> int:
+    """What Graphviz's layout time grows with: nodes and edges, plus a tenth of the ranks long edges cross.
+
+    An edge from depth 0 to depth 50 (x in x*x*...*x) crosses about 100 ranks (a value and an op per depth),
+    and Graphviz places and routes a virtual node on each; per rank that costs about a tenth of a real node.
+    """
+    level = _levels(order)
+    nodes_and_edges = crossed = 0
+    for v in order:
+        nodes_and_edges += 1 if not v.parents or (collapse and v.op == "dot") else 2
+        for p in v.parents:
+            if p in level:
+                nodes_and_edges += 1
+                crossed += max(0, 2 * (level[v] - level[p]) - 2)
+    return nodes_and_edges + crossed // 10
+
+
+def _fit_budget(
+    roots: list[Value], order: list[Value], collapse: bool, max_nodes: int, budget: int | None
+) -> tuple[list[Value], bool, str]:
+    """The Values to draw within `budget`: collapsed when that is needed and enough, with a note saying so.
+
+    Raises GraphTooLargeError (naming collapse= and cluster=) when even that does not fit.
+    """
+    cost = _layout_cost(order, collapse)
+    if budget is None or cost <= budget:
+        return order, collapse, ""
+    if not collapse and any(v.op == "dot" for v in order):
+        collapsed = walk(roots, True, max_nodes)
+        if _layout_cost(collapsed, True) <= budget:
+            note = (
+                f"collapsed automatically: each neuron's weighted sum is one box ({len(order)} Values are too "
+                f"many to lay out quickly; collapse=False, budget=None draws them all)"
+            )
+            return collapsed, True, note
+    raise GraphTooLargeError(
+        f"draw_dot: this graph needs {cost} nodes and edges, over the layout budget of {budget} (about "
+        f"{BUDGET_SECONDS} s of Graphviz). Pass collapse=True (one box per neuron) and/or cluster='layer', draw a "
+        f"smaller example (fewer inputs or a single sample), or pass budget=None to try anyway"
+    )
+
+
+def _auto_rankdir(order: list[Value], style: _Style) -> str:
+    """ "LR" when the graph fits a notebook's width left to right, else the narrower of "LR" and "TB".
+
+    Widths are estimated from label lengths and the depth (longest path) of each Value, before any layout:
+    left to right a box's fields sit side by side, top to bottom they are stacked.
+    """
+    level = _levels(order)
+    across: dict[int, list[float]] = {}  # box widths left to right, by level
+    stacked: dict[int, list[float]] = {}  # box widths top to bottom
+    for v in order:
+        look = style.look(v) if style.look is not None else None
+        fields = style.value_label(v, None, style.collapse and v.op == "dot", look)[2:-2].split(" | ")
+        edge_labels = [style.edge_label(v, i, look) for i in range(len(v.parents)) if v.op == "dot"]
+        label_px = max((CHAR_PT * max(map(len, e.split("\\n"))) for e in edge_labels), default=0.0)
+        across.setdefault(level[v], []).append(sum(CHAR_PT * len(f) + FIELD_PT for f in fields) + label_px)
+        stacked.setdefault(level[v], []).append(max(CHAR_PT * len(f) + FIELD_PT for f in fields))
+    gap = 36  # Graphviz's default ranksep (0.5 in); an op ellipse takes about 54 pt more per level
+    left_to_right = sum(max(w) + gap + (54 + gap if k else 0) for k, w in across.items())
+    top_to_bottom = max(sum(w) + 18 * len(w) for w in stacked.values())
+    if left_to_right <= NOTEBOOK_PT or left_to_right <= top_to_bottom:
+        return "LR"
+    return "TB"
 
 
 def _statements(

@@ -7,10 +7,15 @@ are still written (as `.dot`), so a notebook never fails just because Graphviz i
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import graphviz
@@ -25,46 +30,56 @@ IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 SOURCE_SUFFIXES = (".dot", ".gv")
 
 
-def _with_dot_program(source: str, fmt: str) -> bytes | None:
-    if shutil.which("dot") is None:
-        return None
-    try:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
-    # A `dot` on PATH that is missing its plugins or crashes is no reason to fail: pygraphviz may still work.
-    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError):
-        return None
+LAYOUT_SECONDS = 20.0  # the longest one Graphviz layout may run before it is stopped
+# pygraphviz runs in a child process too, so that the time limit and Ctrl-C can stop its layout (a C call
+# in this process could be stopped by neither). The child's stderr is kept from the user: the wheel's own
+# Fontconfig (2.13) parses the system's newer config templates and warns about them on every first render.
+_PYGRAPHVIZ_CHILD = (
+    "import sys, pygraphviz; sys.stdout.buffer.write("
+    "pygraphviz.AGraph(string=sys.stdin.buffer.read().decode('utf-8')).draw(format=sys.argv[1], prog='dot'))"
+)
 
 
-def _with_pygraphviz(source: str, fmt: str) -> bytes | None:
-    try:
-        import pygraphviz
-    except ImportError:
-        return None
-    try:
-        return pygraphviz.AGraph(string=source).draw(format=fmt, prog="dot")  # type: ignore[no-any-return]
-    # The C bindings report a missing or broken Graphviz with several exception types; any of them
-    # means "this renderer is unavailable", and the caller then falls back to the DOT source.
-    except Exception:
-        return None
+class GraphTooLargeError(ValueError):
+    """A graph too big to draw quickly: raised before Graphviz is asked to lay it out, or when its layout overruns."""
+
+
+def _renderers(fmt: str) -> list[tuple[str, list[str]]]:
+    """(name, command reading DOT on stdin and writing `fmt` to stdout) for each installed renderer, best first."""
+    found: list[tuple[str, list[str]]] = []
+    dot = shutil.which("dot")
+    if dot is not None:
+        found.append(("dot", [dot, f"-T{fmt}"]))
+    if importlib.util.find_spec("pygraphviz") is not None:
+        found.append(("pygraphviz", [sys.executable, "-c", _PYGRAPHVIZ_CHILD, fmt]))
+    return found
 
 
 def available_renderer() -> str | None:
-    """Which renderer `render_bytes` would use: "dot", "pygraphviz", or None when nothing can render."""
-    if shutil.which("dot") is not None:
-        return "dot"
-    try:
-        import pygraphviz  # noqa: F401
-    except ImportError:
-        return None
-    return "pygraphviz"
+    """Which renderer `render_bytes` would try first: "dot", "pygraphviz", or None when nothing can render."""
+    found = _renderers("svg")
+    return found[0][0] if found else None
 
 
-def render_bytes(source: str, fmt: str = "svg") -> bytes | None:
-    """Render DOT `source` to `fmt` ("svg", "png", "pdf") with the first renderer that works; None if none does."""
-    for renderer in (_with_dot_program, _with_pygraphviz):
-        out = renderer(source, fmt)
-        if out is not None:
-            return out
+def render_bytes(source: str, fmt: str = "svg", timeout: float = LAYOUT_SECONDS) -> bytes | None:
+    """Render DOT `source` to `fmt` ("svg", "png", "pdf") with the first renderer that works; None if none does.
+
+    Layout runs in a child process, stopped after `timeout` seconds or by Ctrl-C. Raises GraphTooLargeError
+    (naming collapse=/cluster=) when it overruns.
+    """
+    for _, command in _renderers(fmt):
+        try:
+            done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise GraphTooLargeError(
+                f"Graphviz took more than {timeout:g} s to lay this graph out and was stopped. Draw it with "
+                f"collapse=True (one box per neuron) and/or cluster='layer', or draw a smaller example."
+            ) from None
+        # A renderer that is missing its plugins or crashes is no reason to fail: the next one may still work.
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout:
+            return done.stdout
     return None
 
 
@@ -111,17 +126,31 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """A `graphviz.Digraph` that shows itself in Jupyter and writes files even where the `dot` program is missing.
 
     It renders through `render_svg` (system `dot`, else pygraphviz), and without either it shows the DOT
-    source and how to install Graphviz instead of raising.
+    source and how to install Graphviz instead of raising. `note` is a line saying what was left out, if anything.
     """
+
+    node_ids: Mapping[Any, str] = MappingProxyType({})  # set by draw_dot: Value -> DOT node id ("n3"; its op "n3_op")
+    collapsed = False  # whether weighted sums are drawn as one box each
+    note = ""  # what draw_dot left out or changed to fit, shown on the picture too
+
+    def __repr__(self) -> str:
+        note = f" ({self.note})" if self.note else ""
+        return (
+            f"<Drawing of a graph of {len(self.node_ids)} Values{note}: shown as a picture in Jupyter; "
+            f".write_image('graph.svg') writes .svg/.png/.pdf/.dot; .source is the DOT text>"
+        )
 
     def _repr_svg_(self) -> str | None:
         return render_svg(self.source)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-        svg = render_svg(self.source)
+        try:
+            svg = render_svg(self.source)
+        except GraphTooLargeError as exc:
+            return {"text/plain": str(exc)}
         if svg is None:
             return {"text/plain": source_with_hint(self.source)}
-        return {"image/svg+xml": svg, "text/plain": f"<Drawing: {len(self.body)} DOT statements>"}
+        return {"image/svg+xml": svg, "text/plain": repr(self)}
 
     def write_image(self, path: str | os.PathLike[str]) -> Path:
         """Write this drawing to `path` (.svg, .png, .pdf, .dot); see `engine.render.write_image`."""

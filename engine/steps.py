@@ -2,20 +2,22 @@
 
 `backward_steps(root)` replays `backward()` in exactly its order, on private copies of the gradients: no
 `.grad` of the user's graph is read or written, and the gradients it reports are those that one
-`backward()` call produces starting from zero (leaves included). Each `Step` can draw the graph at that
+`backward()` call produces starting from zero (leaves included). Each `BackwardFrame` draws the graph at that
 moment; `step_through(root)` turns the steps into a slider in Jupyter.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from engine.autograd import backward_order
-from engine.draw import NodeLook, draw_dot, format_number
+from engine.draw import NodeLook, draw_dot, format_number, formula, op_record, op_text
 from engine.ops import attach
 from engine.render import Drawing, render_svg, source_with_hint
 from engine.value import Value, as_float
@@ -27,6 +29,7 @@ STATE_STYLES: Mapping[str, Mapping[str, str]] = {
     "partial": {"style": "filled", "fillcolor": "#fff7bc", "color": "#b8860b"},
     "unreached": {"style": "dashed", "color": "grey60", "fontcolor": "grey45"},
 }
+CAPTION_WIDTH = 100  # characters in one frame's caption; longer operand lists end in "… k more"
 STATE_NAMES: Mapping[str, str] = {
     "final": "gradient final",
     "current": "being processed",
@@ -35,24 +38,61 @@ STATE_NAMES: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, eq=False)  # steps compare by identity: their Values and dicts have no useful ==
-class Step:
-    """One step of backward: `node` passes its gradient `grad` on to its operands (`node.parents`).
+class _Replay:
+    """What the frames of one `backward_steps` share: the order, when each gradient becomes final, and a log of
+    every gradient change. A frame keeps only its position in the log, so memory grows with the graph, not its square.
+    """
+
+    def __init__(self, root: Value, seed: float, total: int) -> None:
+        self.root = root
+        self.total = total
+        self.final_at: dict[Value, int] = {root: -1}
+        self.log: list[tuple[Value, float]] = [(root, seed)]
+        self.ends: list[int] = []  # log length after each frame
+        self._last: tuple[int, Mapping[Value, float]] | None = None  # the latest `grads_at`, as loops ask repeatedly
+
+    def grads_at(self, index: int) -> Mapping[Value, float]:
+        if self._last is None or self._last[0] != index:
+            grads: dict[Value, float] = {}
+            for v, g in itertools.islice(self.log, self.ends[index]):
+                grads[v] = g
+            self._last = (index, MappingProxyType(grads))
+        return self._last[1]
+
+
+@dataclass(frozen=True, eq=False)  # frames compare by identity: their Values have no useful ==
+class BackwardFrame:
+    """One node's turn in backward: `node` passes its gradient `grad` on to its operands (`node.parents`).
 
     `local[i]` is d(node)/d(operand i), `pushed[i]` what is added into operand i's gradient (grad * local[i],
-    exactly as `backward()` computes it), `grads` the gradient accumulated so far by every Value reached
-    after this step, `index` the position in `engine.backward_order(root)` and `total` its length.
+    exactly as `backward()` computes it), `index` the position in `engine.backward_order(root)` of `total`;
+    `grads` (computed on demand) is the gradient accumulated so far by every Value reached after this frame.
     """
 
     index: int
-    total: int
     node: Value
     grad: float
     local: tuple[float, ...]
     pushed: tuple[float, ...]
-    grads: Mapping[Value, float] = field(repr=False)
-    root: Value = field(repr=False)
-    final_at: Mapping[Value, int] = field(repr=False)
+    _replay: _Replay = field(repr=False)
+
+    @property
+    def total(self) -> int:
+        return self._replay.total
+
+    @property
+    def root(self) -> Value:
+        return self._replay.root
+
+    @property
+    def grads(self) -> Mapping[Value, float]:
+        return self._replay.grads_at(self.index)
+
+    @property
+    def changes(self) -> list[tuple[Value, float]]:
+        """What this frame did to the gradients: (operand, its gradient so far) for each operand, in order."""
+        replay = self._replay
+        return replay.log[replay.ends[self.index - 1] if self.index else 1 : replay.ends[self.index]]
 
     def state(self, v: Value) -> str:
         """The state of `v` here: current, final (its grad will not change), partial (more to come) or unreached."""
@@ -60,21 +100,45 @@ class Step:
             return "current"
         if v not in self.grads:
             return "unreached"
-        return "final" if self.final_at[v] <= self.index else "partial"
+        return "final" if self._replay.final_at[v] <= self.index else "partial"
 
-    def describe(self) -> str:
-        """One line saying what this step does, for a caption."""
-        n = self.node
-        name = n.label or n.op
+    def describe(self, names: Mapping[Value, str] | None = None, width: int = CAPTION_WIDTH) -> str:
+        """One line (at most about `width` characters) saying what this frame does, in the drawing's symbols.
+
+        `names` (Value -> name) overrides labels, as `draw_dot(names=)` does.
+        """
+
+        def who(v: Value) -> str:
+            name = (names or {}).get(v) or v.label
+            if name:
+                return name
+            return f"[{op_text(v)}]" if v.parents else format_number(v.data)
+
         g = format_number(self.grad)
-        pushes = "; ".join(
-            f"operand {i}: local derivative {format_number(d)}, pushes {g} × {format_number(d)} = {format_number(p)}"
-            for i, (d, p) in enumerate(zip(self.local, self.pushed))
-        )
-        return f"step {self.index + 1} of {self.total}: {name} (data {format_number(n.data)}, grad {g}). {pushes}"
+        node = self.node
+        head = f"step {self.index + 1} of {self.total}: {who(node)}"
+        if node.label or (names and node in names):
+            computed = formula(node, who, terms=2)
+            head += f" = {computed if len(computed) <= width // 3 else op_text(node)}"
+        head += f", grad {g}:"
+        if not self.grad:
+            return f"{head} 0, passes nothing on"
+        pushes = [
+            f"{who(p)} += {g}×{format_number(d)} = {format_number(q)}"
+            for p, d, q in zip(self.node.parents, self.local, self.pushed)
+        ]
+        line = f"{head} {'; '.join(pushes)}"
+        for shown in range(len(pushes) - 1, 0, -1):
+            if len(line) <= width:
+                break
+            line = f"{head} {'; '.join(pushes[:shown])}; … {len(pushes) - shown} more"
+        return line
+
+    def __repr__(self) -> str:
+        return f"<BackwardFrame {self.describe()}>"
 
     def look(self, v: Value) -> NodeLook:
-        """How `v` is drawn at this step (the `look` hook of `draw_dot`)."""
+        """How `v` is drawn in this frame (the `look` hook of `draw_dot`)."""
         state = self.state(v)
         attrs = STATE_STYLES[state]
         if state == "unreached":
@@ -91,12 +155,14 @@ class Step:
         return NodeLook(attrs, grad_text=f"grad {grad}", note="now passing it on", operand_notes=notes)
 
     def draw(self, **draw_kwargs: Any) -> Drawing:
-        """The graph at this step, each node styled by its state, with a legend; keywords go to `draw_dot`."""
+        """The graph in this frame, each node styled by its state, with a legend; keywords go to `draw_dot`."""
         graph = draw_dot(self.root, look=self.look, **draw_kwargs)
         with graph.subgraph(name="cluster_legend") as legend:
-            legend.attr(label="legend", style="rounded", color="grey70", fontname="Helvetica")
+            legend.attr(label="legend", style="rounded", color="grey70", fontname="Helvetica", fontsize="9")
             for state, text in STATE_NAMES.items():
-                legend.node(f"legend_{state}", label=text, shape="box", **STATE_STYLES[state])
+                legend.node(
+                    f"legend_{state}", label=text, shape="box", fontsize="9", height="0.2", **STATE_STYLES[state]
+                )
         graph.attr(label=self.describe(), labelloc="t", fontname="Helvetica", fontsize="11")
         return graph
 
@@ -104,32 +170,48 @@ class Step:
         return self.draw()._repr_mimebundle_(include, exclude)  # type: ignore[no-any-return]
 
 
+Step = BackwardFrame  # the former name, kept as an alias; "step" now means an optimiser or time step only
+
+
+class BackwardFrames(list[BackwardFrame]):
+    """The frames of one backward pass, as `step_through` returns them outside Jupyter.
+
+    `print()` shows one line per frame; `[k].draw()` draws frame k; `engine.save_html(root, path)` writes the
+    same walk as a page that opens in any browser.
+    """
+
+    def __repr__(self) -> str:
+        if not self:
+            return "<BackwardFrames: none (a leaf has no backward steps)>"
+        root = self[0].root.label or f"[{op_text(self[0].root)}]"
+        return (
+            f"<BackwardFrames: {len(self)} backward steps from {root}; print() lists them, [k].draw() draws "
+            f"frame k, engine.save_html(root, 'backprop.html') writes a page to step through in a browser>"
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(frame.describe() for frame in self)
+
+
 def _probe(node: Value, grad: float) -> tuple[float, ...]:
     """What `node`'s backward rule adds into each operand position when its gradient is `grad`.
 
     The rule runs on stand-in Values (one per position, starting at 0), so the real graph is untouched.
     """
-    op = node._op
-    assert op is not None
+    op, arg = op_record(node)
     out = Value(node.data)
     operands = [Value(p.data) for p in node.parents]
-    attach(out, op, operands, node._arg)
+    attach(out, op, operands, arg)
     out.grad = grad
     op.backward(out)
     return tuple(p.grad for p in operands)
 
 
-def _final_at(root: Value, order: list[Value]) -> dict[Value, int]:
-    """For each Value, the step after which its gradient is final: that of the last node that uses it."""
-    final = {root: -1}
+def _replay(root: Value, seed: float, order: list[Value]) -> Iterator[BackwardFrame]:
+    replay = _Replay(root, seed, len(order))
     for k, node in enumerate(order):
         for p in node.parents:
-            final[p] = k
-    return final
-
-
-def _replay(root: Value, seed: float, order: list[Value]) -> Iterator[Step]:
-    final_at = _final_at(root, order)
+            replay.final_at[p] = k
     # Each Value gets a stand-in that holds its gradient; a node's stand-in has its operands' stand-ins as
     # parents (an operand used twice maps to one stand-in), so running the op's own backward rule on it
     # accumulates exactly as backward() does, in the same order and with the same rounding.
@@ -142,26 +224,26 @@ def _replay(root: Value, seed: float, order: list[Value]) -> Iterator[Step]:
         return m
 
     mirror(root).grad = seed
-    reached: dict[Value, None] = {root: None}
     for k, node in enumerate(order):
+        op, arg = op_record(node)
         m = mirror(node)
-        attach(m, node._op, [mirror(p) for p in node.parents], node._arg)  # type: ignore[arg-type]
+        attach(m, op, [mirror(p) for p in node.parents], arg)
         g = m.grad
         local = _probe(node, 1.0)
         # As in backward(), a node whose gradient is exactly 0 passes nothing on.
         pushed = _probe(node, g) if g else (0.0,) * len(node.parents)
         if g:
-            node._op.backward(m)  # type: ignore[union-attr]
-        reached.update(dict.fromkeys(node.parents))
-        grads = {v: mirrors[v].grad for v in reached}
-        yield Step(k, len(order), node, g, local, pushed, grads, root, final_at)
+            op.backward(m)
+        replay.log += [(p, mirrors[p].grad) for p in node.parents]
+        replay.ends.append(len(replay.log))
+        yield BackwardFrame(k, node, g, local, pushed, replay)
 
 
-def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
-    """The steps of `root.backward(gradient)`, one per node in `engine.backward_order(root)`.
+def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[BackwardFrame]:
+    """The frames of `root.backward(gradient)`, one per node in `engine.backward_order(root)`.
 
     Touches no `.grad`: the gradients shown are those of one backward() from zero. A leaf `root` has no
-    steps. Raises TypeError when `root` is not a Value or `gradient` not a number.
+    frames. Raises TypeError when `root` is not a Value or `gradient` not a number.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps(root): expected a Value, got {type(root).__name__}")
@@ -176,7 +258,7 @@ def _in_notebook() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def _frame_html(step: Step, draw_kwargs: Mapping[str, Any]) -> str:
+def _frame_html(step: BackwardFrame, draw_kwargs: Mapping[str, Any]) -> str:
     source = step.draw(**draw_kwargs).source
     svg = render_svg(source)
     if svg is None:
@@ -184,7 +266,7 @@ def _frame_html(step: Step, draw_kwargs: Mapping[str, Any]) -> str:
     return svg[svg.find("<svg") :]
 
 
-def _widget(steps: list[Step], draw_kwargs: Mapping[str, Any]) -> Any:
+def _widget(steps: list[BackwardFrame], draw_kwargs: Mapping[str, Any]) -> Any:
     """A play button and slider over the steps, showing frame k and what it does."""
     import ipywidgets as widgets
 
@@ -211,7 +293,7 @@ def step_through(root: Value, gradient: float = 1.0, **draw_kwargs: Any) -> Any:
     ipywidgets: displays every frame and returns None. Elsewhere: returns the list of Steps (each has
     `.draw()` and `.describe()`). Never modifies `.grad`. Raises TypeError as `backward_steps` does.
     """
-    steps = list(backward_steps(root, gradient))
+    steps = BackwardFrames(backward_steps(root, gradient))
     if not steps or not _in_notebook():
         return steps
     try:

@@ -21,12 +21,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from engine.draw import DEFAULT_MAX_NODES, GraphTooLargeError
+from engine.draw import GraphTooLargeError
 from nn.checks import SettingError, check_count, check_number, check_positive, check_scale
 from nn.cli_choices import DATASETS, MODELS
 from nn.expression import FUNCTION_NAMES, parse
 from nn.limits import MAX_SAMPLES, MAX_STEPS
-from nn.plots import DRAWING_SUFFIXES, PLOT_SUFFIXES, draw_neuron, plot_training, require_matplotlib, write_drawing
+from nn.plots import (
+    DRAWING_SUFFIXES,
+    PLOT_SUFFIXES,
+    draw_neuron,
+    plot_training,
+    require_matplotlib,
+    write_drawing,
+    write_page,
+)
 from nn.recording import Recorder
 from nn.runs import (
     DEMO,
@@ -150,7 +158,7 @@ def run_demo(args: argparse.Namespace) -> int:
         written.append(f"{out / 'moons.png'} (decision regions and the loss curve)")
     except ImportError as exc:
         print(f"note: no plot written, {exc}")
-    written.append(draw_neuron(run.model, run.train[0][0], out / "neuron.svg"))
+    written.append(draw_neuron(run.model, run.train[0][0], out / "neuron.svg", page=out / "backprop.html"))
     written.append(f"{recorder.save_html(out / 'training.html')} (the run step by step: open it in a browser)")
     for line in written:
         print(f"wrote {line}")
@@ -223,6 +231,7 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
 def run_graph(args: argparse.Namespace) -> int:
     """Parse an expression safely, run backward, print the value and gradients, and draw the graph."""
     out_path = _file("--out", args.out, DRAWING_SUFFIXES)
+    page_path = None if args.html is None else _file("--html", args.html, (".html", ".htm"))
     out, leaves = parse(args.expression).build(_assignments(args.values))
     if not out.is_leaf:
         out.label = "out"
@@ -233,9 +242,11 @@ def run_graph(args: argparse.Namespace) -> int:
         print(f"  {name:<{width}} = {leaf.data:<10.6g} grad {leaf.grad:.6g}")
     try:
         written = write_drawing(out, make_parent(out_path), "the graph")
+        if page_path is not None:
+            written += f"\nwrote {write_page(out, make_parent(page_path), 'the graph')}"
     except GraphTooLargeError:
-        raise UsageError(f"the graph of this expression has more than {DEFAULT_MAX_NODES} nodes, too many to draw "
-                         "readably; the value and gradients above are complete, draw a shorter expression") from None
+        raise UsageError("the graph of this expression is too big to draw quickly; the value and gradients above "
+                         "are complete, draw a shorter expression") from None
     print(f"wrote {written}")
     return 0
 
@@ -331,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--out", default="graph.svg", help=f"drawing file: {' '.join(DRAWING_SUFFIXES)} (default "
                     f"graph.svg; a bare name goes under ./{OUT_DIR}/); without a Graphviz renderer the DOT source "
                     "is written next to it")
+    gr.add_argument("--html", default=None, metavar="PATH", help="also write a page that steps through the "
+                    "forward and backward pass (one self-contained .html file, opens in any browser)")
     gr.set_defaults(run=run_graph)
 
     ex = add("export", help="write a saved model as ONNX or as a PyTorch program", description="Write a model "

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine import Value, no_grad
 from engine.draw import draw_dot
+from engine.page import save_html
 from engine.render import available_renderer, write_image
 from nn.module import Module
 from nn.training import History, predict_class, scores_of
@@ -129,7 +130,13 @@ def write_drawing(root: Value, path: Path, what: str, names: Module | None = Non
     return f"{written} ({what} as DOT source: no Graphviz renderer, install graphviz or pygraphviz for {path.suffix})"
 
 
-def draw_neuron(model: Module, sample: Sequence[float], path: Path) -> str:
+def write_page(root: Value, path: Path, what: str, names: Module | None = None) -> str:
+    """Write the step-through page of the graph behind `root` to `path`; says what was written."""
+    save_html(root, path, names=names)
+    return f"{path} ({what}, step by step: forward, then backward one node at a time; open it in a browser)"
+
+
+def draw_neuron(model: Module, sample: Sequence[float], path: Path, page: Path | None = None) -> str:
     """Draw the first neuron of the model's first layer on `sample`, after one backward pass; says what was written.
 
     The model's gradients are zeroed first, so the drawing shows this pass alone, not the last training step's.
@@ -139,4 +146,5 @@ def draw_neuron(model: Module, sample: Sequence[float], path: Path) -> str:
     model.zero_grad()
     neuron_out = first([Value(x, label=f"x{i}") for i, x in enumerate(sample)])
     neuron_out.backward()
-    return write_drawing(neuron_out, path, "the graph of one neuron", names=model)
+    drawn = write_drawing(neuron_out, path, "the graph of one neuron", names=model)
+    return drawn if page is None else f"{drawn}\nwrote {write_page(neuron_out, page, 'that neuron', names=model)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tracemalloc
 
 import pytest
 from hypothesis import given
@@ -242,3 +243,58 @@ def test_step_through_without_ipywidgets_displays_every_frame(monkeypatch: pytes
     monkeypatch.setattr(display_module, "display", shown.append)
     assert step_through(shared_leaf_example()["L"]) is None
     assert len(shown) == 4 and all("digraph" in d.source for d in shown)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- names, captions, reprs, memory
+
+
+def test_step_is_kept_as_an_alias_of_backward_frame() -> None:
+    assert engine.Step is engine.BackwardFrame
+    frame = next(iter(backward_steps(shared_leaf_example()["L"])))
+    assert isinstance(frame, engine.Step) and isinstance(frame, engine.BackwardFrame)
+
+
+def test_captions_use_the_drawings_symbols_and_the_users_labels_in_100_chars() -> None:
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    L = (a * b + 1).tanh()
+    lines = str(engine.step_through(L)).splitlines()
+    assert len(lines) == 3 and all(line.startswith(f"step {k} of 3: ") for k, line in enumerate(lines, 1))
+    assert "[+ 1] += 1×" in lines[0]  # the tanh passes to the `+ 1` node, named as the drawing shows it
+    assert "[*] += " in lines[1] and "a += " in lines[2] and "b += " in lines[2]
+    assert not any(word in text for text in lines for word in ("add_const", "mul", "operand"))
+    x = [Value(float(i), f"x{i + 1}") for i in range(16)]
+    w = [Value(0.5, f"w{i + 1}") for i in range(16)]
+    out = engine.dot(w, x, Value(0.1, "b")).relu()
+    out.label = "out"
+    captions = [frame.describe() for frame in backward_steps(out)]
+    assert all(len(c) <= 100 for c in captions), [len(c) for c in captions]
+    assert "w1 += " in captions[1] and captions[1].endswith("more")  # the operand list is cut, and says so
+    assert captions[0].startswith("step 1 of 2: out = relu(")
+
+
+def test_a_step_through_says_what_it_is_and_how_to_view_it() -> None:
+    L = shared_leaf_example()["L"]
+    frames = engine.step_through(L)
+    text = repr(frames)
+    assert text.startswith(f"<BackwardFrames: {len(frames)} backward steps from L;")
+    assert "print()" in text and ".draw()" in text and "save_html" in text
+    assert repr(frames[0]).startswith("<BackwardFrame step 1 of ")
+    assert "0x" not in repr(frames[0])
+    assert repr(engine.step_through(Value(1.0))) == "<BackwardFrames: none (a leaf has no backward steps)>"
+
+
+def test_stepping_memory_grows_linearly_with_the_graph() -> None:
+    def peak(n: int) -> int:
+        x = Value(0.5, "x")
+        v = x
+        for _ in range(n):
+            v = v * 1.0001 + x  # every node stays reached, and x is used n times
+        tracemalloc.start()
+        frames = list(backward_steps(v))
+        assert frames[-1].grads[x] != 0.0
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return size
+
+    small, large = peak(1000), peak(4000)
+    assert large < 6 * small, (small, large)  # 4x the graph: about 4x the memory (it was 16x: a dict per frame)
