@@ -18,11 +18,11 @@ import importlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any, Self, cast
 
 from engine import Value
+from nn.atomic_write import write_atomically
 
 FORMAT = "scalargrad-model"
 VERSION = 1
@@ -92,8 +92,11 @@ def _to_floats(tensor: Tensor) -> State:
     return [_to_floats(item) for item in tensor]
 
 
-def _check_state(tensor: Tensor, value: object, where: str) -> None:
-    """Raise ValueError/TypeError unless `value` has the nesting of `tensor`, with finite numbers at the leaves."""
+def _checked_state(tensor: Tensor, value: object, where: str, out: list[tuple[Value, float]]) -> None:
+    """Append (parameter, number) pairs for `value`, which must have the nesting of `tensor` with finite numbers.
+
+    Raises ValueError/TypeError naming `where` and the index path of the first item that does not fit.
+    """
     if isinstance(tensor, Value):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError(f"{where}: expected a number, got {type(value).__name__} ({value!r:.60})")
@@ -103,13 +106,14 @@ def _check_state(tensor: Tensor, value: object, where: str) -> None:
             raise ValueError(f"{where}: expected a finite number, got an int too large for a float") from None
         if not math.isfinite(number):
             raise ValueError(f"{where}: expected a finite number, got {value!r}")
+        out.append((tensor, number))
         return
     if not isinstance(value, list | tuple):
         raise ValueError(f"{where}: expected a list of {len(tensor)} items, got {type(value).__name__} ({value!r:.60})")
     if len(value) != len(tensor):
         raise ValueError(f"{where}: expected a list of {len(tensor)} items, got a list of {len(value)}")
     for i, (t, v) in enumerate(zip(tensor, value)):
-        _check_state(t, v, f"{where}[{i}]")
+        _checked_state(t, v, f"{where}[{i}]", out)
 
 
 def _count_numbers(state: Mapping[str, object]) -> int:
@@ -123,14 +127,6 @@ def _count_numbers(state: Mapping[str, object]) -> int:
         else:
             count += 1
     return count
-
-
-def _assign(tensor: Tensor, value: State) -> None:
-    if isinstance(tensor, Value):
-        tensor.data = float(value)
-        return
-    for t, v in zip(tensor, value):
-        _assign(t, v)
 
 
 class Module:
@@ -253,6 +249,7 @@ class Module:
 
         Every key and shape is checked first, so on a missing or unexpected key, a wrong shape, a
         non-number or a NaN/infinity this raises ValueError/TypeError naming the key and changes nothing.
+        Each number is read once: what is stored is exactly what was checked.
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
@@ -266,10 +263,12 @@ class Module:
             problems.append("unexpected key(s) " + ", ".join(map(repr, unexpected)))
         if problems:
             raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems))
+        checked: list[tuple[Value, float]] = []
         for name, tensor in tensors.items():
-            _check_state(tensor, state[name], f"load_state_dict: key {name!r}")
-        for name, tensor in tensors.items():
-            _assign(tensor, state[name])
+            _checked_state(tensor, state[name], f"load_state_dict: key {name!r}", checked)
+        # Plain float assignments only, which cannot fail halfway.
+        for parameter, number in checked:
+            parameter.data = number
 
     # ------------------------------------------------------------ saving
 
@@ -288,6 +287,8 @@ class Module:
     def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
         """Write the class, config, parameters and `meta` to `path` as JSON. Raises ValueError on non-JSON-able meta.
 
+        The file is replaced all at once (see `nn.atomic_write`): it writes through a symlink, refuses a
+        file `open()` could not write with PermissionError, and a failure keeps the old file.
         `read_model_file(path)["meta"]` reads the meta back.
         """
         where = f"save({os.fspath(path)!r})"
@@ -306,7 +307,7 @@ class Module:
             text = json.dumps(doc, allow_nan=False, indent=1)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: config and meta must be JSON-able ({exc})") from None
-        _write_atomically(path, text)
+        write_atomically(path, text)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Self:
@@ -360,21 +361,6 @@ def _check_size(model_cls: type[Module], doc: Mapping[str, Any], path: str | os.
     if expected > held:
         raise ValueError(f"{os.fspath(path)}: config asks for a {doc['class']} with {expected} parameters, "
                          f"the state_dict holds only {held} numbers")
-
-
-def _write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` to a temporary file next to `path`, then rename it over `path`: a failure keeps the old file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        # mkstemp makes the file private (0600); a model file is as readable as one written by open().
-        os.chmod(temp, os.stat(path).st_mode if os.path.exists(path) else 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
 
 
 def _same_list(a: str, b: str) -> bool:
