@@ -16,7 +16,7 @@ import numbers
 import random
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any
 
 from engine import Value, dot, ops
 from nn.checks import check_count, make_rng
@@ -80,12 +80,17 @@ def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
     return out
 
 
-def _dense_count(sizes: Sequence[object]) -> int | None:
-    """Weights and biases of fully connected layers of these sizes; None unless every size is an int >= 1."""
-    if len(sizes) < 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes):
-        return None
-    counts = cast(Sequence[int], sizes)
-    return sum((a + 1) * b for a, b in zip(counts, counts[1:]))
+def _layer_sizes(nouts: object, where: str) -> list[int]:
+    """`nouts` as a list of layer sizes, each an int >= 1; raises ValueError/TypeError naming `where`."""
+    if isinstance(nouts, str) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+        raise ValueError(f"{where} nouts must be a non-empty list of layer sizes, got {nouts!r:.60}")
+    return [check_count(n, f"{where} nouts[{i}]") for i, n in enumerate(nouts)]
+
+
+def _dense_count(nin: object, nouts: Sequence[int], where: str) -> int:
+    """Weights and biases of fully connected layers nin -> nouts[0] -> ...; raises as the constructors do."""
+    sizes = [check_count(nin, f"{where} nin"), *nouts]
+    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
 class Neuron(Module):
@@ -118,7 +123,7 @@ class Neuron(Module):
 
     @classmethod
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
-        return _dense_count([config["nin"], 1])
+        return _dense_count(config["nin"], [1], "Neuron")
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, activation={self.activation!r}"
@@ -159,7 +164,7 @@ class Layer(Module):
 
     @classmethod
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
-        return _dense_count([config["nin"], config["nout"]])
+        return _dense_count(config["nin"], [check_count(config["nout"], "Layer nout")], "Layer")
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
@@ -181,9 +186,7 @@ class MLP(Module):
         seed: int | None = None,
     ) -> None:
         self.nin = check_count(nin, "MLP nin")
-        if isinstance(nouts, str) or not isinstance(nouts, Sequence) or len(nouts) == 0:
-            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r:.60}")
-        self.nouts = [check_count(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
+        self.nouts = _layer_sizes(nouts, "MLP")
         self.activation = activation_name(activation)
         self.output_activation = activation_name(output_activation)
         rng = make_rng(rng, seed)
@@ -214,4 +217,4 @@ class MLP(Module):
 
     @classmethod
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
-        return _dense_count([config["nin"], *config["nouts"]])
+        return _dense_count(config["nin"], _layer_sizes(config["nouts"], "MLP"), "MLP")

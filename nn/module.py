@@ -14,7 +14,6 @@ where they appear, each Value once.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -23,9 +22,7 @@ from typing import Any, Self, cast
 
 from engine import Value
 from nn.atomic_write import write_atomically
-
-FORMAT = "scalargrad-model"
-VERSION = 1
+from nn.model_file import FORMAT, VERSION, check_model_tree, model_class, read_model_file
 
 # A parameter tensor: a Value or a (nested) list/tuple of Values; its state is the same nesting of floats.
 Tensor = Any
@@ -114,19 +111,6 @@ def _checked_state(tensor: Tensor, value: object, where: str, out: list[tuple[Va
         raise ValueError(f"{where}: expected a list of {len(tensor)} items, got a list of {len(value)}")
     for i, (t, v) in enumerate(zip(tensor, value)):
         _checked_state(t, v, f"{where}[{i}]", out)
-
-
-def _count_numbers(state: Mapping[str, object]) -> int:
-    """How many numbers a state_dict holds, counted without recursion (a hostile file may nest deeply)."""
-    count = 0
-    stack = list(state.values())
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        else:
-            count += 1
-    return count
 
 
 class Module:
@@ -280,8 +264,14 @@ class Module:
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
         """How many parameters `cls(**config)` has, computed without building it; None where that is not cheap.
 
-        `load` compares it with the file's state before building, so a file cannot make it build a huge model.
+        Raises what the constructor would for a bad config. `load` refuses a file whose classes cannot
+        say (None) or that asks for more parameters than its state holds, so a file cannot make it build a huge model.
         """
+        return None
+
+    @classmethod
+    def child_specs(cls, config: Mapping[str, Any]) -> list[Any] | None:
+        """The `{"class", "config"}` specs of the modules a config builds inside this one (Sequential), else None."""
         return None
 
     def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
@@ -313,16 +303,23 @@ class Module:
     def load(cls, path: str | os.PathLike[str]) -> Self:
         """Rebuild a model saved with `save`. `Module.load` accepts any class nn exports; `MLP.load` only an MLP.
 
-        Raises ValueError naming the file when it is not valid JSON (e.g. truncated), not a scalargrad
-        model, of another class, or its config/state do not fit.
+        Raises ValueError naming the file and the key when it is not valid JSON (e.g. truncated), not a
+        scalargrad model, of another or an unknown class, too large or deep, or its config/state do not fit;
+        nothing is built before the whole file has been checked (see `nn.model_file`).
         """
         doc = read_model_file(path)
-        model_cls = _resolve_class(cls, doc["class"], path)
-        _check_size(model_cls, doc, path)
+        where = os.fspath(path)
+        if cls is Module:
+            model_cls = model_class(doc["class"], f"{where}: key 'class'")
+        elif doc["class"] != cls.__name__:
+            raise ValueError(f"{where}: key 'class': holds a {doc['class']:.60}, not a {cls.__name__}")
+        else:
+            model_cls = cls
+        check_model_tree(model_cls, doc, where)
         try:
             model = model_cls(**doc["config"])
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{os.fspath(path)}: config does not build a {doc['class']}: {exc}") from None
+            raise ValueError(f"{where}: key 'config': config does not build a {doc['class']}: {exc}") from None
         model._load_checked_state(doc["state_dict"], path)
         # The class found is `cls` or, for `Module.load`, a subclass of it.
         return cast(Self, model)
@@ -334,11 +331,13 @@ class Module:
         """
         doc = read_model_file(path)
         if doc["class"] != type(self).__name__:
-            raise ValueError(f"{os.fspath(path)}: holds a {doc['class']}, not a {type(self).__name__}")
+            raise ValueError(f"{os.fspath(path)}: key 'class': holds a {doc['class']:.60}, not a {type(self).__name__}")
         # Compared as JSON reads it back, where tuples have become lists.
         config = json.loads(json.dumps(self.config()))
         if doc["config"] != config:
-            raise ValueError(f"{os.fspath(path)}: holds config {doc['config']!r}, this model has {config!r}")
+            raise ValueError(
+                f"{os.fspath(path)}: key 'config': holds config {doc['config']!r:.200}, this model has {config!r}"
+            )
         self._load_checked_state(doc["state_dict"], path)
 
     def _load_checked_state(self, state: Mapping[str, object], path: str | os.PathLike[str]) -> None:
@@ -348,61 +347,8 @@ class Module:
             raise ValueError(f"{os.fspath(path)}: {exc}") from None
 
 
-def _check_size(model_cls: type[Module], doc: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
-    """Raise ValueError naming the file when its config asks for more parameters than its state holds numbers."""
-    try:
-        expected = model_cls.count_parameters(doc["config"])
-    except (TypeError, ValueError, KeyError):
-        return  # a malformed config: building the model reports it clearly
-    if expected is None:
-        return
-    held = _count_numbers(doc["state_dict"])
-    # Only a model larger than its state is refused here; other mismatches are cheap to build and named by key.
-    if expected > held:
-        raise ValueError(f"{os.fspath(path)}: config asks for a {doc['class']} with {expected} parameters, "
-                         f"the state_dict holds only {held} numbers")
-
-
 def _same_list(a: str, b: str) -> bool:
     return "." in a and a.rsplit(".", 1)[0] == b.rsplit(".", 1)[0]
-
-
-def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check the outer structure of a file written by `Module.save`; raises ValueError naming the file."""
-    where = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.loads(f.read())
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{where}: not a text file, so not a saved model ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: not valid JSON, the file may be truncated or edited ({exc})") from None
-    except RecursionError:
-        raise ValueError(f"{where}: not a saved model, its JSON is nested too deeply to read") from None
-    except ValueError as exc:  # e.g. an integer too long to convert
-        raise ValueError(f"{where}: not a saved model, its JSON holds an unreadable value ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError(f'{where}: not a scalargrad model file (expected "format": {FORMAT!r})')
-    if doc.get("version") != VERSION:
-        version = doc.get("version")
-        raise ValueError(f"{where}: unsupported version {version!r}, this scalargrad reads version {VERSION}")
-    expected = {"class": str, "config": dict, "state_dict": dict, "meta": dict}
-    for key, kind in expected.items():
-        if not isinstance(doc.get(key), kind):
-            raise ValueError(f"{where}: field {key!r} must be a {kind.__name__}, got {type(doc.get(key)).__name__}")
-    return doc
-
-
-def _resolve_class(cls: type[Module], name: str, path: str | os.PathLike[str]) -> type[Module]:
-    """The class a file names: `cls` itself when it matches, else a Module subclass that nn exports by that name."""
-    if cls is not Module:
-        if name != cls.__name__:
-            raise ValueError(f"{os.fspath(path)}: holds a {name}, not a {cls.__name__}")
-        return cls
-    found = getattr(importlib.import_module("nn"), name, None)
-    if not (isinstance(found, type) and issubclass(found, Module)):
-        raise ValueError(f"{os.fspath(path)}: unknown model class {name!r} (not a Module exported by nn)")
-    return found
 
 
 def load(path: str | os.PathLike[str]) -> Module:
