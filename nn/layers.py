@@ -21,6 +21,7 @@ from typing import Any
 from engine import Value, dot, ops
 from nn.checks import check_count, make_rng
 from nn.module import Module
+from nn.nested import check_finite
 
 Activation = Callable[[Value], Value]
 
@@ -59,7 +60,8 @@ def activation_name(activation: str | None) -> str:
 def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
     """`x` as a list of n Values, numbers becoming leaves.
 
-    Raises ValueError on a wrong length or a NaN/infinite input (naming its index), TypeError on non-numbers.
+    Raises ValueError on a wrong length or a NaN/infinite input (naming its index, see `check_finite`), TypeError
+    on non-numbers.
     """
     # Lists and tuples skip the slower abstract-base-class check: this runs once per sample per step.
     if type(x) is not list and type(x) is not tuple and (isinstance(x, str | bytes) or not isinstance(x, Sequence)):
@@ -74,9 +76,7 @@ def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
             out.append(Value(v))
         else:
             raise TypeError(f"{where}: input {i} must be a number or a Value, got {type(v).__name__} ({v!r:.40})")
-        data = out[-1].data
-        if data - data != 0.0:  # NaN or ±inf (x - x is 0 for every finite x): cheaper than math.isfinite here
-            raise ValueError(f"{where}: input {i} is {data!r}, inputs must be finite")
+    check_finite(out, (n,), f"{where} input")
     return out
 
 
