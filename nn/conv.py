@@ -20,8 +20,10 @@ from typing import Any
 from engine import Value, dot
 from nn.checks import check_count, make_rng
 from nn.module import Module
-from nn.nested import Nested, Shape, check_shape, flat_values, flatten, unflatten
+from nn.nested import Nested, Shape, check_shape, flat_values, flatten, format_shape, unflatten
 from nn.windows import DIM_NAMES, IntOrTuple, Ints, as_tuple, output_size, windows
+
+MAX_POSITIONS = 1_000_000  # output positions per channel of one call
 
 
 def _random_tensor(shape: Shape, bound: float, rng: random.Random) -> Nested:
@@ -68,6 +70,13 @@ class _ConvNd(Module):
         if plan is not None:
             return plan
         out = output_size(spatial, self.kernel_size, self.stride, self.padding, self.dilation, type(self).__name__)
+        if math.prod(out) > MAX_POSITIONS:
+            # Only padding makes an output larger than its input; a huge one (say from a crafted model file)
+            # would otherwise spend minutes building windows that see nothing but zeros.
+            raise ValueError(
+                f"{type(self).__name__}: input {format_shape(spatial)} with padding {format_shape(self.padding)} "
+                f"gives {math.prod(out)} output positions, more than {MAX_POSITIONS:,}"
+            )
         k_size, in_size = math.prod(self.kernel_size), math.prod(spatial)
         rows: list[tuple[list[int] | None, list[int]]] = []
         for offsets, inputs in windows(spatial, self.kernel_size, self.stride, self.padding, self.dilation, out):

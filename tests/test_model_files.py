@@ -152,3 +152,13 @@ def test_every_rejection_names_the_file_and_the_key(
     with pytest.raises(ValueError, match=message) as info:
         nn.load(path)
     assert str(info.value).startswith(f"{path}: key '")
+
+
+def test_a_file_with_a_huge_padding_gives_a_model_that_refuses_instead_of_hanging(tmp_path: Path) -> None:
+    """Padding adds no parameters, so the file loads; calling the model must not build 20M windows of zeros."""
+    path = write(tmp_path / "pad.json", "Conv1d", {"in_channels": 1, "out_channels": 1, "kernel_size": 2,
+                                                   "padding": 10**7},
+                 nn.Conv1d(1, 1, 2, seed=0).state_dict())
+    model = nn.load(path)
+    with pytest.raises(ValueError, match=r"^Conv1d: input \[3\] with padding \[10000000\] gives 20000002 output"):
+        model([[0.1, 0.2, 0.3]])
