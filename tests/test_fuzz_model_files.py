@@ -97,7 +97,10 @@ def edits(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[str, Any]:
         junk = draw(st.sampled_from(["", "NaN", "Infinity", "-Infinity", "1e999", "9" * 5000, "\x00", "\ufffd", "{",
                                      "]", '"', "\\u0000", "[" * 3000]))
         return "text", text[:cut] + junk + (text[cut + 1 :] if kind == "splice" else "")
-    where = draw(st.sampled_from(list(paths(doc))))
+    everywhere = list(paths(doc))
+    # Half of the edits go into the config, where one number decides how much is built.
+    config = [p for p in everywhere if p[:1] == ("config",)]
+    where = draw(st.sampled_from(config) | st.sampled_from(everywhere))
     *parent_path, last = where if where else (None,)
     parent: Any = doc
     for key in parent_path:
