@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import stat
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -71,6 +75,46 @@ def test_refuses_a_read_only_file_as_open_would(tmp_path: Path) -> None:
         new_model.save(path)
     assert (ours.value.errno, ours.value.filename) == (info.value.errno, str(path))
     assert files(tmp_path) == before and stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+CHILD = """
+import sys
+import nn
+path = sys.argv[1]
+for attempt in (lambda: open(path, "w"), lambda: nn.Neuron(2, seed=1).save(path)):
+    try:
+        attempt()
+        print("wrote", end=" ")
+    except PermissionError as exc:
+        print(type(exc).__name__, exc.filename == path, end=" ")
+"""
+
+
+def test_refuses_a_read_only_file_for_a_user_who_could_replace_it(tmp_path: Path) -> None:
+    """As root, run the save as user 65534 (nobody), in a folder anyone may write, on a read-only file of root's.
+
+    Renaming over the file would succeed there; open() refuses it, and so must save().
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root to start a child as another user; test_refuses_a_read_only_file_as_open_would ran")
+    folder = Path(tempfile.mkdtemp(prefix="scalargrad-saving-"))  # under /tmp, which every user may enter
+    try:
+        folder.chmod(0o777)
+        path = folder / "m.json"
+        old_model.save(path)
+        path.chmod(0o444)
+        before = files(folder)
+        repo = Path(__file__).resolve().parents[1]
+        env = {**os.environ, "PYTHONPATH": str(repo)}
+        child = subprocess.run([sys.executable, "-c", CHILD, str(path)], user=65534, cwd="/", env=env,
+                               capture_output=True, text=True, timeout=60)
+        if "ModuleNotFoundError" in child.stderr or "PermissionError: [Errno 13]" in child.stderr:
+            pytest.skip(f"user 65534 cannot read this checkout or its Python: {child.stderr.splitlines()[-1]}")
+        assert child.returncode == 0, child.stderr
+        assert child.stdout == "PermissionError True PermissionError True "
+        assert files(folder) == before
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_writes_a_read_only_file_where_open_would(tmp_path: Path) -> None:
@@ -188,5 +232,10 @@ def test_a_write_that_fails_halfway_leaves_no_temporary_file(tmp_path: Path) -> 
 
 
 def test_writes_to_a_device_in_place(tmp_path: Path) -> None:
-    new_model.save(os.devnull)
-    assert os.path.exists(os.devnull) and not stat.S_ISREG(os.stat(os.devnull).st_mode)
+    """Through a link, so that a save that renames instead (as root) replaces the link, never the device itself."""
+    if not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+        pytest.skip(f"{os.devnull} is not a character device here")
+    link = tmp_path / "null.json"
+    link.symlink_to(os.devnull)
+    new_model.save(link)
+    assert link.is_symlink() and stat.S_ISCHR(os.stat(os.devnull).st_mode)
