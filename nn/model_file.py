@@ -4,7 +4,8 @@ A model file is untrusted input. It is only ever parsed as JSON (never unpickled
 nothing until the whole tree of classes and configs has passed these checks, each failure a ValueError
 naming the file and the key:
 
-- the file is at most `MAX_FILE_BYTES` long, and is JSON with the documented outer fields;
+- the file is a regular file (not a device or a pipe) at most `MAX_FILE_BYTES` long, and is JSON with the
+  documented outer fields;
 - every class it names is a concrete layer class that nn exports (`model_class`);
 - modules nest at most `MAX_DEPTH` deep and there are at most `MAX_MODULES` of them;
 - every class can say how many parameters its config builds, and all of them together come to at most
@@ -16,6 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import stat
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +34,16 @@ MAX_PARAMETERS = 1_000_000  # scalar parameters: about 0.2 GB of Values, a minut
 
 
 def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check the outer structure of a file written by `Module.save`; raises ValueError naming the file."""
+    """Read and check the outer structure of a file written by `Module.save`; raises ValueError naming the file.
+
+    A missing file or a folder raises what `open()` does (FileNotFoundError, IsADirectoryError).
+    """
     where = os.fspath(path)
+    # A device or a pipe is refused before opening it: /dev/zero never ends, and opening a FIFO waits forever.
+    if os.path.exists(path) and not os.path.isdir(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        raise ValueError(f"{where}: not a regular file (a device or a pipe), so not a saved model")
     with open(path, "rb") as f:
-        # Read one byte past the limit rather than trusting the size on disk: /dev/zero says 0 and never ends.
+        # Read one byte past the limit rather than trusting the size on disk, which may grow while it is read.
         raw = f.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise ValueError(f"{where}: larger than {MAX_FILE_BYTES // 2**20} MiB, more than any model file may be")

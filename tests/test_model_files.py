@@ -116,12 +116,29 @@ def test_the_total_parameter_count_is_bounded_even_when_the_state_holds_enough_n
         nn.load(path)
 
 
-def test_a_file_larger_than_the_limit_is_refused_without_reading_it_all(tmp_path: Path) -> None:
-    if not os.path.exists("/dev/zero"):
-        pytest.skip("no /dev/zero on this system")
-    link = tmp_path / "zero.json"
-    link.symlink_to("/dev/zero")
-    with pytest.raises(ValueError, match=r"zero\.json: larger than 64 MiB"):
+def test_a_file_larger_than_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.json"
+    nn.MLP(2, [3, 1], seed=0).save(path)
+    monkeypatch.setattr(model_file, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    with pytest.raises(ValueError, match=r"m\.json: larger than 0 MiB, more than any model file may be"):
+        nn.load(path)
+    monkeypatch.setattr(model_file, "MAX_FILE_BYTES", path.stat().st_size)
+    assert isinstance(nn.load(path), nn.MLP)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "fifo"])
+def test_a_device_or_a_pipe_is_refused_without_reading_it(tmp_path: Path, device: str) -> None:
+    """/dev/zero never ends and opening a FIFO with no writer waits forever; both must give one clear error."""
+    link = tmp_path / "model.json"
+    if device == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no named pipes (os.mkfifo) on this system")
+        os.mkfifo(link)
+    else:
+        if not os.path.exists(device):
+            pytest.skip(f"no {device} on this system")
+        link.symlink_to(device)
+    with pytest.raises(ValueError, match=r"model\.json: not a regular file \(a device or a pipe\)"):
         nn.load(link)
 
 
