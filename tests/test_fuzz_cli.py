@@ -1,12 +1,13 @@
 """Fuzz: random argument lists for demo/train/eval/graph, run in-process through `nn.cli.main(argv)`.
 
 Each run either succeeds (exit 0) or exits with status 2 after exactly one line on stderr, never a traceback
-or a hang; a refused run changes no file. Sizes are kept small where a valid value would mean a long run:
-huge --steps/--samples/--hidden/--batch-size are bounded by issue 14.3 (the nn helper's work), not fuzzed here.
+or a hang; a refused run changes no file. Huge --steps/--samples/--hidden/--batch-size are fuzzed only where
+`nn.limits` (issue 14.3's size limits) exists: before it they mean a run of hours or a MemoryError.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 from collections.abc import Iterator
@@ -20,12 +21,14 @@ from hypothesis import strategies as st
 import nn
 from nn.cli import main
 
-COUNTS = ["0", "-1", "1", "2", "3", "abc", "", "1e3", "1.5", "nan", " 2", "0x10", "--", "٣"]
+# Past nn.limits' bounds, refused at once with one line; without the limits these would run for hours.
+HUGE = ["10000000000", str(10**400), "1000001"] if importlib.util.find_spec("nn.limits") else []
+COUNTS = ["0", "-1", "1", "2", "3", "abc", "", "1e3", "1.5", "nan", " 2", "0x10", "--", "٣", *HUGE]
 NUMBERS = ["0", "-0.1", "0.1", "0.5", "nan", "inf", "-inf", "1e400", "1e-400", "1e308", "abc", "", "1_0", "-"]
 SEEDS = ["0", "1", "-1", "abc", "", "1.5", str(2**64), str(10**400)]
 PATHS = ["", ".", "/", "model.json", "sub/none/x.json", "x.xyz", "plot.png", "p.svg", "existing", "a" * 300,
          "ro/model.json", "link.json", "models.json/x", "\x00", "🙂.json", "existing/"]
-HIDDEN = ["", "2", "2,2", "0", "-1", "2,,2", "a", "1e1", "3, 3", ",", "2,2,2,2"]
+HIDDEN = ["", "2", "2,2", "0", "-1", "2,,2", "a", "1e1", "3, 3", ",", "2,2,2,2", *(["100000,100000"] if HUGE else [])]
 CHOICES = {
     "--data": ["moons", "circles", "spirals", "blobs", "bars", "shapes", "parity", "counting", "chars", "nope", ""],
     "--model": ["mlp", "cnn", "rnn", "lstm", "gru", "transformer", ""],
