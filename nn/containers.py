@@ -12,7 +12,8 @@ from typing import Any
 
 from engine import Value
 from nn.checks import check_real
-from nn.module import Module, module_class
+from nn.model_file import model_class, spec_parts
+from nn.module import Module
 from nn.nested import Nested, as_value, map_nested, shape_of
 
 
@@ -66,35 +67,27 @@ class Sequential(Module):
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
         total = 0
         for i, spec in enumerate(config["children"]):
-            count = _child_class(spec, i).count_parameters(spec["config"])
+            name, child_config = spec_parts(spec, f"Sequential children[{i}]")
+            count = model_class(name, f"Sequential children[{i}]").count_parameters(child_config)
             if count is None:
                 return None
             total += count
         return total
 
-
-def _child_class(spec: object, i: int) -> type[Module]:
-    """The class a `{"class": name, "config": {...}}` spec names. Raises ValueError naming the item."""
-    if (
-        not isinstance(spec, Mapping)
-        or not isinstance(spec.get("class"), str)
-        or not isinstance(spec.get("config"), dict)
-    ):
-        raise ValueError(f'Sequential children[{i}]: expected {{"class": name, "config": {{...}}}}, got {spec!r:.80}')
-    name = spec["class"]
-    cls = module_class(name)
-    if cls is None:
-        raise ValueError(f"Sequential children[{i}]: unknown module class {name!r} (not a Module exported by nn)")
-    return cls
+    @classmethod
+    def child_specs(cls, config: Mapping[str, Any]) -> list[Any] | None:
+        children: list[Any] = config.get("children", [])
+        return children
 
 
 def _build(spec: Any, i: int) -> Module:
     """The module a `{"class": name, "config": {...}}` spec describes. Raises ValueError naming the item."""
-    cls = _child_class(spec, i)
+    name, config = spec_parts(spec, f"Sequential children[{i}]")
+    cls = model_class(name, f"Sequential children[{i}]")
     try:
-        return cls(**spec["config"])
+        return cls(**config)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"Sequential children[{i}]: config does not build a {spec['class']}: {exc}") from None
+        raise ValueError(f"Sequential children[{i}]: config does not build a {name}: {exc}") from None
 
 
 class _Elementwise(Module):

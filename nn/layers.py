@@ -15,11 +15,12 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any
 
 from engine import Value, dot, ops
-from nn.checks import check_count, check_parameter_count, is_int, is_real, make_rng
+from nn.checks import check_count, check_parameter_count, is_real, make_rng
 from nn.module import Module
+from nn.nested import check_finite
 
 Activation = Callable[[Value], Value]
 
@@ -58,7 +59,8 @@ def activation_name(activation: str | None) -> str:
 def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
     """`x` as a list of n Values, numbers becoming leaves.
 
-    Raises ValueError on a wrong length or a NaN/infinite input (naming its index), TypeError on non-numbers.
+    Raises ValueError on a wrong length or a NaN/infinite input (naming its index, see `check_finite`), TypeError
+    on non-numbers.
     """
     # Lists and tuples skip the slower abstract-base-class check: this runs once per sample per step.
     if type(x) is not list and type(x) is not tuple and (isinstance(x, str | bytes) or not isinstance(x, Sequence)):
@@ -73,18 +75,23 @@ def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
             out.append(Value(v))
         else:
             raise TypeError(f"{where}: input {i} must be a number or a Value, got {type(v).__name__} ({v!r:.40})")
-        data = out[-1].data
-        if data - data != 0.0:  # NaN or ±inf (x - x is 0 for every finite x): cheaper than math.isfinite here
-            raise ValueError(f"{where}: input {i} is {data!r}, inputs must be finite")
+    check_finite(out, (n,), f"{where} input")
     return out
 
 
-def _dense_count(sizes: Sequence[object]) -> int | None:
-    """Weights and biases of fully connected layers of these sizes; None unless every size is an int >= 1."""
-    if len(sizes) < 2 or not all(is_int(n) and cast(int, n) >= 1 for n in sizes):
-        return None
-    counts = cast(Sequence[int], sizes)
-    return sum((a + 1) * b for a, b in zip(counts, counts[1:]))
+def _layer_sizes(nouts: object, where: str) -> list[int]:
+    """`nouts` as a list of layer sizes, each an int >= 1; raises ValueError/TypeError naming `where`."""
+    if isinstance(nouts, str) or not isinstance(nouts, Sequence):
+        raise TypeError(f"{where} nouts must be a non-empty list of layer sizes, got {type(nouts).__name__}")
+    if len(nouts) == 0:
+        raise ValueError(f"{where} nouts must be a non-empty list of layer sizes, got []")
+    return [check_count(n, f"{where} nouts[{i}]") for i, n in enumerate(nouts)]
+
+
+def _dense_count(nin: object, nouts: Sequence[int], where: str) -> int:
+    """Weights and biases of fully connected layers nin -> nouts[0] -> ...; raises as the constructors do."""
+    sizes = [check_count(nin, f"{where} nin"), *nouts]
+    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
 class Neuron(Module):
@@ -118,7 +125,7 @@ class Neuron(Module):
 
     @classmethod
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
-        return _dense_count([config["nin"], 1])
+        return _dense_count(config["nin"], [1], "Neuron")
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, activation={self.activation!r}"
@@ -160,7 +167,7 @@ class Layer(Module):
 
     @classmethod
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
-        return _dense_count([config["nin"], config["nout"]])
+        return _dense_count(config["nin"], [check_count(config["nout"], "Layer nout")], "Layer")
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
@@ -182,12 +189,8 @@ class MLP(Module):
         seed: int | None = None,
     ) -> None:
         self.nin = check_count(nin, "MLP nin")
-        if isinstance(nouts, str) or not isinstance(nouts, Sequence):
-            raise TypeError(f"MLP nouts must be a non-empty list of layer sizes, got {type(nouts).__name__}")
-        if len(nouts) == 0:
-            raise ValueError("MLP nouts must be a non-empty list of layer sizes, got []")
-        self.nouts = [check_count(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
-        check_parameter_count(_dense_count([nin, *self.nouts]), f"MLP({nin}, {self.nouts})")
+        self.nouts = _layer_sizes(nouts, "MLP")
+        check_parameter_count(_dense_count(nin, self.nouts, "MLP"), f"MLP({nin}, {self.nouts})")
         self.activation = activation_name(activation)
         self.output_activation = activation_name(output_activation)
         rng = make_rng(rng, seed)
@@ -218,4 +221,4 @@ class MLP(Module):
 
     @classmethod
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
-        return _dense_count([config["nin"], *config["nouts"]])
+        return _dense_count(config["nin"], _layer_sizes(config["nouts"], "MLP"), "MLP")

@@ -16,6 +16,9 @@ MAX_SAMPLES = 100_000
 MAX_DATA_NUMBERS = 5_000_000
 # Parameters in one model: about 100 MB of Values, and about a second per sample per step to train.
 MAX_PARAMETERS = 1_000_000
+# Output positions of one convolution or pooling call: only padding makes an output larger than its input,
+# and a huge one (say from a crafted model file) would spend minutes building windows that see only zeros.
+MAX_POSITIONS = 1_000_000
 # Optimizer steps in one training run.
 MAX_STEPS = 1_000_000
 # Bytes of a model file read by `eval` or `nn.load`: MAX_PARAMETERS numbers as JSON fit easily.

@@ -14,20 +14,16 @@ where they appear, each Value once.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any, Self, cast
 
 from engine import Value, zero_grad
+from nn.atomic_write import write_atomically
 from nn.checks import is_real
-from nn.limits import read_bounded_bytes
-
-FORMAT = "scalargrad-model"
-VERSION = 1
+from nn.model_file import FORMAT, VERSION, check_model_tree, model_class, read_model_file
 
 # A parameter tensor: a Value or a (nested) list/tuple of Values; its state is the same nesting of floats.
 Tensor = Any
@@ -94,8 +90,11 @@ def _to_floats(tensor: Tensor) -> State:
     return [_to_floats(item) for item in tensor]
 
 
-def _check_state(tensor: Tensor, value: object, where: str) -> None:
-    """Raise ValueError/TypeError unless `value` has the nesting of `tensor`, with finite numbers at the leaves."""
+def _checked_state(tensor: Tensor, value: object, where: str, out: list[tuple[Value, float]]) -> None:
+    """Append (parameter, number) pairs for `value`, which must have the nesting of `tensor` with finite numbers.
+
+    Raises ValueError/TypeError naming `where` and the index path of the first item that does not fit.
+    """
     if isinstance(tensor, Value):
         if not (is_real(value) and isinstance(value, int | float)):
             raise TypeError(f"{where}: expected a number, got {type(value).__name__} ({value!r:.60})")
@@ -105,34 +104,14 @@ def _check_state(tensor: Tensor, value: object, where: str) -> None:
             raise ValueError(f"{where}: expected a finite number, got an int too large for a float") from None
         if not math.isfinite(number):
             raise ValueError(f"{where}: expected a finite number, got {value!r}")
+        out.append((tensor, number))
         return
     if not isinstance(value, list | tuple):
         raise ValueError(f"{where}: expected a list of {len(tensor)} items, got {type(value).__name__} ({value!r:.60})")
     if len(value) != len(tensor):
         raise ValueError(f"{where}: expected a list of {len(tensor)} items, got a list of {len(value)}")
     for i, (t, v) in enumerate(zip(tensor, value)):
-        _check_state(t, v, f"{where}[{i}]")
-
-
-def _count_numbers(state: Mapping[str, object]) -> int:
-    """How many numbers a state_dict holds, counted without recursion (a hostile file may nest deeply)."""
-    count = 0
-    stack = list(state.values())
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        else:
-            count += 1
-    return count
-
-
-def _assign(tensor: Tensor, value: State) -> None:
-    if isinstance(tensor, Value):
-        tensor.data = float(value)
-        return
-    for t, v in zip(tensor, value):
-        _assign(t, v)
+        _checked_state(t, v, f"{where}[{i}]", out)
 
 
 class Module:
@@ -254,6 +233,7 @@ class Module:
 
         Every key and shape is checked first, so on a missing or unexpected key, a wrong shape, a
         non-number or a NaN/infinity this raises ValueError/TypeError naming the key and changes nothing.
+        Each number is read once: what is stored is exactly what was checked.
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
@@ -267,10 +247,12 @@ class Module:
             problems.append("unexpected key(s) " + ", ".join(map(repr, unexpected)))
         if problems:
             raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems))
+        checked: list[tuple[Value, float]] = []
         for name, tensor in tensors.items():
-            _check_state(tensor, state[name], f"load_state_dict: key {name!r}")
-        for name, tensor in tensors.items():
-            _assign(tensor, state[name])
+            _checked_state(tensor, state[name], f"load_state_dict: key {name!r}", checked)
+        # Plain float assignments only, which cannot fail halfway.
+        for parameter, number in checked:
+            parameter.data = number
 
     # ------------------------------------------------------------ saving
 
@@ -282,13 +264,21 @@ class Module:
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
         """How many parameters `cls(**config)` has, computed without building it; None where that is not cheap.
 
-        `load` compares it with the file's state before building, so a file cannot make it build a huge model.
+        Raises what the constructor would for a bad config. `load` refuses a file whose classes cannot
+        say (None) or that asks for more parameters than its state holds, so a file cannot make it build a huge model.
         """
+        return None
+
+    @classmethod
+    def child_specs(cls, config: Mapping[str, Any]) -> list[Any] | None:
+        """The `{"class", "config"}` specs of the modules a config builds inside this one (Sequential), else None."""
         return None
 
     def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
         """Write the class, config, parameters and `meta` to `path` as JSON. Raises ValueError on non-JSON-able meta.
 
+        The file is replaced all at once (see `nn.atomic_write`): it writes through a symlink, refuses a
+        file `open()` could not write with PermissionError, and a failure keeps the old file.
         `read_model_file(path)["meta"]` reads the meta back.
         """
         where = f"save({os.fspath(path)!r})"
@@ -307,22 +297,29 @@ class Module:
             text = json.dumps(doc, allow_nan=False, indent=1)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: config and meta must be JSON-able ({exc})") from None
-        _write_atomically(path, text)
+        write_atomically(path, text)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Self:
         """Rebuild a model saved with `save`. `Module.load` accepts any class nn exports; `MLP.load` only an MLP.
 
-        Raises ValueError naming the file when it is not valid JSON (e.g. truncated), not a scalargrad
-        model, of another class, or its config/state do not fit.
+        Raises ValueError naming the file and the key when it is not valid JSON (e.g. truncated), not a
+        scalargrad model, of another or an unknown class, too large or deep, or its config/state do not fit;
+        nothing is built before the whole file has been checked (see `nn.model_file`).
         """
         doc = read_model_file(path)
-        model_cls = _resolve_class(cls, doc["class"], path)
-        _check_size(model_cls, doc, path)
+        where = os.fspath(path)
+        if cls is Module:
+            model_cls = model_class(doc["class"], f"{where}: key 'class'")
+        elif doc["class"] != cls.__name__:
+            raise ValueError(f"{where}: key 'class': holds a {doc['class']:.60}, not a {cls.__name__}")
+        else:
+            model_cls = cls
+        check_model_tree(model_cls, doc, where)
         try:
             model = model_cls(**doc["config"])
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{os.fspath(path)}: config does not build a {doc['class']}: {exc}") from None
+            raise ValueError(f"{where}: key 'config': config does not build a {doc['class']}: {exc}") from None
         model._load_checked_state(doc["state_dict"], path)
         # The class found is `cls` or, for `Module.load`, a subclass of it.
         return cast(Self, model)
@@ -334,11 +331,13 @@ class Module:
         """
         doc = read_model_file(path)
         if doc["class"] != type(self).__name__:
-            raise ValueError(f"{os.fspath(path)}: holds a {doc['class']}, not a {type(self).__name__}")
+            raise ValueError(f"{os.fspath(path)}: key 'class': holds a {doc['class']:.60}, not a {type(self).__name__}")
         # Compared as JSON reads it back, where tuples have become lists.
         config = json.loads(json.dumps(self.config()))
         if doc["config"] != config:
-            raise ValueError(f"{os.fspath(path)}: holds config {doc['config']!r}, this model has {config!r}")
+            raise ValueError(
+                f"{os.fspath(path)}: key 'config': holds config {doc['config']!r:.200}, this model has {config!r}"
+            )
         self._load_checked_state(doc["state_dict"], path)
 
     def _load_checked_state(self, state: Mapping[str, object], path: str | os.PathLike[str]) -> None:
@@ -348,82 +347,8 @@ class Module:
             raise ValueError(f"{os.fspath(path)}: {exc}") from None
 
 
-def _check_size(model_cls: type[Module], doc: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
-    """Raise ValueError naming the file when its config asks for more parameters than its state holds numbers."""
-    try:
-        expected = model_cls.count_parameters(doc["config"])
-    except (TypeError, ValueError, KeyError):
-        return  # a malformed config: building the model reports it clearly
-    if expected is None:
-        return
-    held = _count_numbers(doc["state_dict"])
-    # Only a model larger than its state is refused here; other mismatches are cheap to build and named by key.
-    if expected > held:
-        raise ValueError(f"{os.fspath(path)}: config asks for a {doc['class']} with {expected} parameters, "
-                         f"the state_dict holds only {held} numbers")
-
-
-def _write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` to a temporary file next to `path`, then rename it over `path`: a failure keeps the old file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        # mkstemp makes the file private (0600); a model file is as readable as one written by open().
-        os.chmod(temp, os.stat(path).st_mode if os.path.exists(path) else 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
-
-
 def _same_list(a: str, b: str) -> bool:
     return "." in a and a.rsplit(".", 1)[0] == b.rsplit(".", 1)[0]
-
-
-def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check the outer structure of a file written by `Module.save`; raises ValueError naming the file."""
-    where = os.fspath(path)
-    data = read_bounded_bytes(path)  # its ValueError names the file and the limit
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{where}: not a text file, so not a saved model ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: not valid JSON, the file may be truncated or edited ({exc})") from None
-    except RecursionError:
-        raise ValueError(f"{where}: not a saved model, its JSON is nested too deeply to read") from None
-    except ValueError as exc:  # e.g. an integer too long to convert
-        raise ValueError(f"{where}: not a saved model, its JSON holds an unreadable value ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError(f'{where}: not a scalargrad model file (expected "format": {FORMAT!r})')
-    if doc.get("version") != VERSION:
-        version = doc.get("version")
-        raise ValueError(f"{where}: unsupported version {version!r}, this scalargrad reads version {VERSION}")
-    expected = {"class": str, "config": dict, "state_dict": dict, "meta": dict}
-    for key, kind in expected.items():
-        if not isinstance(doc.get(key), kind):
-            raise ValueError(f"{where}: field {key!r} must be a {kind.__name__}, got {type(doc.get(key)).__name__}")
-    return doc
-
-
-def _resolve_class(cls: type[Module], name: str, path: str | os.PathLike[str]) -> type[Module]:
-    """The class a file names: `cls` itself when it matches, else a Module subclass that nn exports by that name."""
-    if cls is not Module:
-        if name != cls.__name__:
-            raise ValueError(f"{os.fspath(path)}: holds a {name}, not a {cls.__name__}")
-        return cls
-    found = module_class(name)
-    if found is None:
-        raise ValueError(f"{os.fspath(path)}: unknown model class {name!r} (not a Module exported by nn)")
-    return found
-
-
-def module_class(name: str) -> type[Module] | None:
-    """The Module subclass that `nn` exports under `name`, or None: how saved files name their classes."""
-    found = getattr(importlib.import_module("nn"), name, None)
-    return found if isinstance(found, type) and issubclass(found, Module) else None
 
 
 def load(path: str | os.PathLike[str]) -> Module:
@@ -431,4 +356,4 @@ def load(path: str | os.PathLike[str]) -> Module:
     return Module.load(path)
 
 
-__all__ = ["Module", "load", "module_class", "read_model_file"]
+__all__ = ["Module", "load", "read_model_file"]

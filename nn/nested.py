@@ -45,7 +45,25 @@ def shape_of(x: Nested, where: str) -> Shape:
     for leaf in level:
         if type(leaf) is not float and type(leaf) is not Value and not _is_number(leaf):
             return _checked_shape(x, where)
+    check_finite(level, shape, where)
     return tuple(shape)
+
+
+def check_finite(leaves: Sequence[Any], shape: Sequence[int], where: str) -> None:
+    """Refuse a NaN or infinite input: the one rule every layer applies to the data it is called with.
+
+    `leaves` are numbers or Values (their data is checked) in row-major order of `shape`. Raises
+    ValueError naming `where` and the index path of the first one that is not finite, e.g. `input[0][2][1]`.
+    """
+    for i, leaf in enumerate(leaves):
+        x = leaf.data if isinstance(leaf, Value) else leaf
+        if x - x != 0.0:  # NaN or ±inf (x - x is 0 for every finite x): cheaper than math.isfinite here
+            index = []
+            for size in reversed(shape):
+                i, k = divmod(i, size)
+                index.append(k)
+            path = "".join(f"[{k}]" for k in reversed(index))
+            raise ValueError(f"{where}{path} is {x!r}, inputs must be finite")
 
 
 def _checked_shape(x: Nested, where: str) -> Shape:

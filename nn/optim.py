@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 
 from engine import Value, zero_grad
-from nn.checks import check_count, check_number, check_positive, check_scale
+from nn.checks import check_count, check_number, check_positive, check_real, check_scale
 
 
 class Optimizer:
@@ -38,14 +38,43 @@ class Optimizer:
         zero_grad(self.params)
 
     def step(self) -> None:
-        """Update every parameter from its `.grad`. Raises ValueError, changing nothing, on a NaN/infinite gradient."""
-        for i, p in enumerate(self.params):
-            if not math.isfinite(p.grad):
-                raise ValueError(f"{type(self).__name__}.step: parameter {i} has gradient {p.grad!r}")
-        self.update()
+        """Update every parameter from its `.grad`, all or nothing.
 
-    def update(self) -> None:
-        """Apply one update to the parameters; each optimiser implements it."""
+        Every `.grad`, `.data` and `lr` is checked, and every new value and optimiser state computed,
+        before anything is stored: a non-number raises TypeError and a NaN/infinite gradient ValueError,
+        each naming the parameter, and then no parameter, buffer or step count has changed.
+        """
+        check_scale(self.lr, "lr")  # `opt.lr` is assigned by users and schedules between steps
+        grads, data = self._checked()
+        new_data, state = self.update(grads, data)
+        # Only plain assignments from here on: they cannot fail, so a step never stops halfway.
+        for p, d in zip(self.params, new_data):
+            p.data = d
+        for name, value in state.items():
+            setattr(self, name, value)
+
+    def _checked(self) -> tuple[list[float], list[float]]:
+        """Every parameter's gradient and value as floats; raises TypeError/ValueError naming the first bad one."""
+        grads, data = [], []
+        where = f"{type(self).__name__}.step"
+        for i, p in enumerate(self.params):
+            g, d = p.grad, p.data
+            # Floats skip the ABC checks: this runs for every parameter at every step.
+            if not (type(g) is float and g - g == 0.0):
+                g = check_real(g, f"{where}: parameter {i}'s .grad")
+                if not math.isfinite(g):
+                    raise ValueError(f"{where}: parameter {i} has gradient {p.grad!r:.40}")
+            if type(d) is not float:
+                d = check_real(d, f"{where}: parameter {i}'s .data")
+            grads.append(g)
+            data.append(d)
+        return grads, data
+
+    def update(self, grads: list[float], data: list[float]) -> tuple[list[float], dict[str, object]]:
+        """The parameters' new values and the optimiser's new state attributes, from checked gradients and values.
+
+        Each optimiser implements it without changing anything itself: `step` stores the results.
+        """
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -78,17 +107,20 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
         self.buffers: list[float | None] = [None] * len(self.params)
 
-    def update(self) -> None:
+    def update(self, grads: list[float], data: list[float]) -> tuple[list[float], dict[str, object]]:
         lr, mu, wd, damp = self.lr, self.momentum, self.weight_decay, self.dampening
-        buffers = self.buffers
-        for i, p in enumerate(self.params):
-            g = p.grad + wd * p.data if wd else p.grad
+        buffers = list(self.buffers)
+        new = []
+        for i, (g, d) in enumerate(zip(grads, data)):
+            if wd:
+                g = g + wd * d
             if mu:
                 b = buffers[i]
                 b = g if b is None else mu * b + (1.0 - damp) * g
                 buffers[i] = b
                 g = g + mu * b if self.nesterov else b
-            p.data -= lr * g
+            new.append(d - lr * g)
+        return new, {"buffers": buffers}
 
 
 class Adam(Optimizer):
@@ -119,18 +151,21 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def update(self) -> None:
+    def update(self, grads: list[float], data: list[float]) -> tuple[list[float], dict[str, object]]:
         beta1, beta2 = self.betas
         wd, eps = self.weight_decay, self.eps
-        self.t += 1
-        step_size = self.lr / (1.0 - beta1**self.t)
-        correction2 = math.sqrt(1.0 - beta2**self.t)
-        m, v = self.m, self.v
-        for i, p in enumerate(self.params):
-            g = p.grad + wd * p.data if wd else p.grad
+        t = self.t + 1
+        step_size = self.lr / (1.0 - beta1**t)
+        correction2 = math.sqrt(1.0 - beta2**t)
+        m, v = list(self.m), list(self.v)
+        new = []
+        for i, (g, d) in enumerate(zip(grads, data)):
+            if wd:
+                g = g + wd * d
             m[i] = beta1 * m[i] + (1.0 - beta1) * g
             v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps)
+            new.append(d - step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps))
+        return new, {"t": t, "m": m, "v": v}
 
 
 class LinearLR:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import Value, no_grad
-from nn.checks import check_count, check_real
+from nn.checks import check_bool, check_count, check_real
 from nn.layers import MLP, Layer, as_inputs
 from nn.module import Module
 from nn.nested import flat_values
@@ -193,7 +193,7 @@ def _dense_frames(network: Network, layers: list[Layer], sample: Sequence[float]
     return frames
 
 
-def _number(x: object) -> object:
+def _data_of(x: object) -> object:
     """A Value's data (so `loss=loss` works as well as `loss=loss.data`); anything else as it is."""
     return x.data if isinstance(x, Value) else x
 
@@ -229,8 +229,8 @@ class Recorder:
         check_count(sample, "Recorder sample", minimum=0)
         if (X is None) != (y is None):
             raise ValueError("Recorder: give both X and y (the samples and their labels), or neither")
-        if live is not None and not isinstance(live, bool):
-            raise TypeError(f"Recorder live must be True, False or None, got {type(live).__name__}")
+        if live is not None:
+            check_bool(live, "Recorder live")
         if not isinstance(title, str):
             raise TypeError(f"Recorder title must be a str, got {type(title).__name__}")
         self.sample = sample
@@ -298,8 +298,8 @@ class Recorder:
         check_count(step, "record step", minimum=0)
         if not isinstance(model, Module):
             raise TypeError(f"the recorder needs an nn Module (an MLP, a CNN, ...), got {type(model).__name__}")
-        loss_value = None if loss is None else check_real(_number(loss), "record loss")
-        accuracy_value = None if accuracy is None else check_real(_number(accuracy), "record accuracy")
+        loss_value = None if loss is None else check_real(_data_of(loss), "record loss")
+        accuracy_value = None if accuracy is None else check_real(_data_of(accuracy), "record accuracy")
         if self.frames and step <= self.frames[-1].step:
             raise ValueError(f"record step must increase: got {step} after {self.frames[-1].step}")
         if not (force or self.is_due(step)):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nn.checks import is_int
+from nn.limits import MAX_POSITIONS
 from nn.module import Module
 from nn.nested import format_shape
 
@@ -112,5 +113,9 @@ class WindowedModule(Module):
         if plan is None:
             geometry = (self.kernel_size, self.stride, self.padding, self.dilation)
             out = output_size(spatial, *geometry, type(self).__name__)
+            if math.prod(out) > MAX_POSITIONS:
+                raise ValueError(f"{type(self).__name__}: input {format_shape(spatial)} with padding "
+                                 f"{format_shape(self.padding)} gives {math.prod(out):,} output positions, more "
+                                 f"than the limit of {MAX_POSITIONS:,}")
             plan = cache[spatial] = (out, self._rows(spatial, windows(spatial, *geometry, out)))
         return plan

@@ -148,7 +148,8 @@ def test_non_number_inputs_raise_type_error_naming_the_index(bad: list[object]) 
 @pytest.mark.parametrize("module", [nn.Neuron(3, seed=0), nn.Layer(3, 2, seed=0), nn.MLP(3, [2, 1], seed=0)])
 @pytest.mark.parametrize("bad", [math.nan, -math.inf, Value(math.nan), Value(math.inf)])
 def test_non_finite_input_raises_value_error_naming_the_index(module: nn.Module, bad: object) -> None:
-    with pytest.raises(ValueError, match=rf"^{type(module).__name__}: input 1 is (nan|-?inf), inputs must be finite$"):
+    message = rf"^{type(module).__name__} input\[1\] is (nan|-?inf), inputs must be finite$"
+    with pytest.raises(ValueError, match=message):
         module([0.5, bad, 2.0])
 
 

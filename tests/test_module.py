@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -35,6 +36,10 @@ class Pair(Module):
 
     def config(self) -> dict[str, int]:
         return {"n": self.n}
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int:
+        return int(config["n"]) + 5
 
 
 class Net(Module):
@@ -311,6 +316,8 @@ def edit_doc(doc: dict, change: str) -> str:  # type: ignore[type-arg]
         return json.dumps(doc).replace(json.dumps(doc["state_dict"]["layers.1.neurons.0.b"]), "1" + "0" * 400, 1)
     if change == "huge config":
         doc["config"]["nouts"] = [1_000_000, 1_000_000, 1]
+    if change == "big config":
+        doc["config"]["nouts"] = [100, 100, 1]
     if change == "format":
         doc["format"] = "pickle"
     elif change == "version":
@@ -337,9 +344,9 @@ def edit_doc(doc: dict, change: str) -> str:  # type: ignore[type-arg]
         ("not an object", "not a scalargrad model file"),
         ("format", "not a scalargrad model file"),
         ("version", "unsupported version 2"),
-        ("no state", "field 'state_dict' must be a dict, got NoneType"),
-        ("class", "unknown model class 'os'"),
-        ("config", "config does not build a MLP: MLP nouts must be a non-empty list"),
+        ("no state", "key 'state_dict': must be a dict, got NoneType"),
+        ("class", "key 'class': unknown model class 'os'"),
+        ("config", "key 'config': config does not build a MLP: MLP nouts must be a non-empty list"),
         ("config key", "config does not build a MLP: .*bogus"),
         ("shape", "key 'layers.0.neurons.1.w': expected a list of 2 items, got a list of 3"),
         ("nan", "key 'layers.1.neurons.0.b': expected a finite number, got nan"),
@@ -347,7 +354,8 @@ def edit_doc(doc: dict, change: str) -> str:  # type: ignore[type-arg]
         ("long int", "its JSON holds an unreadable value"),
         ("huge int", "key 'layers.1.neurons.0.b': expected a finite number, got an int too large for a float"),
         # Refused from the config alone: building 10**12 parameters first would never finish.
-        ("huge config", "config asks for a MLP with 1000005000001 parameters, the state_dict holds only 9 numbers"),
+        ("huge config", "key 'config': config asks for a MLP with 1000005000001 parameters, more than the 1,000,000"),
+        ("big config", "key 'config': config asks for a MLP with 10501 parameters, the state_dict holds only 9"),
     ],
 )
 def test_bad_files_raise_naming_the_file_and_leave_the_model_unchanged(

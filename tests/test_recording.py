@@ -127,7 +127,7 @@ def test_a_full_recorder_thins_to_every_other_frame_and_keeps_memory_bounded() -
         ({"grid": 101}, ValueError, "grid must be <= 100"),
         ({"sample": -1}, ValueError, "sample must be >= 0"),
         ({"sample": 24}, ValueError, "sample must index X"),
-        ({"live": "yes"}, TypeError, "live must be True, False or None"),
+        ({"live": "yes"}, TypeError, "Recorder live must be a bool, got str"),
         ({"title": 3}, TypeError, "title must be a str"),
     ],
 )

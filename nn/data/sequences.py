@@ -86,7 +86,15 @@ def vocabulary(text: str) -> list[str]:
 
 
 def one_hot(index: int, size: int) -> list[float]:
-    """A list of `size` zeros with a 1.0 at `index`."""
+    """A list of `size` zeros with a 1.0 at `index`.
+
+    Raises TypeError unless both are ints and ValueError unless 0 <= index < size (no negative indices,
+    as torch.nn.functional.one_hot).
+    """
+    size = check_count(size, "one_hot size")
+    index = check_count(index, "one_hot index", minimum=0)
+    if index >= size:
+        raise ValueError(f"one_hot index {index} is out of range for size {size} (0 to {size - 1})")
     row = [0.0] * size
     row[index] = 1.0
     return row
