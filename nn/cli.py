@@ -138,6 +138,7 @@ class TrainSettings:
             "optimizer": optimizer,
             "loss": loss,
             "lr": lr,
+            "batch_size": spec.batch_size if self.batch_size is None else self.batch_size,
         })
 
 

@@ -71,8 +71,9 @@ def check_accumulated_grad(grad: Any) -> Feedback:
     return check_numbers(
         "exercise 1.3 (backward twice)", {"x.grad": grad}, {"x.grad": x.grad},
         mistakes={"x.grad": [
-            (once, f"{once:g} is dy/dx after one backward(); a leaf's .grad *accumulates*: the second call adds again."),
-            (2 * 2 * X, "x is used three times (twice in x * x, once in + x); each use adds to its gradient."),
+            (once, f"{once:g} is dy/dx after one backward(); a leaf's .grad *accumulates*: the second call adds it "
+                   "again."),
+            (2 * 2 * X, "that counts only the uses in x * x: the use in + x adds 1 to dy/dx on each pass."),
         ]},
         hint="dy/dx = 2x + 1 for one pass; then think about what a second backward() does to a leaf's .grad.",
     )

@@ -12,6 +12,12 @@ from nn import functional as F
 from nn.lessons.feedback import Feedback, Mistake, check_function
 
 
+def _one(loss: Value | list[Value]) -> Value:
+    """A reduced loss (reduction="mean"): one Value."""
+    assert isinstance(loss, Value)
+    return loss
+
+
 def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
@@ -39,7 +45,7 @@ def check_mse(mse: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedbac
     cases = [([0.5, 2.0, -1.0], [1.0, 2.5, 0.0]), ([3.0], [1.0]), ([0.0, 1.0, 2.0, 3.0], [1.0, 1.0, 1.0, 1.0])]
     return check_function(
         "exercise 2.2 (mean squared error)", mse,
-        lambda p, t: F.mse_loss([Value(v) for v in p], list(t)).data, cases,
+        lambda p, t: _one(F.mse_loss([Value(v) for v in p], list(t))).data, cases,
         describe=lambda p, t: f"mse({p}, {t})",
         mistakes=[
             Mistake(lambda p, t: sum((a - b) ** 2 for a, b in zip(p, t)),
@@ -57,7 +63,7 @@ def check_cross_entropy_gradient(gradient: Callable[[Sequence[float], int], Any]
     """Exercise 2.3: `gradient(logits, target)` = dL/dz_k of cross_entropy(logits, target), as a list of floats."""
     def right(logits: Sequence[float], target: int) -> list[float]:
         zs = [Value(z) for z in logits]
-        return [g.data for g in engine.grad(F.cross_entropy(zs, target), zs)]
+        return [g.data for g in engine.grad(_one(F.cross_entropy(zs, target)), zs)]
 
     def softmax(logits: Sequence[float]) -> list[float]:
         return [p.data for p in F.softmax(list(logits))]

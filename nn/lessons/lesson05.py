@@ -15,6 +15,7 @@ from nn.recurrent import RNNCell
 def _cell(w_ih: float, w_hh: float, b: float) -> RNNCell:
     cell = RNNCell(1, 1, seed=0)
     cell.weight_ih[0][0].data, cell.weight_hh[0][0].data = w_ih, w_hh
+    assert cell.bias_ih is not None and cell.bias_hh is not None  # a cell has biases unless bias=False
     cell.bias_ih[0].data, cell.bias_hh[0].data = b, 0.0
     return cell
 
