@@ -151,3 +151,8 @@ def test_checkers_do_not_import_the_solutions() -> None:
         if path.name != "solutions.py":
             assert "solutions" not in path.read_text().replace("`nn.lessons.solutions`", "").replace(
                 "`solutions`", ""), path.name
+
+
+def test_a_derivative_that_raises_is_reported_not_raised() -> None:
+    feedback = lesson06.check_silu_derivative(lambda x, out: x.undefined_method())
+    assert feedback.status == INCORRECT and "AttributeError" in feedback.problems[0]

@@ -131,7 +131,7 @@ class Mistake:
     hint: str
 
 
-def _call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
+def call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
     try:
         return f(*args), None
     except Exception as err:  # noqa: BLE001 - a student's code may raise anything; that is feedback, not a crash
@@ -140,7 +140,7 @@ def _call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
 
 def _matching_mistake(mistakes: Iterable[Mistake], answers: Sequence[Any], cases: Sequence[Sequence[Any]]) -> str:
     for mistake in mistakes:
-        if all(close(a, _call(mistake.computes, args)[0]) for a, args in zip(answers, cases)):
+        if all(close(a, call(mistake.computes, args)[0]) for a, args in zip(answers, cases)):
             return mistake.hint
     return ""
 
@@ -163,7 +163,7 @@ def check_function(
     """
     answers, problems = [], []
     for k, args in enumerate(cases):
-        got, error = _call(student, args)
+        got, error = call(student, args)
         if k == 0 and error is None and is_blank(got):
             return not_attempted(exercise, what)
         if error is not None:
