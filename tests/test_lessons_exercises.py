@@ -80,6 +80,11 @@ def starter(answer: Any) -> Any:
     """What the notebook's starter cell hands in: a `...` placeholder, in the answer's own shape."""
     if isinstance(answer, dict):
         return dict.fromkeys(answer, ...)
+    if answer is solutions.lesson03_sgd_step:  # it returns nothing: its starter is a body of `...`
+
+        def sgd_step(params: list[Any], lr: float) -> None: ...
+
+        return sgd_step
     if callable(answer):
         return lambda *args: ...
     return ...
@@ -156,3 +161,12 @@ def test_checkers_do_not_import_the_solutions() -> None:
 def test_a_derivative_that_raises_is_reported_not_raised() -> None:
     feedback = lesson06.check_silu_derivative(lambda x, out: x.undefined_method())
     assert feedback.status == INCORRECT and "AttributeError" in feedback.problems[0]
+
+
+def test_an_in_place_step_that_changes_nothing_is_not_mistaken_for_untouched() -> None:
+    def rebinding_step(params: list[Any], lr: float) -> None:
+        for p in params:
+            p = p - lr * p.grad  # the classic mistake: a new Value is made, the parameter stays as it was
+
+    feedback = lesson03.check_sgd_step(rebinding_step)
+    assert feedback.status == INCORRECT and "in place" in feedback.hint

@@ -55,6 +55,15 @@ def is_blank(answer: object) -> bool:
     return False
 
 
+def _stub(*args: Any) -> None: ...
+
+
+def is_stub(f: Callable[..., Any]) -> bool:
+    """True for a function whose whole body is `...` (or `pass`): a starter that changes things in place, untouched."""
+    code = getattr(f, "__code__", None)
+    return code is not None and code.co_code == _stub.__code__.co_code
+
+
 def number(x: object) -> float | None:
     """x as a float (a Value gives its data), or None when it is not a number."""
     data = getattr(x, "data", x)
