@@ -143,9 +143,11 @@ def test_a_wrong_shape_is_named() -> None:
     assert "has shape (1, 1), expected (3, 3)" in feedback.problems[0]
 
 
-def test_missing_names_are_named() -> None:
+def test_missing_names_and_a_wrong_container_are_named() -> None:
     feedback = lesson01.check_product_gradients({"a": 4.0, "b": 4.0, "z": 1.0})
     assert feedback.status == INCORRECT and "missing: c" in feedback.problems[0]
+    feedback = lesson01.check_product_gradients(4.0)  # type: ignore[arg-type]
+    assert feedback.status == INCORRECT and "expected a dict of numbers, got float" in feedback.problems[0]
 
 
 def test_checkers_do_not_import_the_solutions() -> None:

@@ -198,13 +198,16 @@ def check_numbers(
 
     `mistakes[name]` lists (typical wrong value, hint). Missing names or any `...` left means not attempted.
     """
-    if is_blank(answers) or set(answers) != set(right):
-        if not is_blank(answers) and set(answers) != set(right):
-            missing = ", ".join(sorted(set(right) - set(answers))) or "none"
-            extra = ", ".join(sorted(set(answers) - set(right))) or "none"
-            return Feedback(exercise, INCORRECT, [f"expected the keys {sorted(right)}; missing: {missing}, "
-                                                  f"unexpected: {extra}"], "keep the names given in the cell")
+    if is_blank(answers):
         return not_attempted(exercise, "a number for each name")
+    if not isinstance(answers, dict):
+        return Feedback(exercise, INCORRECT, [f"expected a dict of numbers, got {type(answers).__name__}"],
+                        "keep the dict the cell starts with and replace each `...` by a number")
+    if set(answers) != set(right):
+        missing = ", ".join(sorted(set(right) - set(answers))) or "none"
+        extra = ", ".join(sorted(set(answers) - set(right))) or "none"
+        return Feedback(exercise, INCORRECT, [f"expected the keys {sorted(right)}; missing: {missing}, "
+                                              f"unexpected: {extra}"], "keep the names given in the cell")
     problems, hints = [], []
     for name, expected in right.items():
         problem = difference(name, answers[name], expected)
