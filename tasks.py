@@ -67,6 +67,9 @@ def setup_lessons() -> None:
 
 def lessons(*jupyter_args: str) -> int:
     setup_lessons()
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Containers often run as root, which JupyterLab refuses unless told; it still listens on localhost only.
+        jupyter_args += ("--allow-root",)
     print("starting JupyterLab on notebooks/: open the address it prints below (Ctrl-C twice to stop)", flush=True)
     return run(BIN / "jupyter", "lab", f"--notebook-dir={ROOT / 'notebooks'}", *jupyter_args, check=False)
 
