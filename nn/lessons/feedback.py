@@ -193,13 +193,14 @@ def check_numbers(
     *,
     mistakes: dict[str, Sequence[tuple[float, str]]] | None = None,
     hint: str,
+    what: str = "a number for each name",
 ) -> Feedback:
     """Compare named numbers worked out by hand with the right ones; a known wrong value gets its own hint.
 
     `mistakes[name]` lists (typical wrong value, hint). Missing names or any `...` left means not attempted.
     """
     if is_blank(answers):
-        return not_attempted(exercise, "a number for each name")
+        return not_attempted(exercise, what)
     if not isinstance(answers, dict):
         return Feedback(exercise, INCORRECT, [f"expected a dict of numbers, got {type(answers).__name__}"],
                         "keep the dict the cell starts with and replace each `...` by a number")

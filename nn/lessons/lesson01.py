@@ -76,4 +76,5 @@ def check_accumulated_grad(grad: Any) -> Feedback:
             (2 * 2 * X, "that counts only the uses in x * x: the use in + x adds 1 to dy/dx on each pass."),
         ]},
         hint="dy/dx = 2x + 1 for one pass; then think about what a second backward() does to a leaf's .grad.",
+        what="your prediction (a number)",
     )
