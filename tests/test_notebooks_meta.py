@@ -115,3 +115,14 @@ def test_every_lesson_ends_with_two_to_four_exercises_left_for_the_student(name:
         assert "..." in source(cell), f"{name}: an exercise starter has no `...` for the student to replace"
         shown = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"])
         assert "not attempted yet" in shown, f"{name}: an exercise was saved solved or failing: {shown[:200]}"
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_plots_are_drawn_at_100_dpi_or_more(name: str) -> None:
+    import re
+
+    code = "\n".join(source(c) for c in load(name)["cells"] if c["cell_type"] == "code")
+    if "matplotlib" not in code:
+        return
+    dpi = re.search(r'plt\.rcParams\["figure\.dpi"\] = (\d+)', code)
+    assert dpi and int(dpi.group(1)) >= 100, f"{name}: set plt.rcParams['figure.dpi'] to at least 100"
