@@ -172,3 +172,11 @@ def test_an_in_place_step_that_changes_nothing_is_not_mistaken_for_untouched() -
 
     feedback = lesson03.check_sgd_step(rebinding_step)
     assert feedback.status == INCORRECT and "in place" in feedback.hint
+
+
+def test_a_function_that_forgets_to_return_is_told_so() -> None:
+    def mse(predictions: list[float], targets: list[float]) -> None:
+        sum((y - p) ** 2 for p, y in zip(predictions, targets)) / len(predictions)
+
+    feedback = lesson02.check_mse(mse)
+    assert feedback.status == INCORRECT and "returned None" in feedback.problems[0] and "`return`" in feedback.hint

@@ -2,7 +2,7 @@
 
 A checker compares the student's answer with the right one, computed here from the engine or a formula (never
 from `nn.lessons.solutions`). When the answer matches a *typical mistake* (another function the checker knows),
-the hint names that mistake. An answer left as `...` (or None) is "not attempted yet" and fails nothing.
+the hint names that mistake. An answer left as `...` is "not attempted yet" and fails nothing.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def not_attempted(exercise: str, what: str) -> Feedback:
 
 
 def is_blank(answer: object) -> bool:
-    """True for an answer still left as `...` or None, also inside a list or dict."""
-    if answer is ... or answer is None:
+    """True for an answer still left as `...`, also inside a list or dict."""
+    if answer is ...:
         return True
     if isinstance(answer, dict):
         return any(is_blank(v) for v in answer.values())
@@ -167,8 +167,8 @@ def check_function(
 ) -> Feedback:
     """Run `student` and `right` on every case; report each case that differs, the matching mistake's hint or `hint`.
 
-    `describe(*args)` names a case ("sigmoid'(1.0)"). The student's function returning `...` or None on the
-    first case means not attempted. Arguments are passed fresh to each function, so in-place changes do not leak.
+    `describe(*args)` names a case ("sigmoid'(1.0)"). The student's function returning `...` on the first case
+    means not attempted. Arguments are passed fresh to each function, so in-place changes do not leak.
     """
     answers, problems = [], []
     for k, args in enumerate(cases):
@@ -177,6 +177,9 @@ def check_function(
             return not_attempted(exercise, what)
         if error is not None:
             return Feedback(exercise, INCORRECT, [f"{describe(*args)} raised {error}"], hint)
+        if got is None:
+            return Feedback(exercise, INCORRECT, [f"{describe(*args)} returned None"],
+                            "did you forget to `return` the result?")
         answers.append(got)
         problem = difference(describe(*args), got, right(*args))
         if problem:

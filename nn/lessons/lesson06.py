@@ -8,7 +8,17 @@ from typing import Any
 
 import engine
 from engine import Value
-from nn.lessons.feedback import CORRECT, INCORRECT, Feedback, Mistake, call, check_function, is_blank, not_attempted
+from nn.lessons.feedback import (
+    CORRECT,
+    INCORRECT,
+    Feedback,
+    Mistake,
+    call,
+    check_function,
+    fmt,
+    is_blank,
+    not_attempted,
+)
 
 POINTS = (-2.0, -0.5, 0.3, 1.0, 2.5)
 Derivative = Callable[[Value, Value], Any]
@@ -46,8 +56,8 @@ def _check_op(exercise: str, forward: Callable[[float], float], derivative: Deri
         expected = engine.grad(d1, [v])[0].data
         second = _first_and_second(forward, derivative, x)[1]
         if second is None or not math.isclose(second, expected, rel_tol=1e-6, abs_tol=1e-9):
-            problems.append(f"the second derivative at x = {x} is {'0 (no graph)' if second is None else second:}, "
-                            f"expected {expected:.6g}")
+            problems.append(f"the second derivative at x = {x} is {'0 (no graph)' if second is None else fmt(second)}, "
+                            f"expected {fmt(expected)}")
     if problems:
         return Feedback(exercise, INCORRECT, problems[:2],
                         "the first derivative is right, but it is computed on floats (x.data, math.*), so it cannot "
