@@ -2,6 +2,7 @@
 
     python3 tasks.py demo   # install scalargrad with plotting extras, train on two moons, write ./scalargrad-out
     python3 tasks.py test   # install the test tools (and the PyTorch oracle when it is cheap), run every check
+    python3 tasks.py lessons [--no-browser]   # install JupyterLab and what the lessons need, open notebooks/
 """
 
 from __future__ import annotations
@@ -60,6 +61,20 @@ def demo() -> int:
     return run(BIN / "scalargrad", "demo", check=False)
 
 
+def setup_lessons() -> None:
+    """What the notebooks need, plus JupyterLab to open them and scikit-learn for the real data sets."""
+    setup("lessons")
+
+
+def lessons(*jupyter_args: str) -> int:
+    setup_lessons()
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Containers often run as root, which JupyterLab refuses unless told; it still listens on localhost only.
+        jupyter_args += ("--allow-root",)
+    print("starting JupyterLab on notebooks/: open the address it prints below (Ctrl-C twice to stop)", flush=True)
+    return run(BIN / "jupyter", "lab", f"--notebook-dir={ROOT / 'notebooks'}", *jupyter_args, check=False)
+
+
 def test() -> int:
     setup("test,bench")
     if os.environ.get("SCALARGRAD_NO_TORCH"):
@@ -91,6 +106,8 @@ def main() -> int:
         version = ".".join(map(str, sys.version_info[:2]))
         sys.exit(f"scalargrad needs Python 3.11+, this python3 is {version}: get one from python.org, pyenv or uv")
     commands = {"demo": demo, "test": test}
+    if sys.argv[1:2] == ["lessons"] and set(sys.argv[2:]) <= {"--no-browser"}:
+        return lessons(*sys.argv[2:])
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2

@@ -17,6 +17,8 @@ from nn.containers import ReLU, Sequential
 from nn.conv import Conv2d
 from nn.data import (
     TEXT,
+    load_digits,
+    load_iris,
     make_bars,
     make_blobs,
     make_chars,
@@ -49,6 +51,7 @@ class DatasetSpec:
     noise: float  # the default noise
     description: str
     n_samples: int = 100
+    batch_size: int | None = None  # the default --batch-size; None: every sample each step
 
 
 # (data set spec, number of outputs, hidden sizes, seed) -> an untrained model
@@ -129,6 +132,19 @@ def _chars(n_samples: int, seed: int | None) -> tuple[list[Any], list[int]]:
     return X, y
 
 
+def _bundled(name: str, load: Callable[[], tuple[list[Any], list[int]]]) -> MakeData:
+    """A real data set as a maker: `n_samples` of it, chosen at random by `seed` (all of them, shuffled, by default)."""
+
+    def take(n_samples: int, seed: int | None) -> tuple[list[Any], list[int]]:
+        X, y = load()
+        if n_samples > len(X):
+            raise ValueError(f"the {name} data set has {len(X)} samples, so it cannot give {n_samples}")
+        order = make_rng(seed=seed).sample(range(len(X)), n_samples)
+        return [X[i] for i in order], [y[i] for i in order]
+
+    return _noiseless(name, take)
+
+
 DATASETS: MappingProxyType[str, DatasetSpec] = MappingProxyType(
     {
         "moons": DatasetSpec(make_moons, 2, (2,), "points", 0.1, "two interleaving half circles"),
@@ -158,6 +174,14 @@ DATASETS: MappingProxyType[str, DatasetSpec] = MappingProxyType(
         "chars": DatasetSpec(
             _noiseless("chars", _chars), len(vocabulary(TEXT)), (CHAR_WINDOW, len(vocabulary(TEXT))), "sequences", 0.0,
             f"{CHAR_WINDOW} one-hot characters of a built-in text, which comes next", n_samples=300,
+        ),
+        "digits": DatasetSpec(
+            _bundled("digits", load_digits), 10, (1, 8, 8), "images", 0.0,
+            "scikit-learn's 8x8 handwritten digits (needs scikit-learn)", n_samples=1797, batch_size=16,
+        ),
+        "iris": DatasetSpec(
+            _bundled("iris", load_iris), 3, (4,), "points", 0.0,
+            "scikit-learn's iris flowers, 4 standardized measurements (needs scikit-learn)", n_samples=150,
         ),
     }
 )

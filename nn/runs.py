@@ -94,6 +94,7 @@ class TrainSettings:
             steps=_checked("steps", check_count, self.steps, "steps", 1, MAX_STEPS),
             l2=_checked("l2", check_scale, self.l2, "l2"),
             holdout=_checked("holdout", check_number, self.holdout, "holdout", 0.0, MAX_HOLDOUT),
+            batch_size=spec.batch_size if self.batch_size is None else self.batch_size,
         )
         if settings.batch_size is not None:
             _checked("batch_size", check_count, settings.batch_size, "batch_size", 1, MAX_SAMPLES)

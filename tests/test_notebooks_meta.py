@@ -27,14 +27,20 @@ FORMULAS = {
     ],
     "03_neuron_to_mlp.ipynb": [
         r"a = \varphi(z)",
+        r"\mathbf h = \operatorname{ReLU}(\mathbf z_1), \qquad s = W_2\,\mathbf h + b_2",
         r"w \leftarrow w - \alpha\,\frac{\partial L}{\partial w}",
     ],
-    "04_convolution.ipynb": [r"y_{o,i,j} = b_o + \sum_{c}"],
+    "04_convolution.ipynb": [
+        r"y_{o,i,j} = b_o + \sum_{c}",
+        r"\frac{\partial L}{\partial w_{o,c,u,v}} = \sum_{i,j} \frac{\partial L}{\partial y_{o,i,j}}",
+        r"y_{c,i,j} = \max_{0 \le u, v < 2} x_{c,\,2i+u,\,2j+v}",
+    ],
     "05_recurrent_networks.ipynb": [
         r"h_t = \tanh\left(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}\right)",
         r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t",
     ],
     "06_property_testing_gradients.ipynb": [r"\frac{d^2}{dx^2}\tanh x"],
+    "07_handwritten_digits.ipynb": [r"L = -\log \operatorname{softmax}(\mathbf s)_{\text{true}}"],
     "08_moving_to_pytorch.ipynb": [r"W_{j,:} = \mathbf{w}_j"],
 }
 # Notebooks that need an extra besides `notebooks` (nbmake runs them where tasks.py could install it).
@@ -105,3 +111,26 @@ def test_every_notebook_import_is_installed_by_the_notebooks_extra() -> None:
                 for name in names:
                     top = name.split(".")[0]
                     assert top in sys.stdlib_module_names or top in installed, f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_every_lesson_ends_with_two_to_four_exercises_left_for_the_student(name: str) -> None:
+    code = [c for c in load(name)["cells"] if c["cell_type"] == "code"]
+    exercises = [c for c in code if "exercises.check_" in source(c)]
+    assert 2 <= len(exercises) <= 4, f"{name}: {len(exercises)} exercises"
+    assert code[-len(exercises):] == exercises, f"{name}: the exercises are not the last cells"
+    for cell in exercises:
+        assert "..." in source(cell), f"{name}: an exercise starter has no `...` for the student to replace"
+        shown = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"])
+        assert "not attempted yet" in shown, f"{name}: an exercise was saved solved or failing: {shown[:200]}"
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_plots_are_drawn_at_100_dpi_or_more(name: str) -> None:
+    import re
+
+    code = "\n".join(source(c) for c in load(name)["cells"] if c["cell_type"] == "code")
+    if "matplotlib" not in code:
+        return
+    dpi = re.search(r'plt\.rcParams\["figure\.dpi"\] = (\d+)', code)
+    assert dpi and int(dpi.group(1)) >= 100, f"{name}: set plt.rcParams['figure.dpi'] to at least 100"

@@ -1,5 +1,6 @@
-"""Small data sets generated locally and seedably: no downloads."""
+"""Small data sets generated locally and seedably, and real ones bundled with scikit-learn: no downloads."""
 
+from nn.data.bundled import DIGIT_CLASSES, IRIS_CLASSES, IRIS_FEATURES, load_digits, load_iris
 from nn.data.images import BAR_CLASSES, SHAPE_CLASSES, make_bars, make_shapes
 from nn.data.points import (
     iterate_minibatches,
@@ -10,12 +11,18 @@ from nn.data.points import (
     make_spirals,
 )
 from nn.data.sequences import TEXT, make_chars, make_counting, make_parity, make_sine_sequences, one_hot, vocabulary
+from nn.data.split import train_test_split
 
 __all__ = [
     "BAR_CLASSES",
+    "DIGIT_CLASSES",
+    "IRIS_CLASSES",
+    "IRIS_FEATURES",
     "SHAPE_CLASSES",
     "TEXT",
     "iterate_minibatches",
+    "load_digits",
+    "load_iris",
     "make_bars",
     "make_blobs",
     "make_chars",
@@ -28,5 +35,6 @@ __all__ = [
     "make_sine_sequences",
     "make_spirals",
     "one_hot",
+    "train_test_split",
     "vocabulary",
 ]
