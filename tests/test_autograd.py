@@ -144,10 +144,11 @@ def test_no_grad_builds_no_graph() -> None:
         z = engine.dot([x], [x], bias=x)
     assert engine.is_grad_enabled()
     for v in (y, z):
-        assert v.is_leaf and v.op == "" and v.parents == () and v._arg is None
+        assert v.is_leaf and v.op == "" and v.parents == () and v.arg is None
     assert y.data == math.tanh(6.0) + 2.0 and z.data == 6.0
-    y.backward()
-    assert x.grad == 0.0
+    with pytest.raises(RuntimeError, match="no_grad"):  # as torch: there is no graph to differentiate
+        y.backward()
+    assert x.grad == 0.0 and y.grad == 0.0
 
 
 def test_no_grad_nests_and_restores() -> None:
@@ -349,7 +350,7 @@ def test_a_constant_operand_is_not_wrapped_in_a_value(f: Callable[[Value], Value
     x = Value(3.0)
     y = f(x)
     assert y.parents == (x,) and y.op == op
-    assert type(y._arg) is float and y._arg == arg
+    assert type(y.arg) is float and y.arg == arg
 
 
 def test_backward_order_of_a_small_graph() -> None:
