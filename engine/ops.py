@@ -58,17 +58,28 @@ def vjp(out: Value, g: Value) -> list[Value]:
     return [g * d for d in out._op.partials(out.parents, out._arg, out)]  # type: ignore[union-attr]
 
 
+_new = object.__new__
+
+
 def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Value:
     """The result Value of `op` on operands `a` (and `b`; for an n-ary op, the tuple `a` of them all) with
     constant `arg`. While grad mode is off the result records no operands (backward() then refuses it)."""
-    out = object.__new__(Value)
+    # One store per slot, no tuple: a temporary tuple per node would be one more object to count towards the
+    # cyclic GC's next collection (see engine/value.py).
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     if not state.threads_off or _thread.enabled:  # grad_mode.recording(), inlined: this runs for every node
-        out._op, out._a, out._b, out._arg = op, a, b, arg
+        out._op = op
+        out._a = a
+        out._b = b
+        out._arg = arg
     else:
-        out._op, out._a, out._b, out._arg = None, NOT_RECORDED, None, None
+        out._op = None
+        out._a = NOT_RECORDED
+        out._b = None
+        out._arg = None
     return out
 
 
@@ -183,7 +194,6 @@ def binary(
     right = minus or _register(_with_constant(f"{name}_const", f"{symbol} {{c}}", da, False), method)
     left = right if commutative else _register(_with_constant(f"r{name}", f"{{c}} {symbol}", db, True))
     on_number = forward_constant or forward
-    sign = -1.0 if minus else 1.0
 
     def apply(a: Value, b: Any) -> Value:
         if isinstance(b, Value):
@@ -191,7 +201,7 @@ def binary(
         c = _number(b, name)
         if c is None:
             return NotImplemented
-        return make_node(on_number(a.data, c), right, a, arg=c * sign)
+        return make_node(on_number(a.data, c), right, a, arg=-c if minus else c)
 
     def reflected(a: Value, b: Any) -> Value:
         c = _number(b, name)
