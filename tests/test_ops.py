@@ -480,16 +480,16 @@ DOMAIN_ERRORS = [
 
 @pytest.fixture
 def made_nodes(monkeypatch: pytest.MonkeyPatch) -> list[Value]:
-    """Every node built through `engine.ops.make_node` while the test runs."""
+    """Every op node created (by `engine.op_record.make_node`, the only maker of op nodes) while the test runs."""
     made: list[Value] = []
-    real_make_node = engine.ops.make_node
+    real_new = engine.op_record._new
 
-    def spy(*args: Any, **kwargs: Any) -> Value:
-        node = real_make_node(*args, **kwargs)
+    def spy(cls: type[Value]) -> Value:
+        node = real_new(cls)
         made.append(node)
         return node
 
-    monkeypatch.setattr(engine.ops, "make_node", spy)
+    monkeypatch.setattr(engine.op_record, "_new", spy)
     return made
 
 
@@ -504,7 +504,7 @@ def test_domain_error_is_raised_at_the_op_and_creates_no_node(case: DomainError,
 
 
 def test_the_spy_sees_nodes_being_made(made_nodes: list[Value]) -> None:
-    """Guards the test above: a successful op does go through `engine.ops.make_node`."""
+    """Guards the test above: a successful op does go through `engine.op_record.make_node`."""
     results = [Value(2).log(), Value(3.5) / 2, 2 ** Value(3), Value(4) ** 0.5, Value(2) ** Value(2.0).relu()]
     assert made_nodes[-1] is results[-1] and len(made_nodes) == 6
 
