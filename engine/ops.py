@@ -44,7 +44,9 @@ def _log(x: Any) -> Any:
 
 # ---------------------------------------------------------------- the ops
 
-ADD = binary("add", "+", "__add__", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0, commutative=True)
+# Each definition: name, symbol, the Value operator; the forward on floats; d(out)/da and d(out)/db.
+ADD = binary("add", "+", "__add__", forward=operator.add, da=lambda a, b, out: 1.0, db=lambda a, b, out: 1.0,
+             commutative=True)  # fmt: skip
 
 
 def _add_backward(out: Value) -> None:  # hand-tuned: with mul, nearly every node of a binary-op graph
@@ -55,10 +57,11 @@ def _add_backward(out: Value) -> None:  # hand-tuned: with mul, nearly every nod
 
 ADD.backward = _add_backward
 
-SUB = binary("sub", "-", "__sub__", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
+SUB = binary("sub", "-", "__sub__", forward=operator.sub, da=lambda a, b, out: 1.0, db=lambda a, b, out: -1.0,
              minus=OPS["add_const"])  # fmt: skip
 
-MUL = binary("mul", "*", "__mul__", operator.mul, lambda a, b, out: b, lambda a, b, out: a, commutative=True)
+MUL = binary("mul", "*", "__mul__", forward=operator.mul, da=lambda a, b, out: b, db=lambda a, b, out: a,
+             commutative=True)  # fmt: skip
 
 
 def _mul_backward(out: Value) -> None:  # hand-tuned: the hottest rule of a binary-op graph
@@ -79,7 +82,7 @@ def _divide(a: float, b: float) -> float:
 
 
 # d/db is -out / b, not -a / b**2: b * b underflows to 0 where a / b is still finite
-DIV = binary("div", "/", "__truediv__", _divide, lambda a, b, out: 1.0 / b, lambda a, b, out: -out / b)
+DIV = binary("div", "/", "__truediv__", forward=_divide, da=lambda a, b, out: 1.0 / b, db=lambda a, b, out: -out / b)
 
 
 def _pow(base: float, exponent: float) -> float:
@@ -111,8 +114,8 @@ def _pow_db(a: Any, b: Any, out: Any) -> Any:
     return out * _log(a) if float(a) > 0.0 else 0.0  # as PyTorch: d/db of 0 ** b is 0, not 0 * log(0)
 
 
-POW = binary("pow", "**", "__pow__", _pow_of_value_exponent, _pow_da, _pow_db, forward_constant=_pow)
-NEG = unary("neg", operator.neg, lambda a, out: -1.0, symbol="-", method="__neg__")
+POW = binary("pow", "**", "__pow__", forward=_pow_of_value_exponent, da=_pow_da, db=_pow_db, forward_constant=_pow)
+NEG = unary("neg", forward=operator.neg, derivative=lambda a, out: -1.0, symbol="-", method="__neg__")
 
 
 def _exp(x: float) -> float:
@@ -148,12 +151,13 @@ def _leaky_relu(x: float, slope: float) -> float:
     return x if x > 0.0 else x * slope
 
 
-EXP = unary("exp", _exp, lambda a, out: out)
-LOG = unary("log", _log_forward, lambda a, out: 1.0 / a)
-RELU = unary("relu", _relu, lambda a, out: 1.0 if float(out) > 0.0 else 0.0, activation=True)
-TANH = unary("tanh", math.tanh, lambda a, out: 1.0 - out * out, activation=True)
-SIGMOID = unary("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out), activation=True)
-LEAKY_RELU = unary("leaky_relu", _leaky_relu, lambda a, slope, out: 1.0 if float(a) > 0.0 else slope,
+# Each definition: name, the forward on a float, then d(out)/da, written to work on floats and Values alike.
+EXP = unary("exp", forward=_exp, derivative=lambda a, out: out)
+LOG = unary("log", forward=_log_forward, derivative=lambda a, out: 1.0 / a)
+RELU = unary("relu", forward=_relu, derivative=lambda a, out: 1.0 if float(out) > 0.0 else 0.0, activation=True)
+TANH = unary("tanh", forward=math.tanh, derivative=lambda a, out: 1.0 - out * out, activation=True)
+SIGMOID = unary("sigmoid", forward=_sigmoid, derivative=lambda a, out: out * (1.0 - out), activation=True)
+LEAKY_RELU = unary("leaky_relu", forward=_leaky_relu, derivative=lambda a, slope, out: 1.0 if float(a) > 0.0 else slope,
                    activation=True, param="slope", default=0.01)  # fmt: skip
 
 
@@ -169,7 +173,7 @@ def _check_values(items: Sequence[object], where: str) -> None:
 
 
 # dot's operands are w0..w(n-1), x0..x(n-1) and maybe the bias: d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
-DOT = nary("dot", "Σ w·x", lambda xs, n, out: (*xs[n : 2 * n], *xs[:n], *(1.0,) * (len(xs) - 2 * n)))
+DOT = nary("dot", "Σ w·x", partials=lambda xs, n, out: (*xs[n : 2 * n], *xs[:n], *(1.0,) * (len(xs) - 2 * n)))
 
 
 def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> Value:
@@ -212,7 +216,7 @@ def _dot_backward(out: Value) -> None:  # hand-tuned: one per neuron, most of an
 
 
 DOT.backward = _dot_backward
-SUM = nary("sum", "Σ", lambda xs, c, out: (1.0,) * len(xs))
+SUM = nary("sum", "Σ", partials=lambda xs, c, out: (1.0,) * len(xs))
 
 
 def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
@@ -227,7 +231,7 @@ def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
     return make_node(acc, SUM, values)
 
 
-MAX = nary("max", "max", lambda xs, winner, out: [1.0 if i == winner else 0.0 for i in range(len(xs))])
+MAX = nary("max", "max", partials=lambda xs, winner, out: [1.0 if i == winner else 0.0 for i in range(len(xs))])
 
 
 def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
