@@ -42,9 +42,9 @@ OPS: dict[str, Op] = {}  # every built-in op by name, in the order defined
 
 def generic_backward(out: Value) -> None:
     """The float rule of any op: add out.grad times each local derivative into each operand's `.grad`."""
-    operands = out.parents
+    parents = out.parents
     g = out.grad
-    for v, d in zip(operands, out._op.partials(tuple(v.data for v in operands), out._arg, out.data)):  # type: ignore[union-attr]
+    for v, d in zip(parents, out._op.partials(tuple(v.data for v in parents), out._arg, out.data)):  # type: ignore[union-attr]
         v.grad += g * d
 
 

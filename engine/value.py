@@ -88,7 +88,7 @@ class Value:
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The operands this Value was computed from, in order (empty for a leaf)."""
+        """The Values this one was computed from (its op's operands), in order; empty for a leaf."""
         op = self._op
         if op is None:
             return ()
@@ -178,28 +178,28 @@ def _walk(root: Value) -> tuple[list[Value], bool]:
     # A depth-first walk keeping the node in hand in locals and stacking only the ones it comes back to: it is
     # half the cost of backward() on graphs of binary ops, so it reads operands from the slots with no call.
     stack: list[tuple[Value, Iterator[Value]]] = []
-    node, operands = root, iter(root.parents)
+    node, parents = root, iter(root.parents)
     while True:
-        for child in operands:
-            op = child._op
-            if op is not None and child not in seen:
-                seen.add(child)
-                stack.append((node, operands))
-                node = child
+        for parent in parents:
+            op = parent._op
+            if op is not None and parent not in seen:
+                seen.add(parent)
+                stack.append((node, parents))
+                node = parent
                 arity = op.arity
                 if arity == 2:
-                    operands = iter((child._a, child._b))
+                    parents = iter((parent._a, parent._b))
                 elif arity == 1:
-                    operands = iter((child._a,))
+                    parents = iter((parent._a,))
                 else:
-                    operands = iter(child._a)
+                    parents = iter(parent._a)
                     checked = checked or arity < 0
                 break
         else:
             order.append(node)
             if not stack:
                 break
-            node, operands = stack.pop()
+            node, parents = stack.pop()
     order.reverse()
     return order, checked
 
