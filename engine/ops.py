@@ -155,6 +155,14 @@ def _leaky_relu(x: float, slope: float) -> float:
 EXP = unary("exp", forward=_exp, derivative=lambda a, out: out)
 LOG = unary("log", forward=_log_forward, derivative=lambda a, out: 1.0 / a)
 RELU = unary("relu", forward=_relu, derivative=lambda a, out: 1.0 if float(out) > 0.0 else 0.0, activation=True)
+
+
+def _relu_backward(out: Value) -> None:  # hand-tuned: one per neuron; and as torch, a dead unit gets 0 even from inf
+    if out.data > 0.0:
+        out._a.grad += out.grad
+
+
+RELU.backward = _relu_backward
 TANH = unary("tanh", forward=math.tanh, derivative=lambda a, out: 1.0 - out * out, activation=True)
 SIGMOID = unary("sigmoid", forward=_sigmoid, derivative=lambda a, out: out * (1.0 - out), activation=True)
 LEAKY_RELU = unary("leaky_relu", forward=_leaky_relu, derivative=lambda a, slope, out: 1.0 if float(a) > 0.0 else slope,
@@ -219,6 +227,15 @@ DOT.backward = _dot_backward
 SUM = nary("sum", "Σ", partials=lambda xs, c, out: (1.0,) * len(xs))
 
 
+def _sum_backward(out: Value) -> None:  # hand-tuned: losses sum over a batch
+    g = out.grad
+    for v in out._a:
+        v.grad += g
+
+
+SUM.backward = _sum_backward
+
+
 def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
     """values[0] + values[1] + ... as one node. Raises ValueError when empty, TypeError on non-Values."""
     values = tuple(values)
@@ -232,6 +249,13 @@ def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
 
 
 MAX = nary("max", "max", partials=lambda xs, winner, out: [1.0 if i == winner else 0.0 for i in range(len(xs))])
+
+
+def _max_backward(out: Value) -> None:  # hand-tuned: one per pooling window; only the winner gets gradient
+    out._a[out._arg].grad += out.grad
+
+
+MAX.backward = _max_backward
 
 
 def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max

@@ -290,7 +290,7 @@ def test_grad_agrees_with_backward(case: OpCase, data: st.DataObject) -> None:
 def test_each_float_rule_agrees_bit_for_bit_with_the_ops_derivative(
     case: OpCase, data: st.DataObject, g: float
 ) -> None:
-    """backward() runs each op's float rule: hand-tuned for add, mul and dot, generated for the rest. Both must
+    """backward() runs each op's float rule: hand-tuned for the hot ops, generated for the rest. Both must
     give exactly what the op's derivative (`Op.partials`, applied by `engine.ops.generic_backward`) gives."""
     leaves, out = build(case, draw(data, case))
     results = []
@@ -307,7 +307,7 @@ def test_only_the_hot_ops_have_hand_tuned_float_rules() -> None:
     # the generated rules are closures made by unary()/binary(); a hand-tuned rule is a module-level function
     rules = {op.name: op.backward for op in engine.ops.OPS.values()}
     hand_tuned = {n for n, f in rules.items() if "<locals>" not in f.__qualname__ and f.__name__ != "generic_backward"}
-    assert hand_tuned == {"add", "mul", "dot"}
+    assert hand_tuned == {"add", "mul", "dot", "relu", "sum", "max"}
 
 
 # ---------------------------------------------------------------- second derivatives
