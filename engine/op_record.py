@@ -64,7 +64,7 @@ def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Va
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if not state.threads_off or _thread.enabled:  # grad_mode.recording(), inlined: this runs for every node
+    if not state.threads_off or _thread.enabled:  # is_grad_enabled(), reading one slot while no thread has it off
         out._op = op
         out._a = a
         out._b = b
