@@ -132,10 +132,10 @@ class Value:
             raise RuntimeError(f"backward: {self!r} was computed under no_grad(), so it has no graph to differentiate")
         # The walk allocates while the graph is alive, which would make the cyclic GC scan the whole graph
         # again and again; the graph has no cycles for it to find, so it is paused for the pass.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            with _one_pass_at_a_time:
+        with _one_pass_at_a_time:
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
                 order, checked = _walk(self)
                 # A built-in float rule never raises (IEEE inf, as torch); a custom op's derivative may, so
                 # then every .grad it could touch is kept, to be put back.
@@ -146,9 +146,9 @@ class Value:
                     for v, g in saved:
                         v.grad = g
                     raise
-        finally:
-            if collecting:
-                gc.enable()
+            finally:
+                if collecting:
+                    gc.enable()
 
 
 _one_pass_at_a_time = threading.RLock()  # a custom op's derivative may itself call backward()
