@@ -6,9 +6,8 @@ from collections.abc import Iterable, Sequence
 
 from engine.grad_mode import enable_grad, no_grad
 from engine.ops import vjp
-from engine.value import Value, backward_order
-
-__all__ = ["backward", "backward_order", "grad", "zero_grad"]
+from engine.value import Value
+from engine.value import backward_order as backward_order
 
 
 def backward(root: Value, gradient: float = 1.0) -> None:

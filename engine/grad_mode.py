@@ -31,13 +31,12 @@ class _Shared:
     # How many threads have grad mode off. While it is 0, as in almost all training, building a node reads
     # this one slot instead of the thread-local (which costs several times more on every node).
     __slots__ = ("threads_off",)
-
-    def __init__(self) -> None:
-        self.threads_off = 0
+    threads_off: int
 
 
 _thread = _ThreadMode()
 state = _Shared()
+state.threads_off = 0
 _lock = threading.Lock()
 
 
@@ -79,20 +78,22 @@ class _Mode:
         return run  # type: ignore[return-value]
 
 
-class no_grad(_Mode):  # noqa: N801 - named as torch.no_grad
-    """Build no graph inside the block or decorated function: results are leaves, as in `torch.no_grad()`.
-
-    `with no_grad():`, `@no_grad` and `@no_grad()` all work, and one object can be entered again and again.
-    """
-
-    mode = False
+class _Fixed(_Mode):
+    """A mode that takes no argument, so it also decorates without parentheses: `@no_grad` as `@no_grad()`."""
 
     def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
         self = super().__new__(cls)
         return self if fn is None else self(fn)
 
 
-class enable_grad(no_grad):  # noqa: N801 - named as torch.enable_grad
+class no_grad(_Fixed):  # noqa: N801 - named as torch.no_grad
+    """Build no graph inside the block or decorated function: results are leaves, as in `torch.no_grad()`.
+    `with no_grad():`, `@no_grad` and `@no_grad()` all work; one object can be entered again and again."""
+
+    mode = False
+
+
+class enable_grad(_Fixed):  # noqa: N801 - named as torch.enable_grad
     """Record the graph inside the block or decorated function, even within `no_grad()`."""
 
     mode = True

@@ -38,10 +38,6 @@ def _power(base: Any, exponent: float) -> Any:
         return -math.inf if odd and base < 0.0 else math.inf
 
 
-def _log(x: Any) -> Any:
-    return x.log() if isinstance(x, Value) else math.log(x)
-
-
 # ---------------------------------------------------------------- the ops
 
 # Each definition: name, symbol, the Value operator; the forward on floats; d(out)/da and d(out)/db.
@@ -111,7 +107,9 @@ def _pow_da(a: Any, b: Any, out: Any) -> Any:
 
 
 def _pow_db(a: Any, b: Any, out: Any) -> Any:
-    return out * _log(a) if float(a) > 0.0 else 0.0  # as PyTorch: d/db of 0 ** b is 0, not 0 * log(0)
+    if not float(a) > 0.0:
+        return 0.0  # as PyTorch: d/db of 0 ** b is 0, not 0 * log(0)
+    return out * (a.log() if isinstance(a, Value) else math.log(a))
 
 
 POW = binary("pow", "**", "__pow__", forward=_pow_of_value_exponent, da=_pow_da, db=_pow_db, forward_constant=_pow)

@@ -155,7 +155,6 @@ _one_pass_at_a_time = threading.RLock()  # a custom op's derivative may itself c
 
 
 def _run(root: Value, seed: float, order: list[Value]) -> None:
-    """One backward pass over `order` (a leaf `root` only adds `seed` to its own `.grad`)."""
     if not order:
         root.grad += seed
         return
