@@ -16,7 +16,8 @@ from typing import Any
 
 from graphviz import nohtml
 
-from engine.ops import Op
+from engine.op_record import Op
+from engine.ops import OPS
 from engine.render import Drawing, GraphTooLargeError
 from engine.value import Value
 
@@ -37,10 +38,10 @@ RANKDIRS = ("LR", "TB", "RL", "BT")  # or "auto"
 # "layers.0.neurons.3.w.1" is owned by the neuron "layers.0.neurons.3", which sits in the layer "layers.0".
 CLUSTER_PRESETS = {"neuron": 1, "layer": 2}
 # Ops that count as a neuron's activation: applied to a weighted sum, they are drawn inside its cluster.
-ACTIVATION_OPS = frozenset({"tanh", "sigmoid", "relu", "leaky_relu"})
+ACTIVATION_OPS = frozenset(o.name for o in OPS.values() if o.activation)
 # Binary ops where operand order matters: their edges are labelled so `a - b` is not read as `b - a`.
 _ORDERED_OPERANDS = ("a", "b")
-_NON_COMMUTATIVE = frozenset({"sub", "div", "pow"})
+_NON_COMMUTATIVE = frozenset(o.name for o in OPS.values() if o.ordered)
 
 PALEST_GREEN = 222  # the smallest non-zero |grad| is #ffdede: pale, but never the white of a zero gradient
 ClusterSpec = str | int | Callable[[str], str | None] | None
@@ -48,8 +49,9 @@ ClusterSpec = str | int | Callable[[str], str | None] | None
 
 def op_record(v: Value) -> tuple[Op, Any]:
     """The op record of an interior node and its constant argument (the one place drawing and stepping read them)."""
-    assert v._op is not None, "op_record: a leaf has no op"
-    return v._op, v._arg
+    op = v.op_record
+    assert op is not None, "op_record: a leaf has no op"
+    return op, v.arg
 
 
 def dot_length(v: Value) -> int:

@@ -117,19 +117,6 @@ def test_the_documented_errors_for_a_few_operands() -> None:
         Value(1.0) / 0
 
 
-def _core_has_fixed_numpy() -> bool:
-    """Whether the engine turns numpy scalars into floats (issue 14.6, the core helper's work) in this tree."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return type(Value(np.float64(1.0)).data) is float
-
-
-@pytest.mark.xfail(
-    not _core_has_fixed_numpy(),
-    strict=False,
-    reason="issue 14.6 (core): numpy.float64 operands pass through unconverted, so .data is a numpy scalar "
-    "and Value(np.float64(10.0)) ** 400 gives inf with a RuntimeWarning instead of OverflowError",
-)
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(sorted(BINARY)), numpy_operands, st.one_of(numpy_operands, plain_operands))
 def test_numpy_scalars_become_floats_or_raise_typed_errors(op: str, a: object, b: object) -> None:

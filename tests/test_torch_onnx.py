@@ -145,7 +145,7 @@ def test_cli_export_needs_the_input_shape_when_the_file_does_not_record_it(torch
 
 @pytest.mark.parametrize("args, message", [
     ([], "nothing to write: give --onnx OUT.onnx and/or --torch OUT.pt2"),
-    (["--torch", "m.pt"], "--torch m.pt: a torch.export program is a .pt2 file"),
+    (["--torch", "m.pt"], "--torch m.pt: use a .pt2 file name"),
     (["--onnx", "m.onnx", "--input-shape", "2,x"], "expected comma-separated sizes like 1,8,8, got '2,x'"),
     (["--onnx", "m.onnx", "--input-shape", "3"], "the model cannot run on example_input: MLP: expected 2 inputs"),
 ])

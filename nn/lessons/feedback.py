@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nn.checks import is_real
+
 CORRECT, NOT_ATTEMPTED, INCORRECT = "correct", "not attempted yet", "not right yet"
 REL_TOL, ABS_TOL = 1e-6, 1e-9
 
@@ -67,9 +69,12 @@ def is_stub(f: Callable[..., Any]) -> bool:
 def number(x: object) -> float | None:
     """x as a float (a Value gives its data), or None when it is not a number."""
     data = getattr(x, "data", x)
-    if isinstance(data, bool) or not isinstance(data, int | float):
+    if not is_real(data):
         return None
-    return float(data)
+    try:
+        return float(data)
+    except OverflowError:  # an int beyond every float is no answer to compare
+        return None
 
 
 def flat(x: object) -> list[Any]:
