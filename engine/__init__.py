@@ -7,13 +7,16 @@ from engine.ops import dot
 from engine.ops import max as max  # re-exported as engine.max, not in __all__ (see below)
 from engine.ops import sum as sum
 from engine.custom_op import op
+from engine.compile import Compiled, TraceChangedError
+from engine.compile import compile as compile  # engine.compile, not in __all__ (see below)
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from engine.draw import GraphTooLargeError, draw_dot
 from engine.render import Drawing, write_image
 from engine.steps import Step, backward_steps, step_through
 
-# engine.max and engine.sum are left out of __all__, so `from engine import *` keeps Python's max and sum.
+# engine.max, engine.sum and engine.compile are left out of __all__, so `from engine import *` keeps Python's.
 __all__ = [
+    "Compiled",
     "Drawing",
     "GradcheckError",
     "GraphTooLargeError",
@@ -33,6 +36,7 @@ __all__ = [
     "op",
     "set_grad_enabled",
     "step_through",
+    "TraceChangedError",
     "write_image",
     "zero_grad",
 ]

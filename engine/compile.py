@@ -1,0 +1,397 @@
+"""`engine.compile`: record a training step once as a Value graph, then replay it many times over plain floats.
+
+A trace is the graph one call of `f` built, turned into straight-line Python source (one line per node
+forward, a few per node backward, in exactly the order `backward()` would run them), compiled once with the
+built-in `compile()`. The source is generated here from the graph's op records; no user text is ever compiled.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from engine.autograd import backward_order
+from engine.grad_mode import enable_grad
+from engine.ops import _checked_pow, _pow_float
+from engine.value import Value
+
+MAX_TRACES = 8  # traces kept per compiled function (one per argument structure), oldest dropped first
+_SUM_CHUNK = 32  # terms per generated `+` chain: Python's compiler recurses on long left-nested expressions
+
+
+class TraceChangedError(RuntimeError):
+    """A re-trace (`check_every`) built a different graph from the same argument structure: `f` branches on data."""
+
+
+# ---------------------------------------------------------------- per-op replay rules
+# Each built-in op's forward (an expression over its operands' floats) and its float backward (one statement
+# per operand that receives gradient), transcribed from the op's record in engine/ops.py with the same float
+# operations in the same order, so the replay is bit for bit the graph. {a}, {b}: operand floats, {c}: the op's
+# constant, {out}: the node's float, {g}: its gradient, {ga}, {gb}: the operands' gradient accumulators.
+# An n-ary op (dot, sum, max) is written by a function below instead.
+
+Backward = tuple[tuple[int | None, str], ...]  # (operand whose gradient the statement adds to, statement)
+
+_UNARY_BINARY: dict[str, tuple[str, Backward]] = {
+    "add": ("{a} + {b}", ((0, "{ga} += {g}"), (1, "{gb} += {g}"))),
+    "add_const": ("{a} + {c}", ((0, "{ga} += {g}"),)),
+    "sub": ("{a} - {b}", ((0, "{ga} += {g}"), (1, "{gb} -= {g}"))),
+    "rsub": ("{c} - {a}", ((0, "{ga} -= {g}"),)),
+    "neg": ("-{a}", ((0, "{ga} -= {g}"),)),
+    "mul": ("{a} * {b}", ((0, "{ga} += {g} * {b}"), (1, "{gb} += {g} * {a}"))),
+    "mul_const": ("{a} * {c}", ((0, "{ga} += {g} * {c}"),)),
+    # float division raises ZeroDivisionError on a zero divisor, where the graph's div raises its own
+    "div": ("{a} / {b}", ((None, "_t = {g} / {b}"), (0, "{ga} += _t"), (1, "{gb} -= _t * {out}"))),
+    "div_const": ("{a} / {c}", ((0, "{ga} += {g} / {c}"),)),
+    "rdiv": ("{c} / {a}", ((0, "{ga} -= {g} * {out} / {a}"),)),
+    "pow": (
+        "_pow_value({a}, {b})",
+        (
+            (0, "if {b} != 0.0: {ga} += {g} * {b} * _pow_float({a}, {b} - 1.0)"),
+            (1, "if {a} > 0.0: {gb} += {g} * {out} * _log({a})"),
+        ),
+    ),
+    "pow_const": (
+        "_checked_pow({a}, {c}, 'pow')",
+        ((0, "if {c} != 0.0: {ga} += {g} * {c} * _pow_float({a}, {c} - 1.0)"),),
+    ),
+    "rpow": ("_checked_pow({c}, {a}, 'pow')", ((0, "if {c} > 0.0: {ga} += {g} * {out} * _log({c})"),)),
+    "exp": ("_exp({a})", ((0, "{ga} += {g} * {out}"),)),
+    "log": ("_log({a})", ((0, "{ga} += {g} / {a}"),)),  # math.log raises ValueError at <= 0, as the graph's log
+    "tanh": ("_tanh({a})", ((0, "{ga} += {g} * (1.0 - {out} * {out})"),)),
+    "sigmoid": (
+        "(1.0 / (1.0 + _exp(-{a})) if {a} >= 0.0 else _exp({a}) / (1.0 + _exp({a})))",
+        ((0, "{ga} += {g} * {out} * (1.0 - {out})"),),
+    ),
+    "relu": ("(0.0 if {a} <= 0.0 else {a})", ((0, "if {out} > 0.0: {ga} += {g}"),)),
+    "leaky_relu": ("({a} if {a} > 0.0 else {a} * {c})", ((0, "{ga} += {g} if {a} > 0.0 else {g} * {c}"),)),
+}
+
+
+def _pow_value(base: float, exponent: float) -> float:
+    """The forward of `pow` with a Value exponent, raising where the graph's op raises."""
+    if base < 0.0:
+        raise ValueError("pow: negative base with a Value exponent")  # the graph run that follows names the Values
+    return _checked_pow(base, exponent, "pow")
+
+
+_NAMESPACE: dict[str, Any] = {
+    "_exp": math.exp,
+    "_log": math.log,
+    "_tanh": math.tanh,
+    "_inf": math.inf,
+    "_nan": math.nan,
+    "_checked_pow": _checked_pow,
+    "_pow_float": _pow_float,
+    "_pow_value": _pow_value,
+}
+
+
+def _literal(x: float) -> str:
+    """Source text for the float x that evaluates to exactly x (repr round-trips every finite float)."""
+    if math.isnan(x):
+        return "_nan"
+    if math.isinf(x):
+        return "_inf" if x > 0 else "(-_inf)"
+    return f"({x!r})"
+
+
+def _chained_sum(target: str, start: str, terms: Sequence[str]) -> list[str]:
+    """Statements setting `target` to ((start + t0) + t1) + ..., the graph's left-to-right order, in chunks."""
+    lines, acc = [], start
+    for i in range(0, len(terms), _SUM_CHUNK):
+        lines.append(f"{target} = {' + '.join([acc, *terms[i : i + _SUM_CHUNK]])}")
+        acc = target
+    return lines or [f"{target} = {start}"]
+
+
+# ---------------------------------------------------------------- code generation
+
+
+class _Names:
+    """Source names of the trace's nodes: arguments x<k>, parameters p<j> (gradient q<j>), other leaves as
+    literals (constants, no gradient), interior nodes v<n> (gradient g<n>)."""
+
+    def __init__(self, args: dict[int, int], params: dict[int, int]) -> None:
+        self.args, self.params = args, params
+        self.data: dict[int, str] = {}
+        self.grad: dict[int, str | None] = {}
+        self.used_params: dict[int, None] = {}  # ordered set of parameter indices the trace reads
+
+    def leaf(self, v: Value) -> None:
+        key = id(v)
+        if key in self.data:
+            return
+        if key in self.args:
+            self.data[key], self.grad[key] = f"x{self.args[key]}", None
+        elif key in self.params:
+            j = self.params[key]
+            self.data[key], self.grad[key] = f"p{j}", f"q{j}"
+            self.used_params[j] = None
+        else:
+            self.data[key], self.grad[key] = _literal(v.data), None
+
+    def node(self, v: Value, n: int) -> None:
+        self.data[id(v)], self.grad[id(v)] = f"v{n}", f"g{n}"
+
+
+def _operands(node: Value) -> tuple[Value, ...]:
+    return node.parents
+
+
+def _unary_binary(node: Value, names: _Names) -> tuple[list[str], list[str]]:
+    forward, rules = _UNARY_BINARY[node._op.name]  # type: ignore[union-attr]
+    ops = _operands(node)
+    c = node._arg
+    fields = {
+        "a": names.data[id(ops[0])],
+        "b": names.data[id(ops[1])] if len(ops) > 1 else "",
+        "c": _literal(float(c)) if isinstance(c, float | int) else "",
+        "out": names.data[id(node)],
+        "g": names.grad[id(node)],
+    }
+    grads = [names.grad[id(x)] for x in ops]
+    # an argument's or a constant's gradient is never read, so nothing is added to it; a shared temporary
+    # (operand None) is needed only when some operand still receives gradient
+    wanted = [(operand, s) for operand, s in rules if operand is None or grads[operand] is not None]
+    if all(operand is None for operand, _ in wanted):
+        wanted = []
+    back = [s.format(ga=grads[0], gb=grads[-1], **fields) for _, s in wanted]
+    return [f"{fields['out']} = {forward.format(**fields)}"], back
+
+
+def _dot(node: Value, names: _Names) -> tuple[list[str], list[str]]:
+    ops, n = node._a, node._arg
+    out, g = names.data[id(node)], names.grad[id(node)]
+    ws, xs = ops[:n], ops[n : 2 * n]
+    start = names.data[id(ops[2 * n])] if len(ops) > 2 * n else "0.0"
+    terms = [f"{names.data[id(w)]} * {names.data[id(x)]}" for w, x in zip(ws, xs)]
+    back = []
+    for w, x in zip(ws, xs):
+        if names.grad[id(w)] is not None:
+            back.append(f"{names.grad[id(w)]} += {g} * {names.data[id(x)]}")
+        if names.grad[id(x)] is not None:
+            back.append(f"{names.grad[id(x)]} += {g} * {names.data[id(w)]}")
+    if len(ops) > 2 * n and names.grad[id(ops[-1])] is not None:
+        back.append(f"{names.grad[id(ops[-1])]} += {g}")
+    return _chained_sum(out, start, terms), back
+
+
+def _sum(node: Value, names: _Names) -> tuple[list[str], list[str]]:
+    out, g = names.data[id(node)], names.grad[id(node)]
+    back = [f"{names.grad[id(v)]} += {g}" for v in node._a if names.grad[id(v)] is not None]
+    return _chained_sum(out, "0.0", [names.data[id(v)] for v in node._a]), back
+
+
+def _max(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    out, g, winner = names.data[id(node)], names.grad[id(node)], f"w{n}"
+    items = [names.data[id(v)] for v in node._a]
+    # the graph's rule: the first arg-max wins, and a NaN wins so that it is not hidden
+    forward = [f"{winner} = 0", f"{out} = {items[0]}"]
+    for i, x in enumerate(items[1:], 1):
+        forward.append(f"if {out} == {out} and ({x} > {out} or {x} != {x}): {winner}, {out} = {i}, {x}")
+    branches = [(i, names.grad[id(v)]) for i, v in enumerate(node._a) if names.grad[id(v)] is not None]
+    back = [
+        f"{'if' if k == 0 else 'elif'} {winner} == {i}: {target} += {g}" for k, (i, target) in enumerate(branches)
+    ]
+    return forward, back
+
+
+def _node_source(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """The forward statements and the backward statements (gradient of `node` known nonzero) of one node."""
+    name = node._op.name  # type: ignore[union-attr]
+    if name in _UNARY_BINARY:
+        return _unary_binary(node, names)
+    if name == "dot":
+        return _dot(node, names)
+    if name == "sum":
+        return _sum(node, names)
+    if name == "max":
+        return _max(node, names, n)
+    raise TypeError(
+        f"compile: op {name!r} has no replay rule (ops made with engine.op cannot be compiled yet); call f uncompiled"
+    )
+
+
+def generate(root: Value, args: dict[int, int], params: dict[int, int]) -> str:
+    """Python source of `_replay(X, P)`: the forward and backward of the graph under `root`, reading argument k
+    from X[k] and parameter j's data and grad from P[j], adding the gradients into P[j].grad, returning the
+    root's data. `args` and `params` map id() of leaves to those indices. Raises TypeError for an op without rule.
+    """
+    order = backward_order(root)
+    names = _Names(args, params)
+    for n, node in enumerate(order):
+        names.node(node, n)
+        for child in _operands(node):
+            if child._op is None:
+                names.leaf(child)
+    if not order:
+        names.leaf(root)
+    sources = [_node_source(node, names, n) for n, node in enumerate(order)]
+    forward = [line for lines, _ in reversed(sources) for line in lines]
+    zero = [f"g{n} = 0.0" for n in range(1, len(order))]
+    backward: list[str] = []
+    if order:
+        backward.append("g0 = 1.0")
+        for n, (_, back) in enumerate(sources):
+            if back:
+                backward.append(f"if g{n}:")
+                backward += ["    " + line for line in back]
+    elif names.grad[id(root)] is not None:
+        backward.append(f"{names.grad[id(root)]} += 1.0")  # backward() on a leaf adds the seed to it
+    body = [
+        *(f"x{k} = X[{k}]" for k in range(len(args))),
+        *(f"p{j} = P[{j}].data; q{j} = P[{j}].grad" for j in names.used_params),
+        *forward,
+        *zero,
+        *backward,
+        *(f"P[{j}].grad = q{j}" for j in names.used_params),
+        f"return {names.data[id(root)]}",
+    ]
+    return "def _replay(X, P):\n" + "".join(f"    {line}\n" for line in body)
+
+
+# ---------------------------------------------------------------- arguments
+
+
+def _structure(x: object, where: str, floats: list[float]) -> object:
+    """The hashable structure of argument `x`, appending its floats to `floats` in order.
+
+    A float's slot is None (its data may change between calls); an int stays itself with its type (labels
+    pick terms of a loss, so they are part of the trace); a list or tuple is its kind and its items' structures.
+    Raises TypeError for anything else.
+    """
+    if type(x) is float:
+        floats.append(x)  # type: ignore[arg-type]
+        return None
+    if type(x) is list or type(x) is tuple:
+        return (type(x), tuple([_structure(item, where, floats) for item in x]))  # type: ignore[attr-defined]
+    if isinstance(x, numbers.Integral):
+        return (type(x), x)
+    if isinstance(x, numbers.Real):
+        floats.append(float(x))
+        return None
+    raise TypeError(
+        f"compile: {where} must be a number or a nested list of numbers, got {type(x).__name__} ({x!r:.40})"
+    )
+
+
+def _rebuild(structure: object, leaves: Iterator[Value]) -> Any:
+    """The argument of `structure` with its float slots filled by the next `leaves`."""
+    if structure is None:
+        return next(leaves)
+    kind: Any
+    content: Any
+    kind, content = structure  # type: ignore[misc]
+    if kind is list or kind is tuple:
+        return kind(_rebuild(item, leaves) for item in content)
+    return content
+
+
+class _Trace:
+    """One argument structure's replay: the generated source and the function compiled from it."""
+
+    __slots__ = ("source", "run")
+
+    def __init__(self, source: str) -> None:
+        namespace = dict(_NAMESPACE)
+        exec(builtins.compile(source, "<engine.compile trace>", "exec"), namespace)  # our own generated source
+        self.source = source
+        self.run: Callable[[list[float], list[Value]], float] = namespace["_replay"]
+
+
+class Compiled:
+    """A training step `f` compiled by `engine.compile`: call it as `f`, it returns the loss (see compile)."""
+
+    def __init__(self, f: Callable[..., Value], params: list[Value], check_every: int | None) -> None:
+        self.f = f
+        self.params = params
+        self.check_every = check_every
+        self.calls = 0
+        self.traces_made = 0
+        self._traces: dict[object, _Trace] = {}
+        self._index = {id(p): j for j, p in reversed(list(enumerate(params)))}  # a repeated Value: its first index
+
+    def __call__(self, *args: Any) -> float:
+        floats: list[float] = []
+        key = tuple([_structure(x, f"argument {i}", floats) for i, x in enumerate(args)])
+        self.calls += 1
+        trace = self._traces.get(key)
+        if trace is None or (self.check_every is not None and self.calls % self.check_every == 0):
+            return self._record(key, floats, trace)
+        try:
+            return trace.run(floats, self.params)
+        except (ArithmeticError, ValueError):
+            # A domain error (division by zero, log of <= 0, a negative base's real power, overflow) met in the
+            # replay: the graph run raises the very error the uncompiled step would, from the op that caused it.
+            out = self._graph_step(key, floats)[0]
+            out.backward()  # reached only if the graph does not raise after all: its result is the truth
+            return out.data
+
+    def _graph_step(self, key: tuple[object, ...], floats: list[float]) -> tuple[Value, list[Value]]:
+        """Run f on the ordinary Value graph (forward only); returns the loss node and the argument leaves."""
+        leaves = [Value(x) for x in floats]
+        with enable_grad():
+            out = self.f(*_rebuild((tuple, key), iter(leaves)))
+        if not isinstance(out, Value):
+            raise TypeError(f"compile: f must return a Value (the loss), got {type(out).__name__}")
+        return out, leaves
+
+    def _record(self, key: tuple[object, ...], floats: list[float], old: _Trace | None) -> float:
+        out, leaves = self._graph_step(key, floats)
+        source = generate(out, {id(v): k for k, v in enumerate(leaves)}, self._index)
+        if old is not None and source != old.source:
+            raise TraceChangedError(
+                f"compile: call {self.calls} of f built a different graph from the same argument structure than "
+                "its trace did: f branches on a Value's data (an `if`, a loop bound, a comparison), which a trace "
+                "cannot see; keep data-dependent choices inside ops (relu, max) or call f uncompiled"
+            )
+        if old is None:
+            self._traces[key] = _Trace(source)
+            self.traces_made += 1
+            if len(self._traces) > MAX_TRACES:
+                del self._traces[next(iter(self._traces))]
+        out.backward()
+        return out.data
+
+
+def compile(f: Callable[..., Value], params: Iterable[Value], *, check_every: int | None = None) -> Compiled:  # noqa: A001
+    """Compile a training step: `g = compile(f, params)` makes `g(*args)` do exactly what
+    `out = f(*args); out.backward(); return out.data` does, bit for bit, only faster.
+
+    `args` are numbers or nested lists/tuples of numbers (the data, which may change between calls). The first
+    call traces `f` on the ordinary Value graph, with a leaf Value in place of each float argument; later calls
+    with arguments of the same structure replay that graph's forward and backward over plain floats, with no
+    Value made per node, reading each parameter's current `.data` (an optimiser may update them between calls)
+    and adding the gradients into each parameter's `.grad`, as backward() does. Data-dependent ops (relu,
+    leaky_relu, max's winner, pow) are decided anew at every call, and a domain error (division by zero, log of
+    0, a negative base's real power, overflow) raises the same error the graph raises. Arguments of another
+    structure make a new trace; int arguments (class labels) are part of the structure, so each new int makes
+    one (the last MAX_TRACES traces are kept). Values `f` uses that are neither arguments nor in `params` are
+    constants of the trace: their data at tracing time, and they receive no gradient.
+
+    The limit: a trace records the ops one call ran, not the Python that chose them. If `f` branches on a
+    Value's data (`if loss.data > 1: ...`, a loop until a value is small), a replay repeats the branch the trace
+    took, silently. `check_every=N` re-traces every Nth call and raises TraceChangedError if the graph changed.
+
+    Raises TypeError for a non-callable f, params that are not Values, or a bad check_every (ValueError if < 1);
+    at call time, TypeError for arguments that are not numbers or lists of them, or for an op that has no
+    replay rule (ops made with engine.op).
+    """
+    if not callable(f):
+        raise TypeError(f"compile: f must be callable, got {type(f).__name__}")
+    if isinstance(params, Value) or not isinstance(params, Iterable):
+        raise TypeError(f"compile: params must be a list of Values, got {type(params).__name__}")
+    params = list(params)
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"compile: params item {i} must be a Value, got {type(p).__name__}")
+    if check_every is not None:
+        if isinstance(check_every, bool) or not isinstance(check_every, int):
+            raise TypeError(f"compile: check_every must be an int or None, got {type(check_every).__name__}")
+        if check_every < 1:
+            raise ValueError(f"compile: check_every must be >= 1, got {check_every}")
+    return Compiled(f, params, check_every)
