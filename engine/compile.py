@@ -194,9 +194,7 @@ def _max(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
     for i, x in enumerate(items[1:], 1):
         forward.append(f"if {out} == {out} and ({x} > {out} or {x} != {x}): {winner}, {out} = {i}, {x}")
     branches = [(i, names.grad[id(v)]) for i, v in enumerate(node._a) if names.grad[id(v)] is not None]
-    back = [
-        f"{'if' if k == 0 else 'elif'} {winner} == {i}: {target} += {g}" for k, (i, target) in enumerate(branches)
-    ]
+    back = [f"{'if' if k == 0 else 'elif'} {winner} == {i}: {target} += {g}" for k, (i, target) in enumerate(branches)]
     return forward, back
 
 
@@ -216,10 +214,11 @@ def _node_source(node: Value, names: _Names, n: int) -> tuple[list[str], list[st
     )
 
 
-def generate(root: Value, args: dict[int, int], params: dict[int, int]) -> str:
+def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs: Sequence[Value] = ()) -> str:
     """Python source of `_replay(X, P)`: the forward and backward of the graph under `root`, reading argument k
     from X[k] and parameter j's data and grad from P[j], adding the gradients into P[j].grad, returning the
-    root's data. `args` and `params` map id() of leaves to those indices. Raises TypeError for an op without rule.
+    root's data and a tuple of the `outputs`' data. `args` and `params` map id() of leaves to those indices.
+    Raises TypeError for an op without rule, ValueError for an output that is not in the root's graph.
     """
     order = backward_order(root)
     names = _Names(args, params)
@@ -249,12 +248,20 @@ def generate(root: Value, args: dict[int, int], params: dict[int, int]) -> str:
         *zero,
         *backward,
         *(f"P[{j}].grad = q{j}" for j in names.used_params),
-        f"return {names.data[id(root)]}",
+        f"return {names.data[id(root)]}, ({''.join(_output_name(v, i, names) + ', ' for i, v in enumerate(outputs))})",
     ]
     return "def _replay(X, P):\n" + "".join(f"    {line}\n" for line in body)
 
 
-# ---------------------------------------------------------------- arguments
+def _output_name(v: Value, i: int, names: _Names) -> str:
+    if id(v) not in names.data:
+        raise ValueError(
+            f"compile: output {i} of f ({v!r}) is not part of the loss's graph, so a replay cannot give it"
+        )
+    return names.data[id(v)]
+
+
+# ---------------------------------------------------------------- arguments and outputs
 
 
 def _structure(x: object, where: str, floats: list[float]) -> object:
@@ -291,22 +298,44 @@ def _rebuild(structure: object, leaves: Iterator[Value]) -> Any:
     return content
 
 
+def _output_structure(x: object, where: str, values: list[Value]) -> object:
+    """The structure of f's extra output `x` (a Value or nested lists of them), appending its Values to `values`."""
+    if isinstance(x, Value):
+        values.append(x)
+        return None
+    if type(x) is list or type(x) is tuple:
+        return (type(x), tuple([_output_structure(item, where, values) for item in x]))  # type: ignore[attr-defined]
+    raise TypeError(f"compile: {where} must be a Value or a nested list of Values, got {type(x).__name__}")
+
+
+_NO_OUTPUTS = object()  # the structure of "f returned only the loss"
+
+
 class _Trace:
-    """One argument structure's replay: the generated source and the function compiled from it."""
+    """One argument structure's replay: the generated source, the function compiled from it, and the structure
+    of f's extra outputs (_NO_OUTPUTS when f returns only the loss)."""
 
-    __slots__ = ("source", "run")
+    __slots__ = ("source", "run", "outputs")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, outputs: object) -> None:
         namespace = dict(_NAMESPACE)
         exec(builtins.compile(source, "<engine.compile trace>", "exec"), namespace)  # our own generated source
         self.source = source
-        self.run: Callable[[list[float], list[Value]], float] = namespace["_replay"]
+        self.run: Callable[[list[float], list[Value]], tuple[float, tuple[float, ...]]] = namespace["_replay"]
+        self.outputs = outputs
+
+
+def _result(loss: float, structure: object, outputs: Iterable[float]) -> Any:
+    """What g returns: the loss, or (loss, the extra outputs' data in their structure)."""
+    if structure is _NO_OUTPUTS:
+        return loss
+    return loss, _rebuild(structure, iter(outputs))  # type: ignore[arg-type]
 
 
 class Compiled:
     """A training step `f` compiled by `engine.compile`: call it as `f`, it returns the loss (see compile)."""
 
-    def __init__(self, f: Callable[..., Value], params: list[Value], check_every: int | None) -> None:
+    def __init__(self, f: Callable[..., Any], params: list[Value], check_every: int | None) -> None:
         self.f = f
         self.params = params
         self.check_every = check_every
@@ -315,7 +344,7 @@ class Compiled:
         self._traces: dict[object, _Trace] = {}
         self._index = {id(p): j for j, p in reversed(list(enumerate(params)))}  # a repeated Value: its first index
 
-    def __call__(self, *args: Any) -> float:
+    def __call__(self, *args: Any) -> Any:
         floats: list[float] = []
         key = tuple([_structure(x, f"argument {i}", floats) for i, x in enumerate(args)])
         self.calls += 1
@@ -323,26 +352,36 @@ class Compiled:
         if trace is None or (self.check_every is not None and self.calls % self.check_every == 0):
             return self._record(key, floats, trace)
         try:
-            return trace.run(floats, self.params)
+            loss, outputs = trace.run(floats, self.params)
         except (ArithmeticError, ValueError):
             # A domain error (division by zero, log of <= 0, a negative base's real power, overflow) met in the
             # replay: the graph run raises the very error the uncompiled step would, from the op that caused it.
-            out = self._graph_step(key, floats)[0]
+            out, _, structure, values = self._graph_step(key, floats)
             out.backward()  # reached only if the graph does not raise after all: its result is the truth
-            return out.data
+            return _result(out.data, structure, (v.data for v in values))
+        return _result(loss, trace.outputs, outputs)
 
-    def _graph_step(self, key: tuple[object, ...], floats: list[float]) -> tuple[Value, list[Value]]:
-        """Run f on the ordinary Value graph (forward only); returns the loss node and the argument leaves."""
+    def _graph_step(
+        self, key: tuple[object, ...], floats: list[float]
+    ) -> tuple[Value, list[Value], object, list[Value]]:
+        """Run f on the ordinary Value graph (forward only); returns the loss node, the argument leaves, and the
+        structure and Values of f's extra outputs."""
         leaves = [Value(x) for x in floats]
         with enable_grad():
             out = self.f(*_rebuild((tuple, key), iter(leaves)))
+        structure: object = _NO_OUTPUTS
+        values: list[Value] = []
+        if type(out) is tuple and len(out) == 2 and isinstance(out[0], Value):
+            out, extra = out
+            structure = _output_structure(extra, "the second item f returned", values)
         if not isinstance(out, Value):
-            raise TypeError(f"compile: f must return a Value (the loss), got {type(out).__name__}")
-        return out, leaves
+            kind = type(out).__name__
+            raise TypeError(f"compile: f must return a Value (the loss) or (loss, outputs), got {kind}")
+        return out, leaves, structure, values
 
-    def _record(self, key: tuple[object, ...], floats: list[float], old: _Trace | None) -> float:
-        out, leaves = self._graph_step(key, floats)
-        source = generate(out, {id(v): k for k, v in enumerate(leaves)}, self._index)
+    def _record(self, key: tuple[object, ...], floats: list[float], old: _Trace | None) -> Any:
+        out, leaves, structure, values = self._graph_step(key, floats)
+        source = generate(out, {id(v): k for k, v in enumerate(leaves)}, self._index, values)
         if old is not None and source != old.source:
             raise TraceChangedError(
                 f"compile: call {self.calls} of f built a different graph from the same argument structure than "
@@ -350,15 +389,15 @@ class Compiled:
                 "cannot see; keep data-dependent choices inside ops (relu, max) or call f uncompiled"
             )
         if old is None:
-            self._traces[key] = _Trace(source)
+            self._traces[key] = _Trace(source, structure)
             self.traces_made += 1
             if len(self._traces) > MAX_TRACES:
                 del self._traces[next(iter(self._traces))]
         out.backward()
-        return out.data
+        return _result(out.data, structure, (v.data for v in values))
 
 
-def compile(f: Callable[..., Value], params: Iterable[Value], *, check_every: int | None = None) -> Compiled:  # noqa: A001
+def compile(f: Callable[..., Any], params: Iterable[Value], *, check_every: int | None = None) -> Compiled:  # noqa: A001
     """Compile a training step: `g = compile(f, params)` makes `g(*args)` do exactly what
     `out = f(*args); out.backward(); return out.data` does, bit for bit, only faster.
 
@@ -371,7 +410,9 @@ def compile(f: Callable[..., Value], params: Iterable[Value], *, check_every: in
     0, a negative base's real power, overflow) raises the same error the graph raises. Arguments of another
     structure make a new trace; int arguments (class labels) are part of the structure, so each new int makes
     one (the last MAX_TRACES traces are kept). Values `f` uses that are neither arguments nor in `params` are
-    constants of the trace: their data at tracing time, and they receive no gradient.
+    constants of the trace: their data at tracing time, and they receive no gradient. `f` may also return
+    `(loss, outputs)`, outputs being Values of the loss's graph in nested lists (a model's scores, say); then g
+    returns `(loss, the outputs' data in the same nesting)`.
 
     The limit: a trace records the ops one call ran, not the Python that chose them. If `f` branches on a
     Value's data (`if loss.data > 1: ...`, a loop until a value is small), a replay repeats the branch the trace

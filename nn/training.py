@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+import engine
 from engine import Value, dot, no_grad
 from nn import functional as F
 from nn.checks import check_count, check_positive, check_scale
@@ -102,6 +103,8 @@ DEFAULT_LR = MappingProxyType({"sgd": 1.0, "adam": 0.05})
 # The mse gradient 2(score - target) grows with the score, unlike hinge's bounded one, so SGD at 1.0 diverges.
 LOSS_DEFAULT_LR = MappingProxyType({("mse", "sgd"): 0.1})
 SCHEDULES = ("linear", "constant")
+# bce picks its formula by the sign of each score (a Python branch on data), which a compiled trace cannot follow.
+COMPILABLE_LOSSES = ("hinge", "cross_entropy", "mse")
 
 
 @dataclass
@@ -184,6 +187,10 @@ def _diverged(step: int, what: str, lr: float) -> ValueError:
                       f"try a smaller starting learning rate than {lr:g}")
 
 
+def _finite(scores: Sequence[Sequence[Value | float]]) -> bool:
+    return all(math.isfinite(float(v)) for s in scores for v in s)
+
+
 def _is_finite(x: Any) -> bool:
     """Whether every number in a sample (a number, a Value or a nested list of them) is finite."""
     if isinstance(x, list | tuple):
@@ -216,12 +223,15 @@ def fit(
     n_classes: int | None = None,
     seed: int | None = None,
     progress: bool = True,
+    compile: bool = False,  # noqa: A002 - the name of torch.compile's idea
 ) -> History:
     """Train `model` on labels 0..n_classes-1 for `steps` optimizer steps; returns the History.
 
     `loss` is a name in LOSSES, `optimizer` one in OPTIMIZERS (lr defaults to `default_lr`), `l2` adds
     l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
     lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
+    `compile=True` runs each step through `engine.compile` (traced once, then replayed over floats: the same
+    numbers, several times faster); it needs full batches and the hinge, cross_entropy or mse loss.
     Raises ValueError for unknown names, bad numbers, or a model whose output count does not fit the loss;
     TypeError for a non-number lr/l2 or a non-int steps/batch_size.
     """
@@ -241,30 +251,51 @@ def fit(
     check_scale(l2, "l2")
     lr = check_positive(default_lr(optimizer, loss) if lr is None else lr, "lr")
     expected = objective.outputs(classes)
+    if compile and (loss not in COMPILABLE_LOSSES or (batch_size is not None and batch_size < len(X))):
+        raise ValueError(
+            f"compile=True needs full batches (labels are part of a trace) and one of the losses "
+            f"{', '.join(COMPILABLE_LOSSES)}; got loss={loss!r}, batch_size={batch_size}"
+        )
     params = model.parameters()
     opt = make_optimizer(params, lr)
     scheduler = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=steps) if schedule == "linear" else None
     batches = _endless_batches(X, y, batch_size, random.Random(seed))
 
+    scores: Sequence[Sequence[Value | float]]
+
+    def forward(Xb: list[Any], yb: list[int]) -> tuple[Value, list[Scores]]:
+        """The batch's loss (with its graph) and scores."""
+        scores = [scores_of(model, x) for x in Xb]
+        if len(scores[0]) != expected:
+            raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
+        if not _finite(scores):
+            raise _diverged(step + 1, "a score", lr)
+        total = objective.loss(scores, yb, classes)
+        if l2 and params:
+            total = total + l2 * dot(params, params)  # Σ p² as one node
+        return total, scores
+
+    compiled = engine.compile(forward, params) if compile else None
     history = History()
     bar = _progress(steps, progress)
     for step in bar:
         Xb, yb = next(batches)
         try:
-            scores = [scores_of(model, x) for x in Xb]
-            if len(scores[0]) != expected:
-                raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
-            if not all(math.isfinite(v.data) for s in scores for v in s):
-                raise _diverged(step + 1, "a score", lr)
-            total = objective.loss(scores, yb, classes)
-            if l2 and params:
-                total = total + l2 * dot(params, params)  # Σ p² as one node
-            if not math.isfinite(total.data):
+            if compiled is None:
+                total, scores = forward(Xb, yb)
+                loss_value = total.data
+            else:
+                opt.zero_grad()
+                loss_value, scores = compiled(Xb, yb)  # forward and backward, replayed over floats
+                if not _finite(scores):
+                    raise _diverged(step + 1, "a score", lr)
+            if not math.isfinite(loss_value):
                 raise _diverged(step + 1, "the loss", lr)
             hits = sum(predict_class(s) == label for s, label in zip(scores, yb))
 
-            opt.zero_grad()
-            total.backward()
+            if compiled is None:
+                opt.zero_grad()
+                total.backward()
             history.lr.append(opt.lr)
             opt.step()
         except OverflowError:
@@ -275,8 +306,8 @@ def fit(
         if scheduler is not None:
             scheduler.step()
 
-        history.loss.append(total.data)
+        history.loss.append(loss_value)
         history.accuracy.append(hits / len(yb))
         if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{total.data:.4f}", accuracy=f"{hits / len(yb):.0%}", refresh=False)
+            bar.set_postfix(loss=f"{loss_value:.4f}", accuracy=f"{hits / len(yb):.0%}", refresh=False)
     return history

@@ -311,3 +311,20 @@ def test_a_leaf_loss_gets_the_seed() -> None:
     g = engine.compile(f, [w])
     assert_same_as_graph(g, f, [w])
     assert_same_as_graph(g, f, [w])
+
+
+def test_extra_outputs_come_back_as_data_in_their_nesting() -> None:
+    w = Value(0.5)
+
+    def f(xs: list[Value]) -> tuple[Value, list[list[Value]]]:
+        scores = [[x * w, (x * w).relu()] for x in xs]
+        return engine.sum([s for row in scores for s in row]), scores
+
+    g = engine.compile(f, [w])
+    for xs in ([1.0, -2.0], [3.0, 4.0]):
+        loss, scores = g(xs)
+        assert scores == [[x * 0.5, max(x * 0.5, 0.0)] for x in xs]
+        assert loss == sum(s for row in scores for s in row)
+    outside = Value(1.0)
+    with pytest.raises(ValueError, match="output 0 of f .* is not part of the loss's graph"):
+        engine.compile(lambda x: (x * w, [outside * 2.0]), [w])(1.0)
