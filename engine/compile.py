@@ -344,6 +344,11 @@ class Compiled:
         self._traces: dict[object, _Trace] = {}
         self._index = {id(p): j for j, p in reversed(list(enumerate(params)))}  # a repeated Value: its first index
 
+    @property
+    def source(self) -> str:
+        """The generated Python of the latest trace (what a replay runs), or "" before the first call."""
+        return next(reversed(self._traces.values())).source if self._traces else ""
+
     def __call__(self, *args: Any) -> Any:
         floats: list[float] = []
         key = tuple([_structure(x, f"argument {i}", floats) for i, x in enumerate(args)])

@@ -83,6 +83,7 @@ def test_mlp_steps_are_bit_identical_as_an_optimiser_updates_the_parameters() ->
         sgd(params, 0.5)
         xs = [[x0 + 0.1, x1 - 0.05] for x0, x1 in xs]  # new data, same structure
     assert g.traces_made == 1
+    assert g.source.startswith("def _replay(X, P):") and "dot" not in g.source  # straight-line float code
 
 
 def binary_model(layers: list[list[tuple[list[Value], Value]]]) -> Callable[[list[Any]], Value]:
