@@ -163,18 +163,27 @@ def _unary_binary(node: Value, names: _Names) -> tuple[list[str], list[str]]:
     return [f"{fields['out']} = {forward.format(**fields)}"], back
 
 
+_ONE = _literal(1.0)
+
+
+def _times(a: str, b: str) -> str:
+    """Source for a * b; a factor that is the constant 1.0 is left out (x * 1.0 is x, bit for bit, NaN too):
+    recurrent cells feed their second bias to `dot` as a weight times 1.0."""
+    return a if b == _ONE else b if a == _ONE else f"{a} * {b}"
+
+
 def _dot(node: Value, names: _Names) -> tuple[list[str], list[str]]:
     ops, n = node._a, node._arg
     out, g = names.data[id(node)], names.grad[id(node)]
     ws, xs = ops[:n], ops[n : 2 * n]
     start = names.data[id(ops[2 * n])] if len(ops) > 2 * n else "0.0"
-    terms = [f"{names.data[id(w)]} * {names.data[id(x)]}" for w, x in zip(ws, xs)]
+    terms = [_times(names.data[id(w)], names.data[id(x)]) for w, x in zip(ws, xs)]
     back = []
     for w, x in zip(ws, xs):
         if names.grad[id(w)] is not None:
-            back.append(f"{names.grad[id(w)]} += {g} * {names.data[id(x)]}")
+            back.append(f"{names.grad[id(w)]} += {_times(g, names.data[id(x)])}")
         if names.grad[id(x)] is not None:
-            back.append(f"{names.grad[id(x)]} += {g} * {names.data[id(w)]}")
+            back.append(f"{names.grad[id(x)]} += {_times(g, names.data[id(w)])}")
     if len(ops) > 2 * n and names.grad[id(ops[-1])] is not None:
         back.append(f"{names.grad[id(ops[-1])]} += {g}")
     return _chained_sum(out, start, terms), back

@@ -329,3 +329,17 @@ def test_extra_outputs_come_back_as_data_in_their_nesting() -> None:
     outside = Value(1.0)
     with pytest.raises(ValueError, match="output 0 of f .* is not part of the loss's graph"):
         engine.compile(lambda x: (x * w, [outside * 2.0]), [w])(1.0)
+
+
+def test_a_dot_with_constant_ones_and_non_finite_data() -> None:
+    """The replay leaves out `* 1.0` (as recurrent cells feed their second bias); that must hold for inf and NaN."""
+    w = [Value(0.5), Value(-2.0)]
+    one = Value(1.0)
+
+    def f(x: Value) -> Value:
+        return engine.dot([w[0], w[1]], [x, one], bias=x * one)
+
+    g = engine.compile(f, w)
+    for x, w1 in [(1.5, -2.0), (math.inf, 3.0), (2.0, math.nan), (-0.0, -0.0)]:
+        w[1].data = w1
+        assert_same_as_graph(g, f, w, x)
