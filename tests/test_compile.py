@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import struct
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -197,8 +199,15 @@ def test_relu_and_max_decide_anew_at_every_call() -> None:
         (lambda x, w: (x * w).log(), 2.0, 0.0, ValueError),
         (lambda x, w: (x * w).exp(), 2.0, 1000.0, OverflowError),
     ],
-    ids=["div", "rdiv", "pow_const to a negative power", "pow_const negative base", "pow Value exponent", "log",
-         "exp overflow"],
+    ids=[
+        "div",
+        "rdiv",
+        "pow_const to a negative power",
+        "pow_const negative base",
+        "pow Value exponent",
+        "log",
+        "exp overflow",
+    ],
 )
 def test_domain_errors_at_replay_are_the_graphs(
     op: Callable[[Value, Value], Value], good: float, bad: float, error: type[Exception]
@@ -254,6 +263,7 @@ def branchy(w: Value) -> Callable[[Value], Value]:
     def f(x: Value) -> Value:
         y = x * w
         return y.tanh() if y.data > 0 else y * y  # control flow on data: invisible to a trace
+
     return f
 
 
@@ -343,3 +353,17 @@ def test_a_dot_with_constant_ones_and_non_finite_data() -> None:
     for x, w1 in [(1.5, -2.0), (math.inf, 3.0), (2.0, math.nan), (-0.0, -0.0)]:
         w[1].data = w1
         assert_same_as_graph(g, f, w, x)
+
+
+def test_the_readme_example_trains_and_matches_the_graph() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "engine.compile(" in b]
+    ns: dict[str, Any] = {"__name__": "readme"}
+    exec(compile(code, "README.md", "exec"), ns)  # our own README
+    assert 0.0 < ns["loss"] < 0.5  # it learns
+    ns["engine"].zero_grad(ns["params"])
+    expected = graph_step(ns["step_loss"], ns["xs"])
+    grads = [p.grad for p in ns["params"]]
+    ns["engine"].zero_grad(ns["params"])
+    assert ns["g"](ns["xs"]) == expected
+    assert [p.grad for p in ns["params"]] == grads
