@@ -1,18 +1,42 @@
-"""scalargrad's engine: scalar Values, reverse-mode autodiff, gradient checking and graph drawing."""
+"""scalargrad's engine: scalar Values, reverse-mode autodiff, gradient checking and graph drawing.
 
-from engine.value import Value  # noqa: I001 - Value must load before the modules that build Values
+The core (Value, the ops, backward, grad) needs nothing beyond Python; the drawing and stepping tools need
+the `graphviz` package and load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from engine.autograd import backward, backward_order, grad, zero_grad
+from engine.compile import Compiled, TraceChangedError
+from engine.compile import compile as compile  # engine.compile, not in __all__ (see below)
+from engine.custom_op import op
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from engine.ops import dot
 from engine.ops import max as max  # re-exported as engine.max, not in __all__ (see below)
 from engine.ops import sum as sum
-from engine.custom_op import op
-from engine.compile import Compiled, TraceChangedError
-from engine.compile import compile as compile  # engine.compile, not in __all__ (see below)
-from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from engine.draw import GraphTooLargeError, draw_dot
-from engine.render import Drawing, write_image
-from engine.steps import Step, backward_steps, step_through
+from engine.value import Value
+
+_DRAWING = {
+    "GraphTooLargeError": "engine.draw",
+    "draw_dot": "engine.draw",
+    "Drawing": "engine.render",
+    "write_image": "engine.render",
+    "Step": "engine.steps",
+    "backward_steps": "engine.steps",
+    "step_through": "engine.steps",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the drawing tools when one is first asked for, so `import engine` does not import graphviz."""
+    if name not in _DRAWING:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    return getattr(importlib.import_module(_DRAWING[name]), name)
+
 
 # engine.max, engine.sum and engine.compile are left out of __all__, so `from engine import *` keeps Python's.
 __all__ = [

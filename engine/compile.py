@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.autograd import backward_order
 from engine.grad_mode import enable_grad
-from engine.ops import _checked_pow, _pow_float
+from engine.ops import OPS
 from engine.value import Value
 
 MAX_TRACES = 8  # traces kept per compiled function (one per argument structure), oldest dropped first
@@ -27,67 +27,33 @@ class TraceChangedError(RuntimeError):
 
 
 # ---------------------------------------------------------------- per-op replay rules
-# Each built-in op's forward (an expression over its operands' floats) and its float backward (one statement
-# per operand that receives gradient), transcribed from the op's record in engine/ops.py with the same float
-# operations in the same order, so the replay is bit for bit the graph. {a}, {b}: operand floats, {c}: the op's
-# constant, {out}: the node's float, {g}: its gradient, {ga}, {gb}: the operands' gradient accumulators.
-# An n-ary op (dot, sum, max) is written by a function below instead.
+# The replay of a node of op X is derived from X's record in engine/ops.py: its value is `X.forward(a, b)`
+# (or `(a, c)` with the op's constant c), and each operand i that receives gradient gets `+= g * d_i`, with
+# d_i from `X.partials((a, b), c, out)` — exactly what the op's backward does. For the ops that dominate
+# training graphs, `_INLINE` writes the same forward and partials as source, so the replay spends no call on
+# them; tests/test_compile.py checks every entry against its record, bit for bit. dot, sum and max (n-ary) are
+# written by functions below, mirroring their records' backward.
 
-Backward = tuple[tuple[int | None, str], ...]  # (operand whose gradient the statement adds to, statement)
-
-_UNARY_BINARY: dict[str, tuple[str, Backward]] = {
-    "add": ("{a} + {b}", ((0, "{ga} += {g}"), (1, "{gb} += {g}"))),
-    "add_const": ("{a} + {c}", ((0, "{ga} += {g}"),)),
-    "sub": ("{a} - {b}", ((0, "{ga} += {g}"), (1, "{gb} -= {g}"))),
-    "rsub": ("{c} - {a}", ((0, "{ga} -= {g}"),)),
-    "neg": ("-{a}", ((0, "{ga} -= {g}"),)),
-    "mul": ("{a} * {b}", ((0, "{ga} += {g} * {b}"), (1, "{gb} += {g} * {a}"))),
-    "mul_const": ("{a} * {c}", ((0, "{ga} += {g} * {c}"),)),
-    # float division raises ZeroDivisionError on a zero divisor, where the graph's div raises its own
-    "div": ("{a} / {b}", ((None, "_t = {g} / {b}"), (0, "{ga} += _t"), (1, "{gb} -= _t * {out}"))),
-    "div_const": ("{a} / {c}", ((0, "{ga} += {g} / {c}"),)),
-    "rdiv": ("{c} / {a}", ((0, "{ga} -= {g} * {out} / {a}"),)),
-    "pow": (
-        "_pow_value({a}, {b})",
-        (
-            (0, "if {b} != 0.0: {ga} += {g} * {b} * _pow_float({a}, {b} - 1.0)"),
-            (1, "if {a} > 0.0: {gb} += {g} * {out} * _log({a})"),
-        ),
-    ),
-    "pow_const": (
-        "_checked_pow({a}, {c}, 'pow')",
-        ((0, "if {c} != 0.0: {ga} += {g} * {c} * _pow_float({a}, {c} - 1.0)"),),
-    ),
-    "rpow": ("_checked_pow({c}, {a}, 'pow')", ((0, "if {c} > 0.0: {ga} += {g} * {out} * _log({c})"),)),
-    "exp": ("_exp({a})", ((0, "{ga} += {g} * {out}"),)),
-    "log": ("_log({a})", ((0, "{ga} += {g} / {a}"),)),  # math.log raises ValueError at <= 0, as the graph's log
-    "tanh": ("_tanh({a})", ((0, "{ga} += {g} * (1.0 - {out} * {out})"),)),
+_INLINE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "add": ("{a} + {b}", ("1.0", "1.0")),
+    "add_const": ("{a} + {c}", ("1.0",)),
+    "sub": ("{a} - {b}", ("1.0", "-1.0")),
+    "mul": ("{a} * {b}", ("{b}", "{a}")),
+    "mul_const": ("{a} * {c}", ("{c}",)),
+    "neg": ("-{a}", ("-1.0",)),
+    "relu": ("(0.0 if {a} <= 0.0 else {a})", ("(1.0 if {out} > 0.0 else 0.0)",)),
+    "tanh": ("_tanh({a})", ("(1.0 - {out} * {out})",)),
     "sigmoid": (
         "(1.0 / (1.0 + _exp(-{a})) if {a} >= 0.0 else _exp({a}) / (1.0 + _exp({a})))",
-        ((0, "{ga} += {g} * {out} * (1.0 - {out})"),),
+        ("{out} * (1.0 - {out})",),
     ),
-    "relu": ("(0.0 if {a} <= 0.0 else {a})", ((0, "if {out} > 0.0: {ga} += {g}"),)),
-    "leaky_relu": ("({a} if {a} > 0.0 else {a} * {c})", ((0, "{ga} += {g} if {a} > 0.0 else {g} * {c}"),)),
 }
 
-
-def _pow_value(base: float, exponent: float) -> float:
-    """The forward of `pow` with a Value exponent, raising where the graph's op raises."""
-    if base < 0.0:
-        raise ValueError("pow: negative base with a Value exponent")  # the graph run that follows names the Values
-    return _checked_pow(base, exponent, "pow")
-
-
-_NAMESPACE: dict[str, Any] = {
-    "_exp": math.exp,
-    "_log": math.log,
-    "_tanh": math.tanh,
-    "_inf": math.inf,
-    "_nan": math.nan,
-    "_checked_pow": _checked_pow,
-    "_pow_float": _pow_float,
-    "_pow_value": _pow_value,
-}
+_NAMESPACE: dict[str, Any] = {"_exp": math.exp, "_tanh": math.tanh, "_inf": math.inf, "_nan": math.nan}
+for _op in OPS.values():  # every built-in op's float forward and partials, for the generic replay
+    _NAMESPACE[f"_F_{_op.name}"] = _op.forward
+    _NAMESPACE[f"_P_{_op.name}"] = _op.partials
+del _op
 
 
 def _literal(x: float) -> str:
@@ -106,6 +72,15 @@ def _chained_sum(target: str, start: str, terms: Sequence[str]) -> list[str]:
         lines.append(f"{target} = {' + '.join([acc, *terms[i : i + _SUM_CHUNK]])}")
         acc = target
     return lines or [f"{target} = {start}"]
+
+
+def _add_product(target: str, g: str, d: str) -> str:
+    """`target += g * d`, shortened where that changes no bit: g * 1.0 is g, and x + g * -1.0 is x - g."""
+    if d in ("1.0", _ONE):
+        return f"{target} += {g}"
+    if d == "-1.0":
+        return f"{target} -= {g}"
+    return f"{target} += {g} * ({d})"  # d whole: g * (s * (1 - s)) rounds differently from g * s * (1 - s)
 
 
 # ---------------------------------------------------------------- code generation
@@ -138,29 +113,32 @@ class _Names:
         self.data[id(v)], self.grad[id(v)] = f"v{n}", f"g{n}"
 
 
-def _operands(node: Value) -> tuple[Value, ...]:
-    return node.parents
-
-
-def _unary_binary(node: Value, names: _Names) -> tuple[list[str], list[str]]:
-    forward, rules = _UNARY_BINARY[node._op.name]  # type: ignore[union-attr]
-    ops = _operands(node)
+def _unary_binary(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    op = node._op
+    assert op is not None
+    operands = node.parents
     c = node._arg
     fields = {
-        "a": names.data[id(ops[0])],
-        "b": names.data[id(ops[1])] if len(ops) > 1 else "",
-        "c": _literal(float(c)) if isinstance(c, float | int) else "",
+        "a": names.data[id(operands[0])],
+        "b": names.data[id(operands[1])] if len(operands) > 1 else "",
+        "c": _literal(float(c)) if isinstance(c, float | int) else "None",
         "out": names.data[id(node)],
-        "g": names.grad[id(node)],
     }
-    grads = [names.grad[id(x)] for x in ops]
-    # an argument's or a constant's gradient is never read, so nothing is added to it; a shared temporary
-    # (operand None) is needed only when some operand still receives gradient
-    wanted = [(operand, s) for operand, s in rules if operand is None or grads[operand] is not None]
-    if all(operand is None for operand, _ in wanted):
-        wanted = []
-    back = [s.format(ga=grads[0], gb=grads[-1], **fields) for _, s in wanted]
-    return [f"{fields['out']} = {forward.format(**fields)}"], back
+    grads = [names.grad[id(x)] for x in operands]
+    g = names.grad[id(node)]
+    assert g is not None
+    second = fields["b"] if op.arity == 2 else fields["c"]
+    if op.name in _INLINE:
+        forward, partials = _INLINE[op.name]
+        value = forward.format(**fields)
+        back = [_add_product(t, g, d.format(**fields)) for t, d in zip(grads, partials) if t is not None]
+    else:  # the record's own functions, called on floats
+        value = f"_F_{op.name}({fields['a']}, {second})"
+        wanted = [(i, t) for i, t in enumerate(grads) if t is not None]
+        operand_floats = ", ".join(names.data[id(x)] for x in operands)
+        back = [f"_d = _P_{op.name}(({operand_floats},), {fields['c']}, {fields['out']})"] if wanted else []
+        back += [_add_product(t, g, f"_d[{i}]") for i, t in wanted]
+    return [f"{fields['out']} = {value}"], back
 
 
 _ONE = _literal(1.0)
@@ -172,55 +150,68 @@ def _times(a: str, b: str) -> str:
     return a if b == _ONE else b if a == _ONE else f"{a} * {b}"
 
 
-def _dot(node: Value, names: _Names) -> tuple[list[str], list[str]]:
-    ops, n = node._a, node._arg
+def _grad(v: Value, names: _Names) -> str | None:
+    return names.grad[id(v)]
+
+
+def _dot(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """dot's record: out = bias + w0*x0 + ...; its backward adds g*x_i to w_i, then g*w_i to x_i, pair by pair,
+    then g to the bias."""
+    ops, k = node._a, node._arg
     out, g = names.data[id(node)], names.grad[id(node)]
-    ws, xs = ops[:n], ops[n : 2 * n]
-    start = names.data[id(ops[2 * n])] if len(ops) > 2 * n else "0.0"
+    assert g is not None
+    ws, xs = ops[:k], ops[k : 2 * k]
+    start = names.data[id(ops[2 * k])] if len(ops) > 2 * k else "0.0"
     terms = [_times(names.data[id(w)], names.data[id(x)]) for w, x in zip(ws, xs)]
     back = []
     for w, x in zip(ws, xs):
-        if names.grad[id(w)] is not None:
-            back.append(f"{names.grad[id(w)]} += {_times(g, names.data[id(x)])}")
-        if names.grad[id(x)] is not None:
-            back.append(f"{names.grad[id(x)]} += {_times(g, names.data[id(w)])}")
-    if len(ops) > 2 * n and names.grad[id(ops[-1])] is not None:
-        back.append(f"{names.grad[id(ops[-1])]} += {g}")
+        for target, other in ((w, x), (x, w)):
+            if _grad(target, names) is not None:
+                back.append(_add_product(_grad(target, names), g, names.data[id(other)]))  # type: ignore[arg-type]
+    if len(ops) > 2 * k and _grad(ops[-1], names) is not None:
+        back.append(f"{_grad(ops[-1], names)} += {g}")
     return _chained_sum(out, start, terms), back
 
 
-def _sum(node: Value, names: _Names) -> tuple[list[str], list[str]]:
+def _sum(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """sum's record: out = v0 + v1 + ...; each operand's partial is 1."""
     out, g = names.data[id(node)], names.grad[id(node)]
-    back = [f"{names.grad[id(v)]} += {g}" for v in node._a if names.grad[id(v)] is not None]
+    back = [f"{_grad(v, names)} += {g}" for v in node._a if _grad(v, names) is not None]
     return _chained_sum(out, "0.0", [names.data[id(v)] for v in node._a]), back
 
 
 def _max(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """max's record: the first arg-max wins (a NaN wins, so it is not hidden); the partial is 1 for the
+    winner and 0 for the others, decided at every call."""
     out, g, winner = names.data[id(node)], names.grad[id(node)], f"w{n}"
+    assert g is not None
     items = [names.data[id(v)] for v in node._a]
-    # the graph's rule: the first arg-max wins, and a NaN wins so that it is not hidden
     forward = [f"{winner} = 0", f"{out} = {items[0]}"]
     for i, x in enumerate(items[1:], 1):
         forward.append(f"if {out} == {out} and ({x} > {out} or {x} != {x}): {winner}, {out} = {i}, {x}")
-    branches = [(i, names.grad[id(v)]) for i, v in enumerate(node._a) if names.grad[id(v)] is not None]
-    back = [f"{'if' if k == 0 else 'elif'} {winner} == {i}: {target} += {g}" for k, (i, target) in enumerate(branches)]
+    back = [
+        _add_product(t, g, f"(1.0 if {winner} == {i} else 0.0)")
+        for i, v in enumerate(node._a)
+        if (t := _grad(v, names)) is not None
+    ]
     return forward, back
+
+
+_NARY = {"dot": _dot, "sum": _sum, "max": _max}
 
 
 def _node_source(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
     """The forward statements and the backward statements (gradient of `node` known nonzero) of one node."""
-    name = node._op.name  # type: ignore[union-attr]
-    if name in _UNARY_BINARY:
-        return _unary_binary(node, names)
-    if name == "dot":
-        return _dot(node, names)
-    if name == "sum":
-        return _sum(node, names)
-    if name == "max":
-        return _max(node, names, n)
-    raise TypeError(
-        f"compile: op {name!r} has no replay rule (ops made with engine.op cannot be compiled yet); call f uncompiled"
-    )
+    op = node._op
+    assert op is not None
+    if op.name in _NARY and OPS.get(op.name) is op:
+        return _NARY[op.name](node, names, n)
+    if op.forward is None or OPS.get(op.name) is not op:
+        raise TypeError(
+            f"compile: op {op.name!r} has no replay rule (ops made with engine.op cannot be compiled yet); "
+            "call f uncompiled"
+        )
+    return _unary_binary(node, names, n)
 
 
 def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs: Sequence[Value] = ()) -> str:
@@ -233,7 +224,7 @@ def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs:
     names = _Names(args, params)
     for n, node in enumerate(order):
         names.node(node, n)
-        for child in _operands(node):
+        for child in node.parents:
             if child._op is None:
                 names.leaf(child)
     if not order:

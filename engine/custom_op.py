@@ -1,8 +1,9 @@
 """`engine.op`: define a new scalar op from Python, with a forward on floats and a derivative in Value ops.
 
-The result is a normal `engine.ops.Op`, so backward, `grad(create_graph=True)`, drawing and `gradcheck`
-treat it like a built-in. The rules are closures over the op (its name and functions), never over a node:
-a node that referenced a function referencing the node would be a reference cycle.
+The result is an `engine.ops.Op` record like a built-in's, applied by the same rules, so backward,
+`grad(create_graph=True)`, drawing and `gradcheck` treat it like a built-in (it is not added to `OPS` or
+to Value's methods: two programs may each define their own "square"). The rules are closures over the op
+(its name and functions), never over a node: a node referring to a function referring to it is a cycle.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import numbers
 from collections.abc import Callable, Sequence
 
 from engine.grad_mode import no_grad
-from engine.ops import BUILTIN_NAMES, Op, make_node
-from engine.value import Value
+from engine.ops import OPS, Op, make_node
+from engine.value import Value, as_float
 
 Forward = Callable[..., float]
 Derivative = Callable[..., object]
@@ -49,7 +50,7 @@ def _as_leaf(name: str, i: int, x: object) -> Value:
         return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"op {name!r}: argument {i} must be a Value or a number, got {type(x).__name__}")
-    return Value(float(x))
+    return Value(as_float(x, f"op {name!r}: argument {i}"))
 
 
 def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Value]:
@@ -62,15 +63,14 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"op: name must be a non-empty str, got {name!r}")
-    if name in BUILTIN_NAMES:
+    if name in OPS:
         raise ValueError(f"op: {name!r} is the name of a built-in op; drawings and tools tell ops apart by name")
     for part, fn in (("forward", forward), ("derivative", derivative)):
         if not callable(fn):
             raise TypeError(f"op {name!r}: {part} must be callable, got {type(fn).__name__}")
     check_arity = _arity_check(name, forward)
 
-    def partials(out: Value) -> tuple[Value | float, ...]:
-        args = out.parents
+    def partials(args: Sequence[Value], c: object, out: Value) -> tuple[Value | float, ...]:
         try:
             result = derivative(*args, out)
         except Exception as exc:
@@ -85,19 +85,21 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
             if not isinstance(p, Value) and (isinstance(p, bool) or not isinstance(p, numbers.Real)):
                 kind = type(p).__name__
                 raise TypeError(f"op {name!r}: derivative's partial {i} must be a Value or number, got {kind}")
-        return parts  # type: ignore[return-value]
+        return parts
 
     def backward(out: Value) -> None:
+        # The derivative is written with Value ops, so on this float pass it runs on the nodes themselves,
+        # recording nothing; its partials then become floats like any built-in's.
         g = out.grad
         with no_grad():
-            parts = partials(out)
-        for child, p in zip(out.parents, parts):
-            child.grad += g * float(p)
+            parts = partials(out.parents, None, out)
+        floats = [p.data if isinstance(p, Value) else as_float(p, f"op {name!r}: partial {i}")
+                  for i, p in enumerate(parts)]
+        for operand, p in zip(out.parents, floats):
+            operand.grad += g * p
 
-    def vjp(out: Value, g: Value) -> Sequence[Value]:
-        return [g * p for p in partials(out)]
-
-    record = Op(name, name, backward, vjp, 0)
+    record = Op(name, name, -1, partials)  # arity -1: n-ary, and its derivative may raise
+    record.backward = backward
 
     def apply(*args: Value | float) -> Value:
         check_arity(len(args))
@@ -108,7 +110,7 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
             raise _renamed(exc, name, "forward") from exc
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
             raise TypeError(f"op {name!r}: forward must return a number, got {type(data).__name__} ({data!r:.60})")
-        return make_node(float(data), record, values)
+        return make_node(as_float(data, f"op {name!r}: forward's result"), record, values)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The custom scalar op {name!r} (made by engine.op)."

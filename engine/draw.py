@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from graphviz import nohtml
 
+from engine.ops import OPS
 from engine.render import Drawing
 from engine.value import Value
 
@@ -24,10 +25,10 @@ RANKDIRS = ("LR", "TB", "RL", "BT")
 # "layers.0.neurons.3.w.1" is owned by the neuron "layers.0.neurons.3", which sits in the layer "layers.0".
 CLUSTER_PRESETS = {"neuron": 1, "layer": 2}
 # Ops that count as a neuron's activation: applied to a weighted sum, they are drawn inside its cluster.
-ACTIVATION_OPS = frozenset({"tanh", "sigmoid", "relu", "leaky_relu"})
+ACTIVATION_OPS = frozenset(o.name for o in OPS.values() if o.activation)
 # Binary ops where operand order matters: their edges are labelled so `a - b` is not read as `b - a`.
 _ORDERED_OPERANDS = ("a", "b")
-_NON_COMMUTATIVE = frozenset({"sub", "div", "pow"})
+_NON_COMMUTATIVE = frozenset(o.name for o in OPS.values() if o.ordered)
 
 ClusterSpec = str | int | Callable[[str], str | None] | None
 
@@ -122,7 +123,7 @@ def _hidden(v: Value, collapse: bool) -> frozenset[int]:
     """Operand positions not drawn: with `collapse`, the leaf weights and bias of a weighted-sum (`dot`) node."""
     if not collapse or v.op != "dot":
         return frozenset()
-    n = v._arg
+    n = v.arg
     params = [*range(n), *range(2 * n, len(v.parents))]
     return frozenset(i for i in params if not v.parents[i].parents)
 
@@ -272,26 +273,26 @@ class _Style:
 
     def _owner(self, v: Value) -> str:
         """The module path owning a weighted sum's first weight ('' when the weight has no name)."""
-        if not v._arg:
+        if not v.arg:
             return ""
         name = self.name(v.parents[0])
         return (module_path(name) or "") if name else ""
 
     def op_text(self, v: Value) -> str:
-        op = v._op
+        op = v.op_record
         assert op is not None
         if op.name == "dot":
-            return op.symbol + (" + b" if len(v.parents) > 2 * v._arg else "")
+            return op.symbol + (" + b" if len(v.parents) > 2 * v.arg else "")
         if op.name in _NON_COMMUTATIVE:
             return f"a {op.symbol} b"
-        if op.name == "add_const" and v._arg < 0:
-            return f"- {self.num(-v._arg)}"  # `x - 1` is recorded as x + (-1); draw it as written
-        return op.symbol.replace("{c}", self.num(v._arg)) if v._arg is not None else op.symbol
+        if op.name == "add_const" and v.arg < 0:
+            return f"- {self.num(-v.arg)}"  # `x - 1` is recorded as x + (-1); draw it as written
+        return op.symbol.replace("{c}", self.num(v.arg)) if v.arg is not None else op.symbol
 
     def edge_label(self, v: Value, i: int, look: NodeLook | None) -> str:
         lines = []
         if v.op == "dot":
-            n = v._arg
+            n = v.arg
             if i < n:
                 lines.append(f"w{i}")
             elif i < 2 * n:

@@ -1,74 +1,86 @@
-"""Every built-in scalar op, each in one place: its forward, its backward rule, and its vector-Jacobian product.
+"""Every built-in scalar op, each defined once: its forward on floats, then the local derivative of each operand.
 
-An op has two backward forms side by side:
-- `backward(out)` works on floats and adds `out.grad * d(out)/d(child)` into each child's `.grad`.
-  This is the hot path of `Value.backward()`, so it touches only floats and slots.
-- `vjp(out, g)` returns the same products built from Value ops, one per child, so that
-  `engine.grad(..., create_graph=True)` yields gradients that can be differentiated again.
-The tests check that the two forms agree for every op (tests/test_ops.py).
-
-A node keeps its operands in slots: `_a` (and `_b` for a binary op), or for an n-ary op (`Op.arity == 0`)
-the tuple of all of them in `_a`. Numbers on one side of a binary op are kept in the node's `_arg` instead of
-being wrapped in a Value: `x * 1.0001` is one node, not two.
+A derivative is written with operations that work on floats and on Values alike (tanh's is `1 - out * out`,
+where `out` is the op's result), so one rule serves both passes: `backward()` applies it to floats, and
+`engine.grad(create_graph=True)` applies it to Values, building a graph that can be differentiated again.
+A number operand is not wrapped in a Value: `x * 2` is one node of the op `mul_const`, which keeps the 2 as
+its constant `c` and reuses `mul`'s derivative. An op is an `Op` record, and defining it registers it:
+Value's operators and methods, drawings, the expression parser and `engine.testing` all read `OPS`.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from engine.grad_mode import state as _mode
-from engine.value import Number, Operand, Value, as_float
+from engine.grad_mode import _thread, state
+from engine.value import NOT_RECORDED, Value, as_float
 
-Grad = Value  # the upstream gradient handed to a vjp
-Partial = Value  # one child's share of it
+Partial = Any  # a local derivative: a float in backward(), a Value (or a float) under create_graph
+Rule = Callable[..., Partial]
 
 
 class Op:
-    """A scalar op: its `name`, the `symbol` drawn for it ("{c}" stands for a constant operand), its rules,
-    and its `arity`: 1 or 2 Value operands (kept in the node's `_a` and `_b`), or 0 for any number (a tuple in `_a`).
-    """
+    """One op: its `name`; the `symbol` drawings show ("{c}" stands for its constant); `arity`, the number of
+    Value operands (1 or 2, kept in a node's `_a` and `_b`; 0 for any number, kept as a tuple in `_a`; -1 for
+    a custom op, whose derivative may raise); `forward(a, b)` on floats (`forward(a, c)` for one operand and a
+    constant; None for n-ary ops); `partials(operands, c, out)`, the local derivatives; `backward`,
+    the float rule `Value.backward()` runs; `method`, its Value method ('' for none) and `param`, the name of
+    that method's number argument; `activation` and `ordered` (operand order matters), for drawings."""
 
-    __slots__ = ("name", "symbol", "backward", "vjp", "arity")
+    __slots__ = ("name", "symbol", "arity", "forward", "partials", "backward", "method", "param", "activation",
+                 "ordered")  # fmt: skip
 
-    def __init__(
-        self,
-        name: str,
-        symbol: str,
-        backward: Callable[[Value], None],
-        vjp: Callable[[Value, Grad], Sequence[Partial]],
-        arity: int,
-    ) -> None:
-        self.name = name
-        self.symbol = symbol
-        self.backward = backward
-        self.vjp = vjp
-        self.arity = arity
+    def __init__(self, name: str, symbol: str, arity: int, partials: Callable[..., Sequence[Partial]]) -> None:
+        self.name, self.symbol, self.arity, self.partials = name, symbol, arity, partials
+        self.forward: Callable[[float, Any], float] | None = None
+        self.backward: Callable[[Value], None] = generic_backward
+        self.method = self.param = ""
+        self.activation = self.ordered = False
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+OPS: dict[str, Op] = {}  # every built-in op by name, in the order defined
+
+
+def generic_backward(out: Value) -> None:
+    """The float rule of any op: add out.grad times each local derivative into each operand's `.grad`."""
+    operands = out.parents
+    g = out.grad
+    for v, d in zip(operands, out._op.partials(tuple(v.data for v in operands), out._arg, out.data)):  # type: ignore[union-attr]
+        v.grad += g * d
+
+
+def vjp(out: Value, g: Value) -> list[Value]:
+    """The same products as Values, for `engine.grad(create_graph=True)`: g times each local derivative."""
+    return [g * d for d in out._op.partials(out.parents, out._arg, out)]  # type: ignore[union-attr]
 
 
 _new = object.__new__
 
 
 def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Value:
-    """Create the result Value of `op` from its operands `a` (and `b`), or for an n-ary op the tuple `a` of
-    them all; `arg` is the op's constant. Inside `no_grad()` the result is a leaf with no parents."""
+    """The result Value of `op` on operands `a` (and `b`; for an n-ary op, the tuple `a` of them all) with
+    constant `arg`. While grad mode is off the result records no operands (backward() then refuses it)."""
+    # One store per slot, no tuple: a temporary tuple per node would be one more object to count towards the
+    # cyclic GC's next collection (see engine/value.py).
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _mode.enabled:
+    if not state.threads_off or _thread.enabled:  # grad_mode.recording(), inlined: this runs for every node
         out._op = op
         out._a = a
         out._b = b
         out._arg = arg
     else:
         out._op = None
-        out._a = None
+        out._a = NOT_RECORDED
         out._b = None
         out._arg = None
     return out
@@ -76,19 +88,32 @@ def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Va
 
 def attach(out: Value, op: Op, parents: Sequence[Value], arg: Any) -> None:
     """Make `out` the result of `op` on `parents` (and constant `arg`), so `op.backward(out)` can run on it."""
-    out._op = op
-    if op.arity == 0:
+    out._op, out._arg = op, arg
+    if op.arity <= 0:
         out._a, out._b = tuple(parents), None
     else:
         out._a, out._b = parents[0], (parents[1] if op.arity == 2 else None)
-    out._arg = arg
+
+
+def _register(op: Op, method: str = "", function: Callable[..., Value] | None = None) -> Op:
+    if op.name in OPS:
+        raise ValueError(f"op {op.name!r} is already defined")
+    OPS[op.name] = op
+    op.method = method
+    if function is not None:
+        setattr(Value, method, function)
+    return op
+
+
+def unregister(name: str) -> None:
+    """Remove a built-in op and its Value method (for tests that define one). Raises KeyError if unknown."""
+    op = OPS.pop(name)
+    if op.method:
+        delattr(Value, op.method)
 
 
 def _number(x: object, where: str) -> float | None:
-    """The float of a real number operand, or None when `x` is not one (so the operator returns NotImplemented).
-
-    Raises OverflowError naming the op `where` for an int too large for a float.
-    """
+    """The float of a number operand, or None when `x` is not one (the operator then returns NotImplemented)."""
     if type(x) is float:
         return x  # type: ignore[return-value]
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
@@ -96,460 +121,249 @@ def _number(x: object, where: str) -> float | None:
     return as_float(x, where)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+# ---------------------------------------------------------------- how a definition becomes an op
 
 
-# ---------------------------------------------------------------- addition and subtraction
+def unary(
+    name: str, forward: Callable[..., float], derivative: Rule, *, activation: bool = False, param: str = "",
+    default: float = 0.0, symbol: str = "", method: str = "",
+) -> Op:
+    """Define `Value.<name>()` (or `method`): `forward(x)` on a float, `derivative(a, out)` its local derivative.
+    With `param`, the method takes a number c (default `default`): `forward(x, c)`, `derivative(a, c, out)`."""
+    symbol = symbol or (f"{name}({{c}})" if param else name)
+    op = Op(name, symbol, 1, (lambda xs, c, out: (derivative(xs[0], c, out),)) if param
+            else (lambda xs, c, out: (derivative(xs[0], out),)))  # fmt: skip
+    op.activation, op.param = activation, param
+    op.forward = forward if param else (lambda x, c: forward(x))
+
+    if param:
+        def backward(out: Value) -> None:
+            a = out._a
+            a.grad += out.grad * derivative(a.data, out._arg, out.data)
+
+        def apply(a: Value, c: float = default) -> Value:
+            c = as_float(c, f"{name}({param})")
+            return make_node(forward(a.data, c), op, a, arg=c)
+    else:
+        def backward(out: Value) -> None:
+            a = out._a
+            a.grad += out.grad * derivative(a.data, out.data)
+
+        def apply(a: Value) -> Value:  # type: ignore[misc]
+            return make_node(forward(a.data), op, a)
+
+    op.backward = backward
+    apply.__name__ = apply.__qualname__ = method or name
+    apply.__doc__ = forward.__doc__
+    return _register(op, method or name, apply)
 
 
-def _add_backward(out: Value) -> None:
-    a, b = out._a, out._b
+def _with_constant(
+    name: str, symbol: str, forward: Callable[[float, float], float], derivative: Rule, left: bool
+) -> Op:
+    """A binary op with a number on one side, kept in the node: `forward` and `derivative` are the binary op's."""
+    if left:
+        op = Op(name, symbol, 1, lambda xs, c, out: (derivative(c, xs[0], out),))
+
+        def backward(out: Value) -> None:
+            a = out._a
+            a.grad += out.grad * derivative(out._arg, a.data, out.data)
+    else:
+        op = Op(name, symbol, 1, lambda xs, c, out: (derivative(xs[0], c, out),))
+
+        def backward(out: Value) -> None:  # type: ignore[misc]
+            a = out._a
+            a.grad += out.grad * derivative(a.data, out._arg, out.data)
+
+    op.backward = backward
+    op.forward = (lambda a, c: forward(c, a)) if left else forward
+    return op
+
+
+def binary(
+    name: str, symbol: str, method: str, forward: Callable[[float, float], float], da: Rule, db: Rule, *,
+    commutative: bool = False, forward_constant: Callable[[float, float], float] | None = None,
+    minus: Op | None = None,
+) -> Op:
+    """Define `Value.<method>` (and its reflected form): `forward(a, b)` on floats, then the local derivatives
+    `da(a, b, out)` and `db(a, b, out)`. A number operand makes `<name>_const` (or `r<name>` on the left);
+    `forward_constant` is the forward when the exponent-like right operand is a number; with `minus`,
+    `a - c` is recorded as that op with -c."""
+    op = Op(name, symbol, 2, lambda xs, c, out: (da(xs[0], xs[1], out), db(xs[0], xs[1], out)))
+    op.ordered = not commutative
+
+    def backward(out: Value) -> None:
+        a, b, g = out._a, out._b, out.grad
+        a.grad += g * da(a.data, b.data, out.data)
+        b.grad += g * db(a.data, b.data, out.data)
+
+    op.backward = backward
+    op.forward = forward
+    on_number = forward_constant or forward
+    right = minus or _register(_with_constant(f"{name}_const", f"{symbol} {{c}}", on_number, da, False), method)
+    left = right if commutative else _register(_with_constant(f"r{name}", f"{{c}} {symbol}", forward, db, True))
+
+    def apply(a: Value, b: Any) -> Value:
+        if isinstance(b, Value):
+            return make_node(forward(a.data, b.data), op, a, b)
+        c = _number(b, name)
+        if c is None:
+            return NotImplemented
+        return make_node(on_number(a.data, c), right, a, arg=-c if minus else c)
+
+    def reflected(a: Value, b: Any) -> Value:
+        c = _number(b, name)
+        if c is None:
+            return NotImplemented
+        return make_node(forward(c, a.data), left, a, arg=c)
+
+    reflected_name = "__r" + method[2:]
+    left.method = reflected_name
+    setattr(Value, reflected_name, reflected)
+    return _register(op, method, apply)
+
+
+def nary(name: str, symbol: str, partials: Callable[..., Sequence[Partial]]) -> Op:
+    """Define an op on any number of Values: `partials(operands, c, out)` gives each one's local derivative."""
+    return _register(Op(name, symbol, 0, partials))
+
+
+# ---------------------------------------------------------------- helpers for rules on floats and Values
+
+
+def _power(base: Any, exponent: float) -> Any:
+    """base ** exponent for a derivative: on floats, IEEE's signed inf where Python would raise."""
+    if isinstance(base, Value):
+        return base**exponent
+    try:
+        return base**exponent
+    except ZeroDivisionError:
+        return math.inf
+    except OverflowError:
+        odd = exponent.is_integer() and exponent % 2 == 1
+        return -math.inf if odd and base < 0.0 else math.inf
+
+
+def _log(x: Any) -> Any:
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+# ---------------------------------------------------------------- the ops
+
+ADD = binary("add", "+", "__add__", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0, commutative=True)
+
+
+def _add_backward(out: Value) -> None:  # hand-tuned: with mul, nearly every node of a binary-op graph
     g = out.grad
-    a.grad += g
-    b.grad += g
+    out._a.grad += g
+    out._b.grad += g
 
 
-def _add_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g, g)
+ADD.backward = _add_backward
+
+SUB = binary("sub", "-", "__sub__", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
+             minus=OPS["add_const"])  # fmt: skip
+
+MUL = binary("mul", "*", "__mul__", operator.mul, lambda a, b, out: b, lambda a, b, out: a, commutative=True)
 
 
-ADD = Op("add", "+", _add_backward, _add_vjp, 2)
-
-
-def _add_const_backward(out: Value) -> None:
-    out._a.grad += out.grad
-
-
-def _add_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g,)
-
-
-ADD_CONST = Op("add_const", "+ {c}", _add_const_backward, _add_const_vjp, 1)
-
-
-def add(a: Value, b: Operand) -> Value:
-    """a + b, where b is a Value or a number."""
-    if isinstance(b, Value):
-        return make_node(a.data + b.data, ADD, a, b)
-    c = _number(b, "add")
-    if c is None:
-        return NotImplemented
-    return make_node(a.data + c, ADD_CONST, a, arg=c)
-
-
-def _sub_backward(out: Value) -> None:
-    a, b = out._a, out._b
-    g = out.grad
-    a.grad += g
-    b.grad -= g
-
-
-def _sub_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g, -g)
-
-
-SUB = Op("sub", "-", _sub_backward, _sub_vjp, 2)
-
-
-def sub(a: Value, b: Operand) -> Value:
-    """a - b, where b is a Value or a number (a - c is recorded as a + (-c), which IEEE defines as equal)."""
-    if isinstance(b, Value):
-        return make_node(a.data - b.data, SUB, a, b)
-    c = _number(b, "sub")
-    if c is None:
-        return NotImplemented
-    return make_node(a.data - c, ADD_CONST, a, arg=-c)
-
-
-def _rsub_backward(out: Value) -> None:
-    out._a.grad -= out.grad
-
-
-def _rsub_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (-g,)
-
-
-RSUB = Op("rsub", "{c} -", _rsub_backward, _rsub_vjp, 1)
-
-
-def rsub(a: Value, c: Number) -> Value:
-    """c - a for a number c."""
-    k = _number(c, "sub")
-    if k is None:
-        return NotImplemented
-    return make_node(k - a.data, RSUB, a, arg=k)
-
-
-def _neg_backward(out: Value) -> None:
-    out._a.grad -= out.grad
-
-
-def _neg_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (-g,)
-
-
-NEG = Op("neg", "-", _neg_backward, _neg_vjp, 1)
-
-
-def neg(a: Value) -> Value:
-    """-a."""
-    return make_node(-a.data, NEG, a)
-
-
-# ---------------------------------------------------------------- multiplication and division
-
-
-def _mul_backward(out: Value) -> None:
+def _mul_backward(out: Value) -> None:  # hand-tuned: the hottest rule of a binary-op graph
     a, b = out._a, out._b
     g = out.grad
     a.grad += g * b.data
     b.grad += g * a.data
 
 
-def _mul_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    a, b = out._a, out._b
-    return (g * b, g * a)
+MUL.backward = _mul_backward
 
 
-MUL = Op("mul", "*", _mul_backward, _mul_vjp, 2)
-
-
-def _mul_const_backward(out: Value) -> None:
-    out._a.grad += out.grad * out._arg
-
-
-def _mul_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g * out._arg,)
-
-
-MUL_CONST = Op("mul_const", "* {c}", _mul_const_backward, _mul_const_vjp, 1)
-
-
-def mul(a: Value, b: Operand) -> Value:
-    """a * b, where b is a Value or a number."""
-    if isinstance(b, Value):
-        return make_node(a.data * b.data, MUL, a, b)
-    c = _number(b, "mul")
-    if c is None:
-        return NotImplemented
-    return make_node(a.data * c, MUL_CONST, a, arg=c)
-
-
-def _div_backward(out: Value) -> None:
-    a, b = out._a, out._b
-    g = out.grad / b.data
-    a.grad += g
-    b.grad -= g * out.data
-
-
-def _div_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    b = out._b
-    g_b = g / b
-    return (g_b, -g_b * out)  # not a / (b * b): b * b underflows to 0 where a / b is still finite
-
-
-DIV = Op("div", "/", _div_backward, _div_vjp, 2)
-
-
-def _div_const_backward(out: Value) -> None:
-    out._a.grad += out.grad / out._arg
-
-
-def _div_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g / out._arg,)
-
-
-DIV_CONST = Op("div_const", "/ {c}", _div_const_backward, _div_const_vjp, 1)
-
-
-def div(a: Value, b: Operand) -> Value:
+def _divide(a: float, b: float) -> float:
     """a / b. Raises ZeroDivisionError when b is 0."""
-    if isinstance(b, Value):
-        if b.data == 0.0:
-            raise ZeroDivisionError(f"div: division by zero, divisor {b!r} (dividend {a!r})")
-        return make_node(a.data / b.data, DIV, a, b)
-    c = _number(b, "div")
-    if c is None:
-        return NotImplemented
-    if c == 0.0:
-        raise ZeroDivisionError(f"div: division by zero, divisor is the number {c!r} (dividend {a!r})")
-    return make_node(a.data / c, DIV_CONST, a, arg=c)
+    if b == 0.0:
+        raise ZeroDivisionError(f"div: division by zero: {a!r} / {b!r}")
+    return a / b
 
 
-def _rdiv_backward(out: Value) -> None:
-    a = out._a
-    a.grad -= out.grad * out.data / a.data
+# d/db is -out / b, not -a / b**2: b * b underflows to 0 where a / b is still finite
+DIV = binary("div", "/", "__truediv__", _divide, lambda a, b, out: 1.0 / b, lambda a, b, out: -out / b)
 
 
-def _rdiv_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (-(g * out) / out._a,)  # c / a**2 written as out / a, which cannot underflow to 1 / 0
-
-
-RDIV = Op("rdiv", "{c} /", _rdiv_backward, _rdiv_vjp, 1)
-
-
-def rdiv(a: Value, c: Number) -> Value:
-    """c / a for a number c. Raises ZeroDivisionError when a is 0."""
-    k = _number(c, "div")
-    if k is None:
-        return NotImplemented
-    if a.data == 0.0:
-        raise ZeroDivisionError(f"div: division by zero, divisor {a!r} (dividend the number {k!r})")
-    return make_node(k / a.data, RDIV, a, arg=k)
-
-
-# ---------------------------------------------------------------- powers
-
-
-def _pow_float(base: float, exponent: float) -> float:
-    """base ** exponent for the derivative rules, where 0 ** negative is infinite (as in IEEE pow)."""
-    try:
-        return base**exponent
-    except ZeroDivisionError:
-        return math.inf
-
-
-def _checked_pow(base: float, exponent: float, where: str) -> float:
+def _pow(base: float, exponent: float) -> float:
+    """base ** exponent. Raises ValueError for a negative base to a non-integer power, ZeroDivisionError for
+    0 to a negative power, OverflowError when the result does not fit a float."""
     if base < 0.0 and math.isfinite(exponent) and not exponent.is_integer():
-        raise ValueError(f"{where}: negative base {base!r} to the non-integer power {exponent!r} is not real")
+        raise ValueError(f"pow: negative base {base!r} to the non-integer power {exponent!r} is not real")
     if base == 0.0 and exponent < 0.0:
-        raise ZeroDivisionError(f"{where}: 0 to the negative power {exponent!r}")
+        raise ZeroDivisionError(f"pow: 0 to the negative power {exponent!r}")
     try:
         return base**exponent
     except OverflowError:
-        raise OverflowError(f"{where}: {base!r} ** {exponent!r} overflows a float") from None
+        raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows a float") from None
 
 
-def _pow_const_backward(out: Value) -> None:
-    a = out._a
-    c = out._arg
-    if c != 0.0:
-        a.grad += out.grad * c * _pow_float(a.data, c - 1.0)
+def _pow_of_value_exponent(base: float, exponent: float) -> float:
+    if base < 0.0:
+        raise ValueError(f"pow: negative base {base!r} with a Value exponent {exponent!r} (the gradient uses log)")
+    return _pow(base, exponent)
 
 
-def _pow_const_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    a = out._a
-    c = out._arg
-    if c == 0.0:
-        return (g * 0.0,)
-    if a.data == 0.0 and c < 1.0:
-        # The slope of 0 ** c is infinite here; a constant keeps grad() in step with backward() (and torch).
-        return (g * (c * _pow_float(0.0, c - 1.0)),)
-    return (g * c * a ** (c - 1.0),)
+def _pow_da(a: Any, b: Any, out: Any) -> Any:
+    if float(a) == 0.0 and float(b) < 1.0:  # 0 at b == 0 where 0 * inf would be NaN, else infinite (as torch)
+        return 0.0 if float(b) == 0.0 else b * _power(0.0, float(b) - 1.0)
+    return b * _power(a, b - 1.0)
 
 
-POW_CONST = Op("pow_const", "** {c}", _pow_const_backward, _pow_const_vjp, 1)
+def _pow_db(a: Any, b: Any, out: Any) -> Any:
+    return out * _log(a) if float(a) > 0.0 else 0.0  # as PyTorch: d/db of 0 ** b is 0, not 0 * log(0)
 
 
-def _pow_backward(out: Value) -> None:
-    a, b = out._a, out._b
-    g = out.grad
-    if b.data != 0.0:  # at b == 0 the slope is 0, also at a == 0 where 0 * inf would give NaN (torch masks it too)
-        a.grad += g * b.data * _pow_float(a.data, b.data - 1.0)
-    if a.data > 0.0:
-        b.grad += g * out.data * math.log(a.data)
+POW = binary("pow", "**", "__pow__", _pow_of_value_exponent, _pow_da, _pow_db, forward_constant=_pow)
+NEG = unary("neg", operator.neg, lambda a, out: -1.0, symbol="-", method="__neg__")
 
 
-def _pow_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    a, b = out._a, out._b
-    # As in PyTorch, d/db of 0 ** b is taken as 0 rather than 0 * log(0).
-    db = g * out * a.log() if a.data > 0.0 else g * 0.0
-    if a.data != 0.0:
-        da = g * b * a ** (b - 1.0)
-    elif b.data == 0.0:
-        da = g * 0.0
-    else:  # as in _pow_const_vjp: an infinite (or zero) slope at base 0, as a constant factor
-        da = g * b * _pow_float(0.0, b.data - 1.0)
-    return (da, db)
-
-
-POW = Op("pow", "**", _pow_backward, _pow_vjp, 2)
-
-
-def pow(a: Value, b: Operand) -> Value:  # the name of the op, as torch.pow
-    """a ** b. A Value exponent needs a base >= 0 (its gradient uses log(a)).
-
-    Raises ValueError for a negative base with a non-integer or Value exponent, ZeroDivisionError for
-    0 to a negative power, OverflowError when the result does not fit a float.
-    """
-    if isinstance(b, Value):
-        if a.data < 0.0:
-            raise ValueError(f"pow: negative base {a!r} with a Value exponent {b!r} (the gradient needs log(base))")
-        return make_node(_checked_pow(a.data, b.data, "pow"), POW, a, b)
-    c = _number(b, "pow")
-    if c is None:
-        return NotImplemented
-    return make_node(_checked_pow(a.data, c, "pow"), POW_CONST, a, arg=c)
-
-
-def _rpow_backward(out: Value) -> None:
-    c = out._arg
-    if c > 0.0:
-        out._a.grad += out.grad * out.data * math.log(c)
-
-
-def _rpow_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    c = out._arg
-    return (g * out * math.log(c) if c > 0.0 else g * 0.0,)
-
-
-RPOW = Op("rpow", "{c} **", _rpow_backward, _rpow_vjp, 1)
-
-
-def rpow(a: Value, c: Number) -> Value:
-    """c ** a for a number c >= 0. Raises ValueError for a negative base."""
-    k = _number(c, "pow")
-    if k is None:
-        return NotImplemented
-    if k < 0.0:
-        raise ValueError(f"pow: negative base {k!r} with a Value exponent {a!r} (the gradient needs log(base))")
-    return make_node(_checked_pow(k, a.data, "pow"), RPOW, a, arg=k)
-
-
-# ---------------------------------------------------------------- exp and log
-
-
-def _exp_backward(out: Value) -> None:
-    out._a.grad += out.grad * out.data
-
-
-def _exp_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g * out,)
-
-
-EXP = Op("exp", "exp", _exp_backward, _exp_vjp, 1)
-
-
-def exp(a: Value) -> Value:
-    """e ** a. Raises OverflowError when the result does not fit a float (a > 709.78)."""
+def _exp(x: float) -> float:
+    """e ** x. Raises OverflowError when the result does not fit a float (x > 709.78)."""
     try:
-        return make_node(math.exp(a.data), EXP, a)
+        return math.exp(x)
     except OverflowError:
-        raise OverflowError(f"exp: result overflows a float for operand {a!r}") from None
+        raise OverflowError(f"exp: result overflows a float for operand {x!r}") from None
 
 
-def _log_backward(out: Value) -> None:
-    a = out._a
-    a.grad += out.grad / a.data
-
-
-def _log_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g / out._a,)
-
-
-LOG = Op("log", "log", _log_backward, _log_vjp, 1)
-
-
-def log(a: Value) -> Value:
+def _log_forward(x: float) -> float:
     """Natural log. Raises ValueError for an operand <= 0."""
-    if a.data <= 0.0:
-        raise ValueError(f"log: operand must be > 0, got {a!r}")
-    return make_node(math.log(a.data), LOG, a)
+    if x <= 0.0:
+        raise ValueError(f"log: operand must be > 0, got {x!r}")
+    return math.log(x)
 
 
-# ---------------------------------------------------------------- activations
-
-
-def _tanh_backward(out: Value) -> None:
-    t = out.data
-    out._a.grad += out.grad * (1.0 - t * t)
-
-
-def _tanh_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g * (1.0 - out * out),)
-
-
-TANH = Op("tanh", "tanh", _tanh_backward, _tanh_vjp, 1)
-
-
-def tanh(a: Value) -> Value:
-    """Hyperbolic tangent (math.tanh saturates to +-1 without overflow)."""
-    return make_node(math.tanh(a.data), TANH, a)
-
-
-def _sigmoid_backward(out: Value) -> None:
-    s = out.data
-    out._a.grad += out.grad * s * (1.0 - s)
-
-
-def _sigmoid_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g * out * (1.0 - out),)
-
-
-SIGMOID = Op("sigmoid", "sigmoid", _sigmoid_backward, _sigmoid_vjp, 1)
-
-
-def sigmoid(a: Value) -> Value:
-    """1 / (1 + e ** -a), computed from the side where exp cannot overflow."""
-    x = a.data
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e ** -x), computed from the side where exp cannot overflow."""
     if x >= 0.0:
-        s = 1.0 / (1.0 + math.exp(-x))
-    else:
-        e = math.exp(x)
-        s = e / (1.0 + e)
-    return make_node(s, SIGMOID, a)
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
 
 
-def _relu_backward(out: Value) -> None:
-    if out.data > 0.0:
-        out._a.grad += out.grad
+def _relu(x: float) -> float:
+    """max(0, x), with derivative 0 at 0 as in PyTorch; NaN stays NaN."""
+    return 0.0 if x <= 0.0 else x
 
 
-def _relu_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g * (1.0 if out.data > 0.0 else 0.0),)
+def _leaky_relu(x: float, slope: float) -> float:
+    """x if x > 0 else slope * x; the derivative at 0 is `slope`, as in PyTorch."""
+    return x if x > 0.0 else x * slope
 
 
-RELU = Op("relu", "relu", _relu_backward, _relu_vjp, 1)
+EXP = unary("exp", _exp, lambda a, out: out)
+LOG = unary("log", _log_forward, lambda a, out: 1.0 / a)
+RELU = unary("relu", _relu, lambda a, out: 1.0 if float(out) > 0.0 else 0.0, activation=True)
+TANH = unary("tanh", math.tanh, lambda a, out: 1.0 - out * out, activation=True)
+SIGMOID = unary("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out), activation=True)
+LEAKY_RELU = unary("leaky_relu", _leaky_relu, lambda a, slope, out: 1.0 if float(a) > 0.0 else slope,
+                   activation=True, param="slope", default=0.01)  # fmt: skip
 
 
-def relu(a: Value) -> Value:
-    """max(0, a), with derivative 0 at 0 as in PyTorch; NaN stays NaN."""
-    x = a.data
-    return make_node(0.0 if x <= 0.0 else x, RELU, a)
-
-
-def _leaky_relu_backward(out: Value) -> None:
-    a = out._a
-    a.grad += out.grad if a.data > 0.0 else out.grad * out._arg
-
-
-def _leaky_relu_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return (g * (1.0 if out._a.data > 0.0 else out._arg),)
-
-
-LEAKY_RELU = Op("leaky_relu", "leaky_relu({c})", _leaky_relu_backward, _leaky_relu_vjp, 1)
-
-
-def leaky_relu(a: Value, slope: float = 0.01) -> Value:
-    """a if a > 0 else slope * a; the derivative at 0 is `slope`, as in PyTorch."""
-    k = as_float(slope, "leaky_relu(slope)")
-    x = a.data
-    return make_node(x if x > 0.0 else x * k, LEAKY_RELU, a, arg=k)
-
-
-# ---------------------------------------------------------------- n-ary ops: weighted sums and sums
-
-
-def _dot_backward(out: Value) -> None:
-    g = out.grad
-    operands = out._a
-    n = out._arg
-    for w, x in zip(operands[:n], operands[n : 2 * n]):
-        w.grad += g * x.data
-        x.grad += g * w.data
-    if len(operands) > 2 * n:
-        operands[-1].grad += g
-
-
-def _dot_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    operands = out._a
-    n = out._arg
-    ws, xs = operands[:n], operands[n : 2 * n]
-    return [g * x for x in xs] + [g * w for w in ws] + [g] * (len(operands) - 2 * n)
-
-
-DOT = Op("dot", "Σ w·x", _dot_backward, _dot_vjp, 0)
+# ---------------------------------------------------------------- n-ary ops: weighted sums, sums and max
 
 
 def _check_values(items: Sequence[object], where: str) -> None:
@@ -560,24 +374,27 @@ def _check_values(items: Sequence[object], where: str) -> None:
             raise TypeError(f"{where}: item {i} must be a Value, got {type(item).__name__}")
 
 
+# dot's operands are w0..w(n-1), x0..x(n-1) and maybe the bias: d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
+DOT = nary("dot", "Σ w·x", lambda xs, n, out: (*xs[n : 2 * n], *xs[:n], *(1.0,) * (len(xs) - 2 * n)))
+
+
 def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> Value:
     """bias + w[0]*x[0] + w[1]*x[1] + ... as one node (the fused weighted sum of a neuron).
 
     The sum is taken in that order, so the value is bit-for-bit the chain of binary `+` and `*` that
-    micrograd's Neuron builds (gradients too, up to the order in which shared nodes sum their contributions).
-    Raises ValueError on different lengths, TypeError on non-Values.
+    micrograd's Neuron builds. Raises ValueError on different lengths, TypeError on non-Values.
     """
     n = len(ws)
     if len(xs) != n:
         raise ValueError(f"dot: {n} weights but {len(xs)} inputs")
     if bias is None:
         acc = 0.0
-        prev = (*ws, *xs)
+        operands = (*ws, *xs)
     else:
         if not isinstance(bias, Value):
             raise TypeError(f"dot(bias): must be a Value or None, got {type(bias).__name__}")
         acc = bias.data
-        prev = (*ws, *xs, bias)
+        operands = (*ws, *xs, bias)
     # This loop is the forward hot path of every neuron, so operands are checked only when it fails.
     try:
         for w, x in zip(ws, xs):
@@ -586,20 +403,22 @@ def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> 
         _check_values(ws, "dot(ws)")
         _check_values(xs, "dot(xs)")
         raise
-    return make_node(acc, DOT, prev, arg=n)
+    return make_node(acc, DOT, operands, arg=n)
 
 
-def _sum_backward(out: Value) -> None:
+def _dot_backward(out: Value) -> None:  # hand-tuned: one per neuron, most of an MLP's backward
     g = out.grad
-    for v in out._a:
-        v.grad += g
+    operands = out._a
+    n = out._arg
+    for w, x in zip(operands[:n], operands[n : 2 * n]):
+        w.grad += g * x.data
+        x.grad += g * w.data
+    if len(operands) > 2 * n:
+        operands[-1].grad += g
 
 
-def _sum_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    return [g] * len(out._a)
-
-
-SUM = Op("sum", "Σ", _sum_backward, _sum_vjp, 0)
+DOT.backward = _dot_backward
+SUM = nary("sum", "Σ", lambda xs, c, out: (1.0,) * len(xs))
 
 
 def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
@@ -614,16 +433,7 @@ def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
     return make_node(acc, SUM, values)
 
 
-def _max_backward(out: Value) -> None:
-    out._a[out._arg].grad += out.grad
-
-
-def _max_vjp(out: Value, g: Grad) -> Sequence[Partial]:
-    winner = out._arg
-    return [g if i == winner else g * 0.0 for i in range(len(out._a))]
-
-
-MAX = Op("max", "max", _max_backward, _max_vjp, 0)
+MAX = nary("max", "max", lambda xs, winner, out: [1.0 if i == winner else 0.0 for i in range(len(xs))])
 
 
 def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
@@ -643,28 +453,4 @@ def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
             winner, best = i, x
     return make_node(best, MAX, values, arg=winner)
 
-BUILTIN_NAMES = frozenset(o.name for o in globals().values() if isinstance(o, Op))
 
-# Value's operators and methods are the op functions themselves (see the stubs in engine/value.py).
-for _name, _function in {
-    "__add__": add,
-    "__radd__": add,
-    "__sub__": sub,
-    "__rsub__": rsub,
-    "__mul__": mul,
-    "__rmul__": mul,
-    "__truediv__": div,
-    "__rtruediv__": rdiv,
-    "__pow__": pow,
-    "__rpow__": rpow,
-    "__neg__": neg,
-    "exp": exp,
-    "log": log,
-    "tanh": tanh,
-    "sigmoid": sigmoid,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-}.items():
-    setattr(Value, _name, _function)
-
-del _name, _function

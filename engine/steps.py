@@ -109,11 +109,11 @@ def _probe(node: Value, grad: float) -> tuple[float, ...]:
 
     The rule runs on stand-in Values (one per position, starting at 0), so the real graph is untouched.
     """
-    op = node._op
+    op = node.op_record
     assert op is not None
     out = Value(node.data)
     operands = [Value(p.data) for p in node.parents]
-    attach(out, op, operands, node._arg)
+    attach(out, op, operands, node.arg)
     out.grad = grad
     op.backward(out)
     return tuple(p.grad for p in operands)
@@ -145,13 +145,13 @@ def _replay(root: Value, seed: float, order: list[Value]) -> Iterator[Step]:
     reached: dict[Value, None] = {root: None}
     for k, node in enumerate(order):
         m = mirror(node)
-        attach(m, node._op, [mirror(p) for p in node.parents], node._arg)  # type: ignore[arg-type]
+        attach(m, node.op_record, [mirror(p) for p in node.parents], node.arg)  # type: ignore[arg-type]
         g = m.grad
         local = _probe(node, 1.0)
         # As in backward(), a node whose gradient is exactly 0 passes nothing on.
         pushed = _probe(node, g) if g else (0.0,) * len(node.parents)
         if g:
-            node._op.backward(m)  # type: ignore[union-attr]
+            node.op_record.backward(m)  # type: ignore[union-attr]
         reached.update(dict.fromkeys(node.parents))
         grads = {v: mirrors[v].grad for v in reached}
         yield Step(k, len(order), node, g, local, pushed, grads, root, final_at)

@@ -23,13 +23,12 @@ from typing import Any
 from hypothesis import strategies as st
 
 import engine
+import engine.ops
+from engine.ops import Op
 from engine.value import Value, as_float
 
-#: Every op `expressions` can draw: all of the engine's built-in scalar ops, by their `Value.op` names.
-OPS: tuple[str, ...] = (
-    "add", "add_const", "sub", "rsub", "neg", "mul", "mul_const", "div", "div_const", "rdiv",
-    "pow", "pow_const", "rpow", "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "dot", "sum", "max",
-)  # fmt: skip
+#: Every op `expressions` can draw: all of the engine's built-in scalar ops (`engine.ops.OPS`), by name.
+OPS: tuple[str, ...] = tuple(engine.ops.OPS)
 
 _CONSTANTS = (2.0, -0.5, 1.5, -3.0)  # nonzero, so they can divide
 _INT_EXPONENTS = (2.0, 3.0)  # fine for a negative base
@@ -99,30 +98,22 @@ def _torch_backend() -> _Backend:
 
 _Run = Callable[[list[Any], Any, _Backend], Any]  # (operands, constant, backend) -> result
 
-_RUN: dict[str, _Run] = {
-    "add": lambda a, k, be: a[0] + a[1],
-    "add_const": lambda a, k, be: a[0] + k,
-    "sub": lambda a, k, be: a[0] - a[1],
-    "rsub": lambda a, k, be: k - a[0],
-    "neg": lambda a, k, be: -a[0],
-    "mul": lambda a, k, be: a[0] * a[1],
-    "mul_const": lambda a, k, be: a[0] * k,
-    "div": lambda a, k, be: a[0] / a[1],
-    "div_const": lambda a, k, be: a[0] / k,
-    "rdiv": lambda a, k, be: k / a[0],
-    "pow": lambda a, k, be: a[0] ** a[1],
-    "pow_const": lambda a, k, be: a[0] ** k,
-    "rpow": lambda a, k, be: k ** a[0],
-    "exp": lambda a, k, be: a[0].exp(),
-    "log": lambda a, k, be: a[0].log(),
-    "tanh": lambda a, k, be: a[0].tanh(),
-    "sigmoid": lambda a, k, be: a[0].sigmoid(),
-    "relu": lambda a, k, be: a[0].relu(),
-    "leaky_relu": lambda a, k, be: be.leaky_relu(a[0], k),
+def _run_rule(op: Op) -> _Run:
+    """How a recipe node of `op` runs on a backend: through the same Value method or operator (tensors have it too)."""
+    if op.arity != 1 or "{c}" in op.symbol:  # binary operators, and ops with a number such as x * 2, leaky_relu(x, k)
+        special = getattr(_ENGINE, op.name, None)
+        if special is not None:
+            return lambda a, k, be: getattr(be, op.name)(a[0], k)
+        return lambda a, k, be: getattr(a[0], op.method)(a[1] if op.arity == 2 else k)
+    return lambda a, k, be: getattr(a[0], op.method)()
+
+
+_NARY: dict[str, _Run] = {
     "dot": lambda a, k, be: be.dot(a[:k], a[k : 2 * k], a[2 * k] if len(a) > 2 * k else None),
     "sum": lambda a, k, be: be.sum(a),
     "max": lambda a, k, be: be.max(a),
 }
+_RUN: dict[str, _Run] = {name: _NARY.get(name) or _run_rule(op) for name, op in engine.ops.OPS.items()}
 
 # Precedence for printing, as in Python: a ** b binds tighter than -a, which binds tighter than * and +.
 _SUM, _PRODUCT, _NEG, _POWER, _ATOM = 1, 2, 3, 4, 5
@@ -148,25 +139,33 @@ def _dot_text(at: Callable[[int, int], str], a: list[_Text], k: int) -> _Text:
     return f"dot([{', '.join(texts[:k])}], [{', '.join(texts[k : 2 * k])}]{bias})", _ATOM
 
 
+# (result, left operand, right operand) precedence of each binary operator
+_PRECEDENCE = {"+": (_SUM, _SUM, _PRODUCT), "-": (_SUM, _SUM, _PRODUCT), "*": (_PRODUCT, _PRODUCT, _NEG),
+               "/": (_PRODUCT, _PRODUCT, _NEG), "**": (_POWER, _ATOM, _POWER)}  # fmt: skip
+
+
+def _format_rule(op: Op) -> _Format:
+    """The text of a node of `op`, from its symbol: `a * b`, `a * 2`, `2 - a`, `-a`, `tanh(a)`, `leaky_relu(a, k)`."""
+    if op.name == "add_const":  # `x - 1` is recorded as x + (-1); shown as written
+        return lambda at, a, k: (f"{at(0, _SUM)} {'-' if k < 0 else '+'} {abs(k):g}", _SUM)
+    if op.param:
+        return lambda at, a, k: (f"{op.name}({a[0][0]}, {k:g})", _ATOM)
+    if op.arity == 1 and op.symbol in _PRECEDENCE:  # unary minus
+        return lambda at, a, k: (f"{op.symbol}{at(0, _ATOM)}", _NEG)
+    if op.arity != 1 or "{c}" in op.symbol:
+        symbol = op.symbol.replace("{c}", "").strip()
+        result, left, right = _PRECEDENCE[symbol]
+        if op.arity == 2:
+            return lambda at, a, k: (f"{at(0, left)} {symbol} {at(1, right)}", result)
+        if op.symbol.startswith("{c}"):
+            return lambda at, a, k: (f"{k:g} {symbol} {at(0, right)}", result)
+        return lambda at, a, k: (f"{at(0, left)} {symbol} {_num(k)}", result)
+    return _function(op.name)
+
+
 _FORMAT: dict[str, _Format] = {
-    "add": lambda at, a, k: (f"{at(0, _SUM)} + {at(1, _PRODUCT)}", _SUM),
-    "add_const": lambda at, a, k: (f"{at(0, _SUM)} {'-' if k < 0 else '+'} {abs(k):g}", _SUM),
-    "sub": lambda at, a, k: (f"{at(0, _SUM)} - {at(1, _PRODUCT)}", _SUM),
-    "rsub": lambda at, a, k: (f"{k:g} - {at(0, _PRODUCT)}", _SUM),
-    "neg": lambda at, a, k: (f"-{at(0, _ATOM)}", _NEG),
-    "mul": lambda at, a, k: (f"{at(0, _PRODUCT)} * {at(1, _NEG)}", _PRODUCT),
-    "mul_const": lambda at, a, k: (f"{at(0, _PRODUCT)} * {_num(k)}", _PRODUCT),
-    "div": lambda at, a, k: (f"{at(0, _PRODUCT)} / {at(1, _NEG)}", _PRODUCT),
-    "div_const": lambda at, a, k: (f"{at(0, _PRODUCT)} / {_num(k)}", _PRODUCT),
-    "rdiv": lambda at, a, k: (f"{k:g} / {at(0, _NEG)}", _PRODUCT),
-    "pow": lambda at, a, k: (f"{at(0, _ATOM)} ** {at(1, _POWER)}", _POWER),
-    "pow_const": lambda at, a, k: (f"{at(0, _ATOM)} ** {_num(k)}", _POWER),
-    "rpow": lambda at, a, k: (f"{k:g} ** {at(0, _POWER)}", _POWER),
-    "leaky_relu": lambda at, a, k: (f"leaky_relu({a[0][0]}, {k:g})", _ATOM),
-    "dot": _dot_text,
-    "sum": _function("sum", "[]"),
-    "max": _function("max", "[]"),
-    **{name: _function(name) for name in ("exp", "log", "tanh", "sigmoid", "relu")},
+    name: _dot_text if name == "dot" else _function(name, "[]") if op.arity == 0 else _format_rule(op)
+    for name, op in engine.ops.OPS.items()
 }
 
 
@@ -306,18 +305,8 @@ def _dot(b: _Builder, op: str, d: int) -> int:
     return b.emit(op, *b.operands(d, n, n), *b.operands(d, n, n), *bias, const=n)
 
 
-_BUILDERS: dict[str, Callable[[_Builder, str, int], int]] = {
-    "add": _binary,
-    "sub": _binary,
-    "mul": _binary,
-    "add_const": _with_constant,
-    "mul_const": _with_constant,
-    "div_const": _with_constant,
-    "rsub": _with_constant,
-    "neg": _unary,
-    "tanh": _unary,
-    "sigmoid": _unary,
-    "relu": _unary,
+# Ops whose operands must be kept in their domain (or that take a constant): how each draws its operands.
+_DOMAINS: dict[str, Callable[[_Builder, str, int], int]] = {
     "leaky_relu": lambda b, op, d: b.emit(op, b.operand(d), const=b.pick(_SLOPES)),
     "div": lambda b, op, d: b.emit(op, b.operand(d), b.positive(b.operand(d))),
     "rdiv": lambda b, op, d: b.emit(op, b.positive(b.operand(d)), const=b.pick(_CONSTANTS)),
@@ -330,6 +319,18 @@ _BUILDERS: dict[str, Callable[[_Builder, str, int], int]] = {
     "sum": lambda b, op, d: b.emit(op, *b.operands(d)),
     "max": lambda b, op, d: b.emit(op, *b.operands(d)),
 }
+
+
+def _builder(op: Op) -> Callable[[_Builder, str, int], int]:
+    """How a node of `op` draws its operands: from `_DOMAINS`, else any operands (and a constant if it takes one)."""
+    if op.name in _DOMAINS:
+        return _DOMAINS[op.name]
+    if op.arity == 2:
+        return _binary
+    return _with_constant if "{c}" in op.symbol else _unary
+
+
+_BUILDERS = {name: _builder(op) for name, op in engine.ops.OPS.items()}
 
 
 def expressions(

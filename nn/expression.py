@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from engine import Value, no_grad
+from engine.ops import OPS
 
 Operand = Value | float
 
@@ -29,29 +30,18 @@ _TOKEN = re.compile(
     re.ASCII,
 )
 
+# The operators and functions are the engine's ops (engine.ops.OPS), by their symbols and Value methods.
 _BINARY: dict[str, Callable[[Value, Operand], Value]] = {
-    "+": Value.__add__,
-    "-": Value.__sub__,
-    "*": Value.__mul__,
-    "/": Value.__truediv__,
-    "**": Value.__pow__,
+    op.symbol: getattr(Value, op.method) for op in OPS.values() if op.arity == 2
 }
 # The same operators with a number on the left and a Value on the right.
 _REFLECTED: dict[str, Callable[[Value, float], Value]] = {
-    "+": Value.__radd__,
-    "-": Value.__rsub__,
-    "*": Value.__rmul__,
-    "/": Value.__rtruediv__,
-    "**": Value.__rpow__,
+    op.symbol: getattr(Value, "__r" + op.method[2:]) for op in OPS.values() if op.arity == 2
 }
-_FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
+_FUNCTIONS: dict[str, Callable[..., Value]] = {
+    op.method: getattr(Value, op.method) for op in OPS.values() if op.arity == 1 and op.method == op.name
 }
+_NUMBER_ARGUMENT = {op.name for op in OPS.values() if op.param}  # functions such as leaky_relu(x, 0.1)
 FUNCTION_NAMES = tuple(_FUNCTIONS)
 
 
@@ -188,7 +178,7 @@ class _Parser:
             self.take()
             args.append(self.sum())
         self.expect(")")
-        most = 2 if name.text == "leaky_relu" else 1
+        most = 2 if name.text in _NUMBER_ARGUMENT else 1
         if len(args) > most:
             raise ExpressionError(f"{name.text}() takes at most {most} argument(s), got {len(args)}", name.column)
         return _Node("call", name.column, name.text, args=tuple(args))
@@ -292,11 +282,12 @@ def _apply_value(node: _Node, args: list[Operand]) -> Value:
         assert isinstance(second, Value)
         return _REFLECTED[node.text](second, first)
     if len(args) == 2:
-        slope = args[1]
-        if isinstance(slope, Value):
-            raise ExpressionError("the slope of leaky_relu() must be a number, not depend on a variable")
+        number = args[1]
+        if isinstance(number, Value):
+            param = OPS[node.text].param
+            raise ExpressionError(f"the {param} of {node.text}() must be a number, not depend on a variable")
         assert isinstance(first, Value)
-        return first.leaky_relu(slope)
+        return _FUNCTIONS[node.text](first, number)
     assert isinstance(first, Value)
     if node.kind == "unary":
         return -first if node.text == "-" else first

@@ -24,15 +24,9 @@ from nn.module import Module
 
 Activation = Callable[[Value], Value]
 
+# The activation ops of the engine (leaky_relu with torch's slope 0.01), by name, and None for "linear".
 ACTIVATIONS: MappingProxyType[str, Activation | None] = MappingProxyType(
-    {
-        # The op functions themselves, not the Value methods that wrap them: one call less per neuron.
-        "relu": ops.relu,
-        "tanh": ops.tanh,
-        "sigmoid": ops.sigmoid,
-        "leaky_relu": ops.leaky_relu,  # slope 0.01, as torch.nn.LeakyReLU
-        "linear": None,
-    }
+    {**{op.name: getattr(Value, op.name) for op in ops.OPS.values() if op.activation}, "linear": None}
 )
 
 GAINS = MappingProxyType(

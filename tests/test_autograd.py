@@ -144,10 +144,11 @@ def test_no_grad_builds_no_graph() -> None:
         z = engine.dot([x], [x], bias=x)
     assert engine.is_grad_enabled()
     for v in (y, z):
-        assert v.is_leaf and v.op == "" and v.parents == () and v._arg is None
+        assert v.is_leaf and v.op == "" and v.parents == () and v.arg is None
     assert y.data == math.tanh(6.0) + 2.0 and z.data == 6.0
-    y.backward()
-    assert x.grad == 0.0
+    with pytest.raises(RuntimeError, match="no_grad"):  # as torch: there is no graph to differentiate
+        y.backward()
+    assert x.grad == 0.0 and y.grad == 0.0
 
 
 def test_no_grad_nests_and_restores() -> None:
@@ -349,7 +350,7 @@ def test_a_constant_operand_is_not_wrapped_in_a_value(f: Callable[[Value], Value
     x = Value(3.0)
     y = f(x)
     assert y.parents == (x,) and y.op == op
-    assert type(y._arg) is float and y._arg == arg
+    assert type(y.arg) is float and y.arg == arg
 
 
 def test_backward_order_of_a_small_graph() -> None:
@@ -472,3 +473,80 @@ def test_set_grad_enabled_switches_recording_both_ways() -> None:
         with engine.set_grad_enabled(True):
             assert (x * x).parents == (x, x)
     assert engine.is_grad_enabled()
+
+
+# ---------------------------------------------------------------- all or nothing
+
+
+def failing_branch_graph() -> tuple[list[Value], Value]:
+    """out = a*b + fails(a): backward reaches a through a*b before the custom op's derivative raises."""
+    fails = engine.op("fails", lambda x: 2.0 * x, lambda x, out: x / 0.0)
+    a, b = Value(3.0), Value(1.5)
+    ab = a * b
+    out = fails(a) * 1.0 + ab
+    return [a, b, ab, out, *out.parents, *out.parents[0].parents], out
+
+
+def test_a_backward_that_raises_leaves_every_grad_as_it_was() -> None:
+    nodes, out = failing_branch_graph()
+    for i, v in enumerate(nodes):
+        v.grad = 0.5 + i
+    before = [v.grad for v in nodes]
+    order = engine.backward_order(out)
+    assert order.index(nodes[2]) < order.index(nodes[-1])  # a*b passes its gradient on before fails(a) raises
+    with pytest.raises(ZeroDivisionError, match="op 'fails': derivative raised"):
+        out.backward()
+    assert [v.grad for v in nodes] == before
+
+
+def test_a_backward_that_raises_on_the_second_call_keeps_the_first_calls_gradients() -> None:
+    calls = []
+
+    def derivative(x: Value, out: Value) -> float:
+        calls.append(1)
+        if len(calls) > 1:
+            raise ArithmeticError("second time")
+        return 2.0
+
+    twice = engine.op("twice", lambda x: 2.0 * x, derivative)
+    a = Value(1.0)
+    out = a * a + twice(a)
+    out.backward()
+    assert a.grad == 4.0
+    with pytest.raises(ArithmeticError, match="twice"):
+        out.backward()
+    assert a.grad == 4.0 and out.grad == 1.0
+
+
+def test_a_backward_without_custom_ops_is_not_copied() -> None:
+    # the copy of every .grad is only made when some op's derivative can raise
+    a = Value(2.0)
+    out, checked = engine.value._walk((a * a).tanh() + engine.dot([a], [a]))
+    assert checked is False
+    square = engine.op("sq", lambda x: x * x, lambda x, out: 2 * x)
+    assert engine.value._walk((square(a) * a).tanh())[1] is True
+
+
+def test_backward_of_a_result_built_under_no_grad_says_why() -> None:
+    x = Value(2.0)
+    with engine.no_grad():
+        y = x * x
+    with pytest.raises(RuntimeError, match=r"under no_grad\(\)"):
+        y.backward()
+    with pytest.raises(RuntimeError, match=r"under no_grad\(\)"):
+        engine.backward(y)
+    assert x.grad == 0.0 and y.grad == 0.0
+    with engine.no_grad():
+        leaf = Value(1.0)  # a leaf is a leaf wherever it is made: backward seeds it, as torch does
+    leaf.backward(2.0)
+    assert leaf.grad == 2.0
+
+
+def test_zero_grad_checks_every_item_before_resetting_any() -> None:
+    v, w = Value(1.0), Value(2.0)
+    v.grad, w.grad = 3.0, 4.0
+    with pytest.raises(TypeError, match="item 1 must be a Value, got int"):
+        engine.zero_grad([v, 1, w])
+    assert (v.grad, w.grad) == (3.0, 4.0)
+    engine.zero_grad(iter([v, w]))
+    assert (v.grad, w.grad) == (0.0, 0.0)

@@ -16,6 +16,8 @@ from hypothesis import given
 import engine
 import nn
 from engine import TraceChangedError, Value
+from engine.compile import _INLINE, _NAMESPACE
+from engine.ops import OPS
 from engine.testing import expressions, values
 
 Outcome = tuple[Any, ...]
@@ -370,3 +372,22 @@ def test_the_readme_example_trains_and_matches_the_graph() -> None:
     ns["engine"].zero_grad(ns["params"])
     assert ns["g"](ns["xs"]) == expected
     assert [p.grad for p in ns["params"]] == grads
+
+
+@pytest.mark.parametrize("name", sorted(_INLINE))
+@given(a=values(-30.0, 30.0), b=values(-30.0, 30.0))
+def test_each_inline_rule_is_its_ops_record(name: str, a: float, b: float) -> None:
+    """The source written out for the hottest ops does exactly the float operations of their records."""
+    op = OPS[name]
+    forward, partials = _INLINE[name]
+    c = b if op.arity == 1 else None
+    env = {**_NAMESPACE, "a": a, "b": b, "c": c}
+    fields = {"a": "a", "b": "b", "c": "c"}
+    out = eval(forward.format(**fields), env)  # our own templates, not user text
+    second = b if op.arity == 2 else c
+    assert bits(out) == bits(op.forward(a, second))
+    operands = (a, b) if op.arity == 2 else (a,)
+    env["out"] = out
+    expected = op.partials(operands, c, out)
+    for i, d in enumerate(partials):
+        assert bits(float(eval(d.format(out="out", **fields), env))) == bits(float(expected[i]))

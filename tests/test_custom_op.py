@@ -58,8 +58,8 @@ def test_custom_ops_match_torch_to_second_order(torch, a: float, b: float) -> No
 def test_node_is_a_normal_op_record() -> None:
     x, y = Value(3.0), Value(4.0)
     out = hypot(x, y)
-    assert isinstance(out._op, Op)
-    assert (out.op, out._op.symbol, out.parents, out.data) == ("hypot", "hypot", (x, y), 5.0)
+    assert isinstance(out.op_record, Op)
+    assert (out.op, out.op_record.symbol, out.parents, out.data) == ("hypot", "hypot", (x, y), 5.0)
 
 
 def test_custom_op_is_drawn_by_its_name() -> None:

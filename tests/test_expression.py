@@ -67,7 +67,7 @@ def test_constants_fold_into_numbers() -> None:
     assert out.data == 6 + 512 - 0.25 - 1
     # A constant operand stays a number on the node (mul_const), not a separate leaf.
     y = evaluate("(2 * 3) * x", {"x": 1.0})
-    assert y.op == "mul_const" and y._arg == 6.0
+    assert y.op == "mul_const" and y.arg == 6.0
 
 
 def test_leaves_are_labelled_and_shared() -> None:

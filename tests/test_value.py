@@ -132,3 +132,58 @@ def test_non_finite_exponent_of_a_negative_base_follows_ieee_pow(exponent: float
 def test_an_int_too_large_for_a_float_is_refused_naming_value() -> None:
     with pytest.raises(OverflowError, match=r"Value\(data\)"):
         Value(10**400)
+
+
+# ---------------------------------------------------------------- every number becomes a Python float
+
+np = pytest.importorskip("numpy", reason="numpy is not installed (it comes with the test extra's torch)")
+
+NUMPY_NUMBERS = [np.float64(2.5), np.float32(2.5), np.int64(3), np.int8(-2), np.float16(0.5)]
+NUMBER_OPS: list[tuple[str, Callable[[Value, object], Value]]] = [
+    ("v+n", lambda v, n: v + n), ("n+v", lambda v, n: n + v), ("v-n", lambda v, n: v - n),
+    ("n-v", lambda v, n: n - v), ("v*n", lambda v, n: v * n), ("n*v", lambda v, n: n * v),
+    ("v/n", lambda v, n: v / n), ("n/v", lambda v, n: n / v), ("v**n", lambda v, n: v**n),
+    ("n**v", lambda v, n: abs(n) ** v), ("leaky_relu", lambda v, n: v.leaky_relu(n)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("number", NUMPY_NUMBERS, ids=[type(n).__name__ for n in NUMPY_NUMBERS])
+@pytest.mark.parametrize("f", [f for _, f in NUMBER_OPS], ids=[name for name, _ in NUMBER_OPS])
+def test_numpy_operands_become_python_floats(f: Callable[[Value, object], Value], number: object) -> None:
+    v = Value(1.5)
+    out = f(v, number)
+    assert isinstance(out, Value) and type(out.data) is float and type(out.arg) is float
+    assert out.data == f(Value(1.5), float(number)).data  # type: ignore[arg-type]
+    out.backward(np.float64(2.0))
+    assert type(v.grad) is float and type(out.grad) is float
+
+
+@pytest.mark.parametrize("number", NUMPY_NUMBERS, ids=[type(n).__name__ for n in NUMPY_NUMBERS])
+def test_a_numpy_leaf_holds_a_python_float(number: object) -> None:
+    v = Value(number)  # type: ignore[arg-type]
+    assert type(v.data) is float and v.data == float(number)  # type: ignore[arg-type]
+
+
+def test_numpy_overflow_raises_the_documented_error_naming_the_op() -> None:
+    with pytest.raises(OverflowError, match="pow"):
+        Value(np.float64(10.0)) ** 400
+    with pytest.raises(OverflowError, match="pow"):
+        Value(10.0) ** np.float64(400.0)
+    with pytest.raises(OverflowError, match="exp"):
+        Value(np.float64(1000.0)).exp()
+
+
+def test_custom_op_results_and_partials_become_floats_and_overflow_names_the_op() -> None:
+    half = engine.op("np_half", lambda x: np.float64(x) / 2, lambda x, out: np.float64(0.5))
+    x = Value(3.0)
+    out = half(np.float32(1.0) + x)
+    assert type(out.data) is float and out.data == 2.0
+    out.backward()
+    assert type(x.grad) is float and x.grad == 0.5
+    huge = engine.op("huge", lambda x: 10**400, lambda x, out: 1.0)
+    with pytest.raises(OverflowError, match="huge"):
+        huge(1.0)
+    steep = engine.op("steep", lambda x: x, lambda x, out: 10**400)
+    with pytest.raises(OverflowError, match="steep"):
+        steep(x).backward()
+    assert x.grad == 0.5
