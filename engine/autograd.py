@@ -35,9 +35,9 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     with enable_grad() if create_graph else no_grad():
         grads: dict[Value, Value] = {output: Value(1.0)}
         for node in backward_order(output):
-            for operand, part in zip(node.parents, vjp(node, grads[node])):
-                have = grads.get(operand)
-                grads[operand] = part if have is None else have + part
+            for parent, part in zip(node.parents, vjp(node, grads[node])):
+                have = grads.get(parent)
+                grads[parent] = part if have is None else have + part
     if create_graph:
         return [grads.get(x, Value(0.0)) for x in inputs]
     return [Value(grads[x].data if x in grads else 0.0) for x in inputs]

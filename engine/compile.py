@@ -27,25 +27,26 @@ class TraceChangedError(RuntimeError):
 
 
 # ---------------------------------------------------------------- per-op replay rules
-# The replay of a node of op X is derived from X's record in engine/ops.py: its value is `X.forward(a, b)`
-# (or `(a, c)` with the op's constant c), and each operand i that receives gradient gets `+= g * d_i`, with
-# d_i from `X.partials((a, b), c, out)` — exactly what the op's backward does. For the ops that dominate
-# training graphs, `_INLINE` writes the same forward and partials as source, so the replay spends no call on
-# them; tests/test_compile.py checks every entry against its record, bit for bit. dot, sum and max (n-ary) are
-# written by functions below, mirroring their records' backward.
+# The replay of a node of op X is derived from X's record (engine/op_record.py): its value is
+# `X.forward(a, b)` (or `(a, c)` with the op's constant c), and each operand i that receives gradient gets
+# `+= g * d_i`, with d_i from `X.partials((a, b), c, out)`, which is what the generic float rule does. For the
+# ops that dominate training graphs, `_INLINE` writes the record's forward and float backward (hand-tuned or
+# not) as source, so the replay spends no call on them; tests/test_compile.py runs every entry against its
+# record's own functions, bit for bit. dot, sum and max (n-ary) are written by functions below, mirroring
+# their records' hand-tuned backward. {t} is the operand's gradient accumulator, {g} the node's gradient.
 
 _INLINE: dict[str, tuple[str, tuple[str, ...]]] = {
-    "add": ("{a} + {b}", ("1.0", "1.0")),
-    "add_const": ("{a} + {c}", ("1.0",)),
-    "sub": ("{a} - {b}", ("1.0", "-1.0")),
-    "mul": ("{a} * {b}", ("{b}", "{a}")),
-    "mul_const": ("{a} * {c}", ("{c}",)),
-    "neg": ("-{a}", ("-1.0",)),
-    "relu": ("(0.0 if {a} <= 0.0 else {a})", ("(1.0 if {out} > 0.0 else 0.0)",)),
-    "tanh": ("_tanh({a})", ("(1.0 - {out} * {out})",)),
+    "add": ("{a} + {b}", ("{t} += {g}", "{t} += {g}")),
+    "add_const": ("{a} + {c}", ("{t} += {g}",)),
+    "sub": ("{a} - {b}", ("{t} += {g}", "{t} -= {g}")),  # x + g * -1.0 is x - g, bit for bit
+    "mul": ("{a} * {b}", ("{t} += {g} * {b}", "{t} += {g} * {a}")),
+    "mul_const": ("{a} * {c}", ("{t} += {g} * {c}",)),
+    "neg": ("-{a}", ("{t} -= {g}",)),
+    "relu": ("(0.0 if {a} <= 0.0 else {a})", ("if {out} > 0.0: {t} += {g}",)),
+    "tanh": ("_tanh({a})", ("{t} += {g} * (1.0 - {out} * {out})",)),
     "sigmoid": (
         "(1.0 / (1.0 + _exp(-{a})) if {a} >= 0.0 else _exp({a}) / (1.0 + _exp({a})))",
-        ("{out} * (1.0 - {out})",),
+        ("{t} += {g} * ({out} * (1.0 - {out}))",),
     ),
 }
 
@@ -72,15 +73,6 @@ def _chained_sum(target: str, start: str, terms: Sequence[str]) -> list[str]:
         lines.append(f"{target} = {' + '.join([acc, *terms[i : i + _SUM_CHUNK]])}")
         acc = target
     return lines or [f"{target} = {start}"]
-
-
-def _add_product(target: str, g: str, d: str) -> str:
-    """`target += g * d`, shortened where that changes no bit: g * 1.0 is g, and x + g * -1.0 is x - g."""
-    if d in ("1.0", _ONE):
-        return f"{target} += {g}"
-    if d == "-1.0":
-        return f"{target} -= {g}"
-    return f"{target} += {g} * ({d})"  # d whole: g * (s * (1 - s)) rounds differently from g * s * (1 - s)
 
 
 # ---------------------------------------------------------------- code generation
@@ -129,15 +121,15 @@ def _unary_binary(node: Value, names: _Names, n: int) -> tuple[list[str], list[s
     assert g is not None
     second = fields["b"] if op.arity == 2 else fields["c"]
     if op.name in _INLINE:
-        forward, partials = _INLINE[op.name]
+        forward, rules = _INLINE[op.name]
         value = forward.format(**fields)
-        back = [_add_product(t, g, d.format(**fields)) for t, d in zip(grads, partials) if t is not None]
+        back = [rule.format(t=t, g=g, **fields) for t, rule in zip(grads, rules) if t is not None]
     else:  # the record's own functions, called on floats
         value = f"_F_{op.name}({fields['a']}, {second})"
         wanted = [(i, t) for i, t in enumerate(grads) if t is not None]
         operand_floats = ", ".join(names.data[id(x)] for x in operands)
         back = [f"_d = _P_{op.name}(({operand_floats},), {fields['c']}, {fields['out']})"] if wanted else []
-        back += [_add_product(t, g, f"_d[{i}]") for i, t in wanted]
+        back += [f"{t} += {g} * _d[{i}]" for i, t in wanted]
     return [f"{fields['out']} = {value}"], back
 
 
@@ -167,7 +159,7 @@ def _dot(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
     for w, x in zip(ws, xs):
         for target, other in ((w, x), (x, w)):
             if _grad(target, names) is not None:
-                back.append(_add_product(_grad(target, names), g, names.data[id(other)]))  # type: ignore[arg-type]
+                back.append(f"{_grad(target, names)} += {_times(g, names.data[id(other)])}")
     if len(ops) > 2 * k and _grad(ops[-1], names) is not None:
         back.append(f"{_grad(ops[-1], names)} += {g}")
     return _chained_sum(out, start, terms), back
@@ -181,19 +173,16 @@ def _sum(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
 
 
 def _max(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
-    """max's record: the first arg-max wins (a NaN wins, so it is not hidden); the partial is 1 for the
-    winner and 0 for the others, decided at every call."""
+    """max's record: the first arg-max wins (a NaN wins, so it is not hidden), decided at every call; its
+    backward adds g to the winner only."""
     out, g, winner = names.data[id(node)], names.grad[id(node)], f"w{n}"
     assert g is not None
     items = [names.data[id(v)] for v in node._a]
     forward = [f"{winner} = 0", f"{out} = {items[0]}"]
     for i, x in enumerate(items[1:], 1):
         forward.append(f"if {out} == {out} and ({x} > {out} or {x} != {x}): {winner}, {out} = {i}, {x}")
-    back = [
-        _add_product(t, g, f"(1.0 if {winner} == {i} else 0.0)")
-        for i, v in enumerate(node._a)
-        if (t := _grad(v, names)) is not None
-    ]
+    wanted = [(i, t) for i, v in enumerate(node._a) if (t := _grad(v, names)) is not None]
+    back = [f"{'if' if k == 0 else 'elif'} {winner} == {i}: {t} += {g}" for k, (i, t) in enumerate(wanted)]
     return forward, back
 
 

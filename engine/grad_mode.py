@@ -15,6 +15,16 @@ class _ThreadMode(threading.local):
 
     def __init__(self) -> None:
         self.saved: list[bool] = []  # the modes to restore, innermost last
+        self.end = _ThreadEnd()  # dropped with the thread's locals when the thread ends
+
+
+class _ThreadEnd:
+    off = False
+
+    def __del__(self) -> None:
+        if self.off:  # a thread that ended with grad mode off no longer counts (see _Shared)
+            with _lock:
+                state.threads_off -= 1
 
 
 class _Shared:
@@ -36,15 +46,11 @@ def is_grad_enabled() -> bool:
     return _thread.enabled
 
 
-def recording() -> bool:
-    """`is_grad_enabled()` on the hot path: one slot read while no thread has grad mode off."""
-    return not state.threads_off or _thread.enabled
-
-
 def _set(mode: bool) -> None:
     with _lock:
         if _thread.enabled != mode:
             _thread.enabled = mode
+            _thread.end.off = not mode
             state.threads_off += -1 if mode else 1
 
 

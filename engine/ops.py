@@ -1,232 +1,26 @@
 """Every built-in scalar op, each defined once: its forward on floats, then the local derivative of each operand.
 
 A derivative is written with operations that work on floats and on Values alike (tanh's is `1 - out * out`,
-where `out` is the op's result), so one rule serves both passes: `backward()` applies it to floats, and
-`engine.grad(create_graph=True)` applies it to Values, building a graph that can be differentiated again.
-A number operand is not wrapped in a Value: `x * 2` is one node of the op `mul_const`, which keeps the 2 as
-its constant `c` and reuses `mul`'s derivative. An op is an `Op` record, and defining it registers it:
-Value's operators and methods, drawings, the expression parser and `engine.testing` all read `OPS`.
+`out` being the op's result): `backward()` applies it to floats, `engine.grad(create_graph=True)` to Values,
+building a graph that can be differentiated again. A number operand stays out of the graph: `x * 2` is one
+node of `mul_const`, which keeps 2 as its constant c and reuses `mul`'s derivative. Defining an op makes its
+`Op` record and registers it in `OPS`, from which Value's methods, drawings, the parser and strategies come.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from engine.grad_mode import _thread, state
-from engine.value import NOT_RECORDED, Value, as_float
-
-Partial = Any  # a local derivative: a float in backward(), a Value (or a float) under create_graph
-Rule = Callable[..., Partial]
-
-
-class Op:
-    """One op: its `name`; the `symbol` drawings show ("{c}" stands for its constant); `arity`, the number of
-    Value operands (1 or 2, kept in a node's `_a` and `_b`; 0 for any number, kept as a tuple in `_a`; -1 for
-    a custom op, whose derivative may raise); `forward(a, b)` on floats (`forward(a, c)` for one operand and a
-    constant; None for n-ary ops); `partials(operands, c, out)`, the local derivatives; `backward`,
-    the float rule `Value.backward()` runs; `method`, its Value method ('' for none) and `param`, the name of
-    that method's number argument; `activation` and `ordered` (operand order matters), for drawings."""
-
-    __slots__ = ("name", "symbol", "arity", "forward", "partials", "backward", "method", "param", "activation",
-                 "ordered")  # fmt: skip
-
-    def __init__(self, name: str, symbol: str, arity: int, partials: Callable[..., Sequence[Partial]]) -> None:
-        self.name, self.symbol, self.arity, self.partials = name, symbol, arity, partials
-        self.forward: Callable[[float, Any], float] | None = None
-        self.backward: Callable[[Value], None] = generic_backward
-        self.method = self.param = ""
-        self.activation = self.ordered = False
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
-
-
-OPS: dict[str, Op] = {}  # every built-in op by name, in the order defined
-
-
-def generic_backward(out: Value) -> None:
-    """The float rule of any op: add out.grad times each local derivative into each operand's `.grad`."""
-    operands = out.parents
-    g = out.grad
-    for v, d in zip(operands, out._op.partials(tuple(v.data for v in operands), out._arg, out.data)):  # type: ignore[union-attr]
-        v.grad += g * d
-
-
-def vjp(out: Value, g: Value) -> list[Value]:
-    """The same products as Values, for `engine.grad(create_graph=True)`: g times each local derivative."""
-    return [g * d for d in out._op.partials(out.parents, out._arg, out)]  # type: ignore[union-attr]
-
-
-_new = object.__new__
-
-
-def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Value:
-    """The result Value of `op` on operands `a` (and `b`; for an n-ary op, the tuple `a` of them all) with
-    constant `arg`. While grad mode is off the result records no operands (backward() then refuses it)."""
-    # One store per slot, no tuple: a temporary tuple per node would be one more object to count towards the
-    # cyclic GC's next collection (see engine/value.py).
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if not state.threads_off or _thread.enabled:  # grad_mode.recording(), inlined: this runs for every node
-        out._op = op
-        out._a = a
-        out._b = b
-        out._arg = arg
-    else:
-        out._op = None
-        out._a = NOT_RECORDED
-        out._b = None
-        out._arg = None
-    return out
-
-
-def attach(out: Value, op: Op, parents: Sequence[Value], arg: Any) -> None:
-    """Make `out` the result of `op` on `parents` (and constant `arg`), so `op.backward(out)` can run on it."""
-    out._op, out._arg = op, arg
-    if op.arity <= 0:
-        out._a, out._b = tuple(parents), None
-    else:
-        out._a, out._b = parents[0], (parents[1] if op.arity == 2 else None)
-
-
-def _register(op: Op, method: str = "", function: Callable[..., Value] | None = None) -> Op:
-    if op.name in OPS:
-        raise ValueError(f"op {op.name!r} is already defined")
-    OPS[op.name] = op
-    op.method = method
-    if function is not None:
-        setattr(Value, method, function)
-    return op
-
-
-def unregister(name: str) -> None:
-    """Remove a built-in op and its Value method (for tests that define one). Raises KeyError if unknown."""
-    op = OPS.pop(name)
-    if op.method:
-        delattr(Value, op.method)
-
-
-def _number(x: object, where: str) -> float | None:
-    """The float of a number operand, or None when `x` is not one (the operator then returns NotImplemented)."""
-    if type(x) is float:
-        return x  # type: ignore[return-value]
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        return None
-    return as_float(x, where)
-
-
-# ---------------------------------------------------------------- how a definition becomes an op
-
-
-def unary(
-    name: str, forward: Callable[..., float], derivative: Rule, *, activation: bool = False, param: str = "",
-    default: float = 0.0, symbol: str = "", method: str = "",
-) -> Op:
-    """Define `Value.<name>()` (or `method`): `forward(x)` on a float, `derivative(a, out)` its local derivative.
-    With `param`, the method takes a number c (default `default`): `forward(x, c)`, `derivative(a, c, out)`."""
-    symbol = symbol or (f"{name}({{c}})" if param else name)
-    op = Op(name, symbol, 1, (lambda xs, c, out: (derivative(xs[0], c, out),)) if param
-            else (lambda xs, c, out: (derivative(xs[0], out),)))  # fmt: skip
-    op.activation, op.param = activation, param
-    op.forward = forward if param else (lambda x, c: forward(x))
-
-    if param:
-        def backward(out: Value) -> None:
-            a = out._a
-            a.grad += out.grad * derivative(a.data, out._arg, out.data)
-
-        def apply(a: Value, c: float = default) -> Value:
-            c = as_float(c, f"{name}({param})")
-            return make_node(forward(a.data, c), op, a, arg=c)
-    else:
-        def backward(out: Value) -> None:
-            a = out._a
-            a.grad += out.grad * derivative(a.data, out.data)
-
-        def apply(a: Value) -> Value:  # type: ignore[misc]
-            return make_node(forward(a.data), op, a)
-
-    op.backward = backward
-    apply.__name__ = apply.__qualname__ = method or name
-    apply.__doc__ = forward.__doc__
-    return _register(op, method or name, apply)
-
-
-def _with_constant(
-    name: str, symbol: str, forward: Callable[[float, float], float], derivative: Rule, left: bool
-) -> Op:
-    """A binary op with a number on one side, kept in the node: `forward` and `derivative` are the binary op's."""
-    if left:
-        op = Op(name, symbol, 1, lambda xs, c, out: (derivative(c, xs[0], out),))
-
-        def backward(out: Value) -> None:
-            a = out._a
-            a.grad += out.grad * derivative(out._arg, a.data, out.data)
-    else:
-        op = Op(name, symbol, 1, lambda xs, c, out: (derivative(xs[0], c, out),))
-
-        def backward(out: Value) -> None:  # type: ignore[misc]
-            a = out._a
-            a.grad += out.grad * derivative(a.data, out._arg, out.data)
-
-    op.backward = backward
-    op.forward = (lambda a, c: forward(c, a)) if left else forward
-    return op
-
-
-def binary(
-    name: str, symbol: str, method: str, forward: Callable[[float, float], float], da: Rule, db: Rule, *,
-    commutative: bool = False, forward_constant: Callable[[float, float], float] | None = None,
-    minus: Op | None = None,
-) -> Op:
-    """Define `Value.<method>` (and its reflected form): `forward(a, b)` on floats, then the local derivatives
-    `da(a, b, out)` and `db(a, b, out)`. A number operand makes `<name>_const` (or `r<name>` on the left);
-    `forward_constant` is the forward when the exponent-like right operand is a number; with `minus`,
-    `a - c` is recorded as that op with -c."""
-    op = Op(name, symbol, 2, lambda xs, c, out: (da(xs[0], xs[1], out), db(xs[0], xs[1], out)))
-    op.ordered = not commutative
-
-    def backward(out: Value) -> None:
-        a, b, g = out._a, out._b, out.grad
-        a.grad += g * da(a.data, b.data, out.data)
-        b.grad += g * db(a.data, b.data, out.data)
-
-    op.backward = backward
-    op.forward = forward
-    on_number = forward_constant or forward
-    right = minus or _register(_with_constant(f"{name}_const", f"{symbol} {{c}}", on_number, da, False), method)
-    left = right if commutative else _register(_with_constant(f"r{name}", f"{{c}} {symbol}", forward, db, True))
-
-    def apply(a: Value, b: Any) -> Value:
-        if isinstance(b, Value):
-            return make_node(forward(a.data, b.data), op, a, b)
-        c = _number(b, name)
-        if c is None:
-            return NotImplemented
-        return make_node(on_number(a.data, c), right, a, arg=-c if minus else c)
-
-    def reflected(a: Value, b: Any) -> Value:
-        c = _number(b, name)
-        if c is None:
-            return NotImplemented
-        return make_node(forward(c, a.data), left, a, arg=c)
-
-    reflected_name = "__r" + method[2:]
-    left.method = reflected_name
-    setattr(Value, reflected_name, reflected)
-    return _register(op, method, apply)
-
-
-def nary(name: str, symbol: str, partials: Callable[..., Sequence[Partial]]) -> Op:
-    """Define an op on any number of Values: `partials(operands, c, out)` gives each one's local derivative."""
-    return _register(Op(name, symbol, 0, partials))
-
+from engine.op_record import OPS as OPS
+from engine.op_record import Op as Op
+from engine.op_record import attach as attach
+from engine.op_record import binary, make_node, nary, unary
+from engine.op_record import generic_backward as generic_backward
+from engine.op_record import vjp as vjp
+from engine.value import Value
 
 # ---------------------------------------------------------------- helpers for rules on floats and Values
 
@@ -250,7 +44,9 @@ def _log(x: Any) -> Any:
 
 # ---------------------------------------------------------------- the ops
 
-ADD = binary("add", "+", "__add__", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0, commutative=True)
+# Each definition: name, symbol, the Value operator; the forward on floats; d(out)/da and d(out)/db.
+ADD = binary("add", "+", "__add__", forward=operator.add, da=lambda a, b, out: 1.0, db=lambda a, b, out: 1.0,
+             commutative=True)  # fmt: skip
 
 
 def _add_backward(out: Value) -> None:  # hand-tuned: with mul, nearly every node of a binary-op graph
@@ -261,10 +57,11 @@ def _add_backward(out: Value) -> None:  # hand-tuned: with mul, nearly every nod
 
 ADD.backward = _add_backward
 
-SUB = binary("sub", "-", "__sub__", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
+SUB = binary("sub", "-", "__sub__", forward=operator.sub, da=lambda a, b, out: 1.0, db=lambda a, b, out: -1.0,
              minus=OPS["add_const"])  # fmt: skip
 
-MUL = binary("mul", "*", "__mul__", operator.mul, lambda a, b, out: b, lambda a, b, out: a, commutative=True)
+MUL = binary("mul", "*", "__mul__", forward=operator.mul, da=lambda a, b, out: b, db=lambda a, b, out: a,
+             commutative=True)  # fmt: skip
 
 
 def _mul_backward(out: Value) -> None:  # hand-tuned: the hottest rule of a binary-op graph
@@ -285,7 +82,7 @@ def _divide(a: float, b: float) -> float:
 
 
 # d/db is -out / b, not -a / b**2: b * b underflows to 0 where a / b is still finite
-DIV = binary("div", "/", "__truediv__", _divide, lambda a, b, out: 1.0 / b, lambda a, b, out: -out / b)
+DIV = binary("div", "/", "__truediv__", forward=_divide, da=lambda a, b, out: 1.0 / b, db=lambda a, b, out: -out / b)
 
 
 def _pow(base: float, exponent: float) -> float:
@@ -317,8 +114,8 @@ def _pow_db(a: Any, b: Any, out: Any) -> Any:
     return out * _log(a) if float(a) > 0.0 else 0.0  # as PyTorch: d/db of 0 ** b is 0, not 0 * log(0)
 
 
-POW = binary("pow", "**", "__pow__", _pow_of_value_exponent, _pow_da, _pow_db, forward_constant=_pow)
-NEG = unary("neg", operator.neg, lambda a, out: -1.0, symbol="-", method="__neg__")
+POW = binary("pow", "**", "__pow__", forward=_pow_of_value_exponent, da=_pow_da, db=_pow_db, forward_constant=_pow)
+NEG = unary("neg", forward=operator.neg, derivative=lambda a, out: -1.0, symbol="-", method="__neg__")
 
 
 def _exp(x: float) -> float:
@@ -354,12 +151,21 @@ def _leaky_relu(x: float, slope: float) -> float:
     return x if x > 0.0 else x * slope
 
 
-EXP = unary("exp", _exp, lambda a, out: out)
-LOG = unary("log", _log_forward, lambda a, out: 1.0 / a)
-RELU = unary("relu", _relu, lambda a, out: 1.0 if float(out) > 0.0 else 0.0, activation=True)
-TANH = unary("tanh", math.tanh, lambda a, out: 1.0 - out * out, activation=True)
-SIGMOID = unary("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out), activation=True)
-LEAKY_RELU = unary("leaky_relu", _leaky_relu, lambda a, slope, out: 1.0 if float(a) > 0.0 else slope,
+# Each definition: name, the forward on a float, then d(out)/da, written to work on floats and Values alike.
+EXP = unary("exp", forward=_exp, derivative=lambda a, out: out)
+LOG = unary("log", forward=_log_forward, derivative=lambda a, out: 1.0 / a)
+RELU = unary("relu", forward=_relu, derivative=lambda a, out: 1.0 if float(out) > 0.0 else 0.0, activation=True)
+
+
+def _relu_backward(out: Value) -> None:  # hand-tuned: one per neuron; and as torch, a dead unit gets 0 even from inf
+    if out.data > 0.0:
+        out._a.grad += out.grad
+
+
+RELU.backward = _relu_backward
+TANH = unary("tanh", forward=math.tanh, derivative=lambda a, out: 1.0 - out * out, activation=True)
+SIGMOID = unary("sigmoid", forward=_sigmoid, derivative=lambda a, out: out * (1.0 - out), activation=True)
+LEAKY_RELU = unary("leaky_relu", forward=_leaky_relu, derivative=lambda a, slope, out: 1.0 if float(a) > 0.0 else slope,
                    activation=True, param="slope", default=0.01)  # fmt: skip
 
 
@@ -375,7 +181,7 @@ def _check_values(items: Sequence[object], where: str) -> None:
 
 
 # dot's operands are w0..w(n-1), x0..x(n-1) and maybe the bias: d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
-DOT = nary("dot", "Σ w·x", lambda xs, n, out: (*xs[n : 2 * n], *xs[:n], *(1.0,) * (len(xs) - 2 * n)))
+DOT = nary("dot", "Σ w·x", partials=lambda xs, n, out: (*xs[n : 2 * n], *xs[:n], *(1.0,) * (len(xs) - 2 * n)))
 
 
 def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> Value:
@@ -418,7 +224,16 @@ def _dot_backward(out: Value) -> None:  # hand-tuned: one per neuron, most of an
 
 
 DOT.backward = _dot_backward
-SUM = nary("sum", "Σ", lambda xs, c, out: (1.0,) * len(xs))
+SUM = nary("sum", "Σ", partials=lambda xs, c, out: (1.0,) * len(xs))
+
+
+def _sum_backward(out: Value) -> None:  # hand-tuned: losses sum over a batch
+    g = out.grad
+    for v in out._a:
+        v.grad += g
+
+
+SUM.backward = _sum_backward
 
 
 def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
@@ -433,7 +248,14 @@ def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
     return make_node(acc, SUM, values)
 
 
-MAX = nary("max", "max", lambda xs, winner, out: [1.0 if i == winner else 0.0 for i in range(len(xs))])
+MAX = nary("max", "max", partials=lambda xs, winner, out: [1.0 if i == winner else 0.0 for i in range(len(xs))])
+
+
+def _max_backward(out: Value) -> None:  # hand-tuned: one per pooling window; only the winner gets gradient
+    out._a[out._arg].grad += out.grad
+
+
+MAX.backward = _max_backward
 
 
 def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max

@@ -17,8 +17,8 @@ NOT_RECORDED = ("built under no_grad()",)  # the operands slot of a result made 
 
 
 def as_float(x: object, where: str) -> float:
-    """`x` as a Python float (numpy scalars included). Raises TypeError naming `where` for bool, str, None,
-    complex, lists, ..., and OverflowError for an int too large for a float."""
+    """`x` as a Python float, numpy scalars included. Raises TypeError naming `where` for a non-number
+    (bool, str, None, complex, ...), OverflowError for an int too large for a float."""
     if type(x) is float:
         return x  # type: ignore[return-value]
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
@@ -32,16 +32,15 @@ def as_float(x: object, where: str) -> float:
 class Value:
     """A scalar that remembers how it was computed, so `backward()` can fill in gradients.
 
-    `data` is the float value, `grad` the gradient of the last output that `backward()` ran from
-    (leaves accumulate across calls, as in PyTorch), `label` a name shown in drawings. Its operators and
-    methods (`+`, `*`, `tanh`, ...) are the ops of engine/ops.py, bound to this class where they are defined.
+    `data` is the float value, `grad` the gradient of the last output `backward()` ran from (leaves
+    accumulate across calls, as in PyTorch), `label` a name for drawings. Its operators and methods (`+`,
+    `*`, `tanh`, ...) are the ops of engine/ops.py, bound to this class where each op is defined.
     """
 
-    # The graph fields are plain slots, not a closure per node: a closure that refers to its own node makes
-    # a reference cycle, and then every discarded graph waits for the cyclic GC. A unary or binary op keeps
-    # its operands in `_a` and `_b` rather than a tuple, so each node is one object for the GC to track, not
-    # two; an n-ary op (dot, sum, max, custom ops) keeps the tuple of operands in `_a`. `_arg` is the op's
-    # number: the constant of `x * 2`, leaky_relu's slope, dot's weight count, max's winner.
+    # The graph fields are plain slots, not a closure per node: a closure referring to its own node makes a
+    # reference cycle, and then every discarded graph waits for the cyclic GC. A unary or binary op keeps its
+    # operands in `_a` and `_b`, not a tuple, so a node is one object for the GC to track, not two; an n-ary
+    # op (dot, sum, max, custom ops) keeps the tuple of them in `_a`. `_arg` is the op's number (see `arg`).
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_arg")
     __array_ufunc__ = None  # numpy hands `np.float64(2) * v` to Value.__rmul__ instead of making an array
 
@@ -89,7 +88,7 @@ class Value:
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The operands this Value was computed from, in order (empty for a leaf)."""
+        """The Values this one was computed from (its op's operands), in order; empty for a leaf."""
         op = self._op
         if op is None:
             return ()
@@ -121,20 +120,16 @@ class Value:
         def leaky_relu(self, slope: float = 0.01) -> Value: ...
 
     def backward(self, gradient: float = 1.0) -> None:
-        """Set `.grad` of every Value this one depends on to d(self)/d(value), times `gradient`.
+        """Set `.grad` of every Value this one depends on to d(self)/d(value) times `gradient`; leaves add it.
 
-        Leaves accumulate: a second call adds the same gradient again, as in PyTorch, so reset them with
-        `engine.zero_grad` between steps. Interior nodes hold the latest pass only. A node whose gradient is
-        exactly 0 passes nothing on (a dead relu's neuron is skipped). Calls from several threads run one
-        after another. A leaf gets `gradient` added to its own `.grad`. Raises TypeError for a non-number
-        `gradient`, RuntimeError for a result built under `no_grad()` (it has no graph), and whatever a
-        custom op's derivative raises, after putting back every `.grad` as it was.
+        Reset leaves with `engine.zero_grad` between steps. A node whose gradient is exactly 0 passes nothing
+        on (a dead relu's neuron is skipped). Calls from several threads run one after another. Raises
+        TypeError for a non-number `gradient`, RuntimeError for a result built under `no_grad()` (no graph
+        was recorded), and what a custom op's derivative raises, after putting every `.grad` back.
         """
         seed = as_float(gradient, "backward(gradient)")
         if self._a is NOT_RECORDED:
-            raise RuntimeError(
-                f"backward: {self!r} was computed under no_grad(), so no graph was recorded to differentiate"
-            )
+            raise RuntimeError(f"backward: {self!r} was computed under no_grad(), so it has no graph to differentiate")
         # The walk allocates while the graph is alive, which would make the cyclic GC scan the whole graph
         # again and again; the graph has no cycles for it to find, so it is paused for the pass.
         collecting = gc.isenabled()
@@ -142,16 +137,15 @@ class Value:
         try:
             with _one_pass_at_a_time:
                 order, checked = _walk(self)
-                if checked:  # a custom op's derivative may raise: keep what every .grad was
-                    saved = [(v, v.grad) for node in order for v in (node, *node.parents)]
-                    try:
-                        _run(self, seed, order)
-                    except BaseException:
-                        for v, g in reversed(saved):
-                            v.grad = g
-                        raise
-                else:
+                # A built-in float rule never raises (IEEE inf, as torch); a custom op's derivative may, so
+                # then every .grad it could touch is kept, to be put back.
+                saved = [(v, v.grad) for node in order for v in (node, *node.parents)] if checked else []
+                try:
                     _run(self, seed, order)
+                except BaseException:
+                    for v, g in saved:
+                        v.grad = g
+                    raise
         finally:
             if collecting:
                 gc.enable()
@@ -161,6 +155,7 @@ _one_pass_at_a_time = threading.RLock()  # a custom op's derivative may itself c
 
 
 def _run(root: Value, seed: float, order: list[Value]) -> None:
+    """One backward pass over `order` (a leaf `root` only adds `seed` to its own `.grad`)."""
     if not order:
         root.grad += seed
         return
@@ -180,41 +175,37 @@ def _walk(root: Value) -> tuple[list[Value], bool]:
     order: list[Value] = []
     seen = {root}
     checked = op.arity < 0
-    # A depth-first walk that keeps the node in hand in locals and stacks only the ones it will come back
-    # to: this loop is half the cost of backward() on graphs of binary ops, so it avoids any extra indexing,
-    # and it reads a node's operands from its slots (see Value) with no call.
+    # A depth-first walk keeping the node in hand in locals and stacking only the ones it comes back to: it is
+    # half the cost of backward() on graphs of binary ops, so it reads operands from the slots with no call.
     stack: list[tuple[Value, Iterator[Value]]] = []
-    node, operands = root, iter(root.parents)
+    node, parents = root, iter(root.parents)
     while True:
-        for child in operands:
-            op = child._op
-            if op is not None and child not in seen:
-                seen.add(child)
-                stack.append((node, operands))
-                node = child
+        for parent in parents:
+            op = parent._op
+            if op is not None and parent not in seen:
+                seen.add(parent)
+                stack.append((node, parents))
+                node = parent
                 arity = op.arity
                 if arity == 2:
-                    operands = iter((child._a, child._b))
+                    parents = iter((parent._a, parent._b))
                 elif arity == 1:
-                    operands = iter((child._a,))
+                    parents = iter((parent._a,))
                 else:
-                    operands = iter(child._a)
+                    parents = iter(parent._a)
                     checked = checked or arity < 0
                 break
         else:
             order.append(node)
             if not stack:
                 break
-            node, operands = stack.pop()
+            node, parents = stack.pop()
     order.reverse()
     return order, checked
 
 
 def backward_order(root: Value) -> list[Value]:
-    """The interior (non-leaf) nodes that `root` depends on, in the order backward processes them.
-
-    `root` comes first and every node comes before the nodes it was computed from. The walk uses an
-    explicit stack, so a graph a million nodes deep needs no recursion. Leaves are left out: they
-    only receive gradient, they pass none on.
+    """The interior nodes `root` depends on, in the order backward processes them: `root` first, each node
+    before its operands. No recursion, so a million-node chain works; leaves are left out (they pass nothing on).
     """
     return _walk(root)[0]

@@ -193,3 +193,13 @@ def test_set_grad_enabled_wants_a_bool(bad: object) -> None:
 def test_no_grad_decorates_only_callables() -> None:
     with pytest.raises(TypeError, match="decorate"):
         engine.no_grad()(3)  # type: ignore[arg-type]
+
+
+def test_a_thread_that_ends_with_grad_mode_off_no_longer_counts() -> None:
+    # building nodes reads one shared count while no thread has grad mode off; a finished thread must leave it
+    from engine.grad_mode import state
+
+    assert state.threads_off == 0
+    finish(in_thread(lambda: engine.set_grad_enabled(False)))
+    assert state.threads_off == 0
+    assert (Value(1.0) * 2).op == "mul_const"

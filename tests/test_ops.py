@@ -1,7 +1,8 @@
 """Every op against a float reference, central differences and PyTorch float64, driven by one table.
 
-Adding an op means adding one `OpCase` to `CASES`: its operands (Values or plain numbers, each with a
-hypothesis strategy kept away from kinks and poles) and how to compute it on Values, floats and tensors.
+Adding an op means its definition in engine/ops.py and one `OpCase` in `CASES`: its operands (Values or plain
+numbers, each with a hypothesis strategy kept away from kinks and poles) and how to compute it on Values,
+floats and tensors. tests/test_op_registry.py shows that a new definition reaches every other tool by itself.
 """
 
 from __future__ import annotations
@@ -284,6 +285,31 @@ def test_grad_agrees_with_backward(case: OpCase, data: st.DataObject) -> None:
         assert close(g1, leaf.grad) and close(g2, leaf.grad), case.id
 
 
+@case_params
+@given(data=st.data(), g=ANY)
+def test_each_float_rule_agrees_bit_for_bit_with_the_ops_derivative(
+    case: OpCase, data: st.DataObject, g: float
+) -> None:
+    """backward() runs each op's float rule: hand-tuned for the hot ops, generated for the rest. Both must
+    give exactly what the op's derivative (`Op.partials`, applied by `engine.ops.generic_backward`) gives."""
+    leaves, out = build(case, draw(data, case))
+    results = []
+    for rule in (out.op_record.backward, engine.ops.generic_backward):  # type: ignore[union-attr]
+        for leaf in leaves:
+            leaf.grad = 0.0
+        out.grad = g
+        rule(out)
+        results.append([leaf.grad for leaf in leaves])
+    assert results[0] == results[1] or all(map(math.isnan, results[0] + results[1])), case.id
+
+
+def test_only_the_hot_ops_have_hand_tuned_float_rules() -> None:
+    # the generated rules are closures made by unary()/binary(); a hand-tuned rule is a module-level function
+    rules = {op.name: op.backward for op in engine.ops.OPS.values()}
+    hand_tuned = {n for n, f in rules.items() if "<locals>" not in f.__qualname__ and f.__name__ != "generic_backward"}
+    assert hand_tuned == {"add", "mul", "dot", "relu", "sum", "max"}
+
+
 # ---------------------------------------------------------------- second derivatives
 
 
@@ -454,16 +480,16 @@ DOMAIN_ERRORS = [
 
 @pytest.fixture
 def made_nodes(monkeypatch: pytest.MonkeyPatch) -> list[Value]:
-    """Every node built through `engine.ops.make_node` while the test runs."""
+    """Every op node created (by `engine.op_record.make_node`, the only maker of op nodes) while the test runs."""
     made: list[Value] = []
-    real_make_node = engine.ops.make_node
+    real_new = engine.op_record._new
 
-    def spy(*args: Any, **kwargs: Any) -> Value:
-        node = real_make_node(*args, **kwargs)
+    def spy(cls: type[Value]) -> Value:
+        node = real_new(cls)
         made.append(node)
         return node
 
-    monkeypatch.setattr(engine.ops, "make_node", spy)
+    monkeypatch.setattr(engine.op_record, "_new", spy)
     return made
 
 
@@ -478,7 +504,7 @@ def test_domain_error_is_raised_at_the_op_and_creates_no_node(case: DomainError,
 
 
 def test_the_spy_sees_nodes_being_made(made_nodes: list[Value]) -> None:
-    """Guards the test above: a successful op does go through `engine.ops.make_node`."""
+    """Guards the test above: a successful op does go through `engine.op_record.make_node`."""
     results = [Value(2).log(), Value(3.5) / 2, 2 ** Value(3), Value(4) ** 0.5, Value(2) ** Value(2.0).relu()]
     assert made_nodes[-1] is results[-1] and len(made_nodes) == 6
 
