@@ -5,12 +5,16 @@ python benchmarks/bench.py --steps 100          # the issue's setting (micrograd
 python benchmarks/bench.py --skip-slow          # without micrograd GC on and PyTorch 0-dim tensors
 python benchmarks/bench.py --only mlp,floor     # some lines only (keys: see --help)
 python benchmarks/bench.py --markdown           # also print the README's Performance table
+python benchmarks/bench.py --heap notebook      # as users run it: a notebook's imports alive, nothing frozen
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import gc
+import importlib
 import os
 import platform
 import statistics
@@ -33,6 +37,31 @@ LOSS_TOLERANCE = 1e-11  # how far any implementation's loss may be from the floo
 CHAIN_NODES = 1_000_000
 MEMORY_NODES = 50_000
 DOT_WIDTH = 16
+# What a notebook process holds: the `notebooks` extra's imports (a kernel, widgets, plots, progress bars,
+# hypothesis for lesson 6), numpy under matplotlib, and torch where it is installed.
+NOTEBOOK_MODULES = (
+    "IPython",
+    "ipykernel",
+    "ipywidgets",
+    "matplotlib.pyplot",
+    "numpy",
+    "tqdm.auto",
+    "hypothesis",
+    "torch",
+)
+HEAPS = ("clean", "notebook")
+
+
+def load_notebook_heap() -> str:
+    """Import what a notebook session holds (those installed); returns what was imported and the heap's size."""
+    loaded = []
+    for name in NOTEBOOK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        loaded.append(name)
+    return f"{', '.join(loaded)} imported; {len(gc.get_objects()):,} objects tracked by the GC"
 
 
 @dataclass
@@ -62,10 +91,13 @@ def available(impls: Sequence[Implementation], work: Workload) -> list[Implement
     return ready
 
 
-def run_rounds(impls: Sequence[Implementation], work: Workload, rounds: int, clock: Clock = CLOCKS["cpu"]) -> list[Run]:
-    """Run every available implementation once per round, round after round, each from fresh initial weights."""
+def run_rounds(
+    impls: Sequence[Implementation], work: Workload, rounds: int, clock: Clock = CLOCKS["cpu"], freeze: bool = True
+) -> list[Run]:
+    """Run every available implementation once per round, round after round, each from fresh initial weights;
+    with `freeze`, in a heap frozen out of the collector's sight (see frozen_heap)."""
     runs = [Run(impl) for impl in available(impls, work)]
-    with frozen_heap():
+    with frozen_heap() if freeze else contextlib.nullcontext():
         for r in range(rounds):
             for run in runs:
                 steps = time_steps(run.impl.make(work), work.steps, run.impl.gc_off, clock)
@@ -154,7 +186,7 @@ def ratio_verdict(what: str, fast: Run | None, slow: Run | None, ok: Callable[[f
 def speed_verdicts(runs: Sequence[Run], spread: float | None) -> list[Verdict]:
     """The issue's speed targets, and whether every line's losses agree."""
     slow, fast_mg = find(runs, "micrograd-gc"), find(runs, "micrograd")
-    mlp, binary = find(runs, "mlp"), find(runs, "binary")
+    mlp, binary, floor = find(runs, "mlp"), find(runs, "binary"), find(runs, "floor")
     verdicts = [
         ratio_verdict("nn.MLP step >= 80x faster than micrograd (GC on)", mlp, slow, lambda x: x >= 80.0),
         ratio_verdict("nn.MLP step <= 3x the floor", find(runs, "floor"), mlp, lambda x: x <= 3.0),
@@ -163,6 +195,16 @@ def speed_verdicts(runs: Sequence[Run], spread: float | None) -> list[Verdict]:
         ratio_verdict("(reference) nn.MLP step / the floor skipping zeros", find(runs, "floor-sparse"), mlp, None),
         ratio_verdict("binary-op graph >= 15x faster than micrograd (GC on)", binary, slow, lambda x: x >= 15.0),
         ratio_verdict("binary-op graph faster than micrograd with gc.disable()", binary, fast_mg, lambda x: x > 1.0),
+        ratio_verdict(
+            "compiled binary-op step >= 15x faster than micrograd (GC on)",
+            find(runs, "binary-compiled"),
+            slow,
+            lambda x: x >= 15.0,
+        ),
+        ratio_verdict("compiled nn.MLP step <= 1.2x the floor", floor, find(runs, "mlp-compiled"), lambda x: x <= 1.2),
+        ratio_verdict(
+            "compiled binary-op step <= 2x the floor", floor, find(runs, "binary-compiled"), lambda x: x <= 2.0
+        ),
     ]
     if spread is not None:
         target = f"all losses agree within {LOSS_TOLERANCE:g}"
@@ -218,9 +260,24 @@ def memory_report() -> tuple[list[list[str]], Verdict]:
     return rows, Verdict("op node (x * 1.0001) <= 200 bytes", f"{const_bytes:.0f} B", const_bytes <= 200)
 
 
-def layer_rows(wanted: Callable[[str], bool], steps: int, rounds: int, clock: Clock) -> list[list[str]]:
-    """Time the CNN and LSTM training steps that are wanted and exist; print why the others are skipped."""
-    rows = []
+LAYER_HEADER = [
+    "scalargrad layer training step",
+    "nodes",
+    "ms/step median",
+    "min",
+    "max",
+    "us/node",
+    "compiled ms",
+    "x faster",
+]
+
+
+def layer_rows(
+    wanted: Callable[[str], bool], steps: int, rounds: int, clock: Clock
+) -> tuple[list[list[str]], list[Verdict]]:
+    """Time the CNN and LSTM training steps that are wanted and exist, on the graph and compiled, in alternating
+    rounds; print why the others are skipped. Returns the rows and the verdicts on the compiled speed-up."""
+    rows, verdicts = [], []
     for key, make in LAYER_STEPS.items():
         if not wanted(key):
             continue
@@ -229,11 +286,26 @@ def layer_rows(wanted: Callable[[str], bool], steps: int, rounds: int, clock: Cl
         except Unavailable as exc:
             print(f"  skip {key}: {exc}", file=sys.stderr, flush=True)
             continue
-        times = [t for _ in range(rounds) for t in time_steps(layer.trainer, steps, False, clock).seconds]
-        median = statistics.median(times)
+        times: list[float] = []
+        compiled: list[float] = []
+        for _ in range(rounds):
+            times += time_steps(layer.trainer, steps, False, clock).seconds
+            compiled += time_steps(layer.compiled, steps, False, clock).seconds
+        median, fast = statistics.median(times), statistics.median(compiled)
         per_node = f"{median / layer.nodes * 1e6:.2f}"
-        rows.append([layer.title, f"{layer.nodes:,}", *ms(median, min(times), max(times)), per_node])
-    return rows
+        speedup = median / fast
+        rows.append(
+            [
+                layer.title,
+                f"{layer.nodes:,}",
+                *ms(median, min(times), max(times)),
+                per_node,
+                *ms(fast),
+                f"{speedup:.1f}x",
+            ]
+        )
+        verdicts.append(Verdict(f"compiled {key} step >= 5x faster than its graph", f"{speedup:.2f}x", speedup >= 5.0))
+    return rows, verdicts
 
 
 def machine() -> str:
@@ -252,6 +324,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default="", help=f"comma-separated keys to run, from: {', '.join(keys)}")
     parser.add_argument("--skip-slow", action="store_true", help="skip micrograd with GC on and PyTorch 0-dim tensors")
     parser.add_argument("--markdown", action="store_true", help="also print the README Performance table")
+    parser.add_argument(
+        "--heap",
+        choices=HEAPS,
+        default="clean",
+        help="clean: the heap frozen out of the GC's sight, each graph freed after its step (the engine alone); "
+        "notebook: a notebook's imports alive, nothing frozen, each graph alive until the next loss (as users run it)",
+    )
     parser.add_argument(
         "--clock", choices=sorted(CLOCKS), default="cpu", help="process CPU time (default; steady under load) or wall"
     )
@@ -272,12 +351,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return (key in args.only) if args.only else not (slow and args.skip_slow)
 
     print(f"machine: {machine()}", flush=True)
-    work = make_workload(args.steps, args.seed)
+    notebook = args.heap == "notebook"
+    if notebook:
+        print(f"notebook heap: {load_notebook_heap()}", flush=True)
+    work = make_workload(args.steps, args.seed, keep_graph=notebook)
     impls = [impl for impl in IMPLEMENTATIONS if wanted(impl.key, impl.slow)]
-    setting = f"{args.steps} steps x {args.rounds} rounds, {args.clock} time"
+    setting = f"{args.steps} steps x {args.rounds} rounds, {args.clock} time, {args.heap} heap"
     print(f"training step: two moons ({len(work.xs)} points), MLP 2-16-16-1, {setting}", flush=True)
     clock = CLOCKS[args.clock]
-    runs = run_rounds(impls, work, args.rounds, clock)
+    runs = run_rounds(impls, work, args.rounds, clock, freeze=not notebook)
     verdicts: list[Verdict] = []
     if runs:
         print()
@@ -298,10 +380,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print_table(["graph (tracemalloc)", "bytes/node"], rows)
         verdicts.append(verdict)
-    layers = layer_rows(wanted, args.steps, args.rounds, clock)
+    layers, layer_verdicts = layer_rows(wanted, args.steps, args.rounds, clock)
+    verdicts += layer_verdicts
     if layers:
         print()
-        print_table(["scalargrad layer training step", "nodes", "ms/step median", "min", "max", "us/node"], layers)
+        print_table(LAYER_HEADER, layers)
     print()
     print_table(["target", "measured", "status"], [[v.target, v.measured, v.status] for v in verdicts])
     if args.markdown and runs:

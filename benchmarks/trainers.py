@@ -13,7 +13,16 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks.floor import floor_trainer, sparse_floor_trainer
-from benchmarks.workload import ALPHA, Trainer, Workload, graph_trainer, learning_rate, load_weights
+from benchmarks.workload import (
+    ALPHA,
+    Trainer,
+    Workload,
+    compiled_trainer,
+    graph_trainer,
+    hinge_total,
+    learning_rate,
+    load_weights,
+)
 
 
 class Unavailable(Exception):
@@ -34,11 +43,8 @@ def binary_neuron(w: Sequence[Any], b: Any, x: Sequence[Any], nonlin: bool) -> A
     return act.relu() if nonlin else act
 
 
-def binary_trainer(
-    work: Workload, param: Callable[[float], Any], make_input: Callable[[float], Any], no_grad: object
-) -> Trainer:
-    """The micrograd graph for any scalar type: `param` makes a trainable scalar, `make_input` a constant one,
-    and `no_grad` is what zero_grad stores in `.grad` (0.0 for Values, None for tensors)."""
+def binary_model(work: Workload, param: Callable[[float], Any]) -> tuple[Callable[[list[Any]], Any], list[Any]]:
+    """micrograd's MLP built from `param` scalars with the workload's initial weights, and its parameters."""
     layers = [[([param(v) for v in w], param(b)) for w, b in layer] for layer in work.weights]
     params = [p for layer in layers for w, b in layer for p in (*w, b)]
     last = len(layers) - 1
@@ -47,6 +53,16 @@ def binary_trainer(
         for l, layer in enumerate(layers):
             x = [binary_neuron(w, b, x, l != last) for w, b in layer]
         return x[0]
+
+    return model, params
+
+
+def binary_trainer(
+    work: Workload, param: Callable[[float], Any], make_input: Callable[[float], Any], no_grad: object
+) -> Trainer:
+    """The micrograd graph for any scalar type: `param` makes a trainable scalar, `make_input` a constant one,
+    and `no_grad` is what zero_grad stores in `.grad` (0.0 for Values, None for tensors)."""
+    model, params = binary_model(work, param)
 
     def zero_grad() -> None:
         for p in params:
@@ -70,19 +86,41 @@ def scalargrad_binary(work: Workload) -> Trainer:
     return binary_trainer(work, Value, Value, 0.0)
 
 
-def scalargrad_mlp(work: Workload) -> Trainer:
-    """scalargrad as a user runs it: nn.MLP (one fused dot node per neuron) and nn.functional.hinge_loss."""
+def compiled_binary(work: Workload) -> Trainer:
+    """The binary-op graph's step through engine.compile: traced once, then replayed over floats."""
+    from engine import Value
+
+    model, params = binary_model(work, Value)
+    return compiled_trainer(
+        work, lambda xs, ys: hinge_total([model(x) for x in xs], ys, params), params, work.xs, work.ys
+    )
+
+
+def mlp_model(work: Workload) -> tuple[Any, Callable[[Sequence[Any], Sequence[float], Sequence[Any]], Any]]:
+    """nn.MLP with the workload's initial weights, and its loss: nn.functional.hinge_loss plus the L2 term."""
     from engine import dot
 
     hinge_loss = require("nn.functional").hinge_loss
     model = require("nn.layers").MLP(2, [16, 16, 1])
     load_weights(model, work.weights)
-    params = model.parameters()
 
     def loss(scores: Sequence[Any], ys: Sequence[float], params: Sequence[Any]) -> Any:
         return hinge_loss(scores, ys) + ALPHA * dot(params, params)
 
-    return graph_trainer(work, model, params, float, model.zero_grad, loss)
+    return model, loss
+
+
+def scalargrad_mlp(work: Workload) -> Trainer:
+    """scalargrad as a user runs it: nn.MLP (one fused dot node per neuron) and nn.functional.hinge_loss."""
+    model, loss = mlp_model(work)
+    return graph_trainer(work, model, model.parameters(), float, model.zero_grad, loss)
+
+
+def compiled_mlp(work: Workload) -> Trainer:
+    """The nn.MLP step through engine.compile (the hinge loss's labels are constants of the step)."""
+    model, loss = mlp_model(work)
+    params = model.parameters()
+    return compiled_trainer(work, lambda xs: loss([model(x) for x in xs], work.ys, params), params, work.xs)
 
 
 def single_threaded_torch() -> ModuleType:
@@ -153,7 +191,9 @@ IMPLEMENTATIONS = (
     Implementation("micrograd-gc", "micrograd 0.1.0, GC on (as users run it)", micrograd, slow=True),
     Implementation("micrograd", "micrograd 0.1.0, gc.disable()", micrograd, gc_off=True),
     Implementation("binary", "scalargrad, micrograd's binary-op graph", scalargrad_binary),
+    Implementation("binary-compiled", "the binary-op graph, engine.compile", compiled_binary),
     Implementation("mlp", "scalargrad nn.MLP (dot nodes) + hinge_loss", scalargrad_mlp),
+    Implementation("mlp-compiled", "nn.MLP + hinge_loss, engine.compile", compiled_mlp),
     Implementation("floor", "hand-written float loops (the floor)", floor_trainer),
     Implementation("floor-sparse", "the floor, skipping zero gradients", sparse_floor_trainer),
     Implementation("torch-scalar", "PyTorch, 0-dim tensors", torch_scalar, slow=True),

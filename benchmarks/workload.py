@@ -29,15 +29,17 @@ Trainer = Callable[[int], float]
 
 @dataclass(frozen=True)
 class Workload:
-    """The data (`xs` rows of two floats, `ys` labels -1.0 or +1.0), the initial weights and the step count."""
+    """The data (`xs` rows of two floats, `ys` labels -1.0 or +1.0), the initial weights and the step count;
+    with `keep_graph` each step's graph stays alive until the next step's loss replaces it, as in a user's loop."""
 
     xs: list[list[float]]
     ys: list[float]
     weights: Weights
     steps: int
+    keep_graph: bool = False
 
 
-def make_workload(steps: int, seed: int = 0, n_samples: int = N_SAMPLES) -> Workload:
+def make_workload(steps: int, seed: int = 0, n_samples: int = N_SAMPLES, keep_graph: bool = False) -> Workload:
     """The two-moons data and micrograd-style initial weights (U(-1, 1), bias 0), all from `seed`."""
     xs, labels = make_moons(n_samples, NOISE, seed=seed)
     rng = random.Random(seed)
@@ -45,7 +47,7 @@ def make_workload(steps: int, seed: int = 0, n_samples: int = N_SAMPLES) -> Work
         [([rng.uniform(-1.0, 1.0) for _ in range(nin)], 0.0) for _ in range(nout)]
         for nin, nout in zip(SIZES, SIZES[1:])
     ]
-    return Workload(xs=xs, ys=[2.0 * c - 1.0 for c in labels], weights=weights, steps=steps)
+    return Workload(xs=xs, ys=[2.0 * c - 1.0 for c in labels], weights=weights, steps=steps, keep_graph=keep_graph)
 
 
 def learning_rate(k: int, steps: int) -> float:
@@ -78,15 +80,38 @@ def graph_trainer(
     loss: Callable[[Sequence[Any], Sequence[float], Sequence[Any]], Any] = hinge_total,
 ) -> Trainer:
     """A step of an autograd implementation: build the graph from fresh inputs, zero grads, backward, SGD update."""
+    kept: list[Any] = [None]  # the previous step's loss, held (with its graph) as `loss = ...` in a user's loop
 
     def step(k: int) -> float:
         inputs = [[make_input(a), make_input(b)] for a, b in work.xs]
         total = loss([model(x) for x in inputs], work.ys, params)
         zero_grad()
         total.backward()
-        lr = learning_rate(k, work.steps)
-        for p in params:
-            p.data -= lr * p.grad
+        sgd_update(params, learning_rate(k, work.steps))
+        if work.keep_graph:
+            kept[0] = total
         return float(total.data)
+
+    return step
+
+
+def sgd_update(params: Sequence[Any], lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.grad
+
+
+def compiled_trainer(work: Workload, f: Callable[..., Any], params: Sequence[Any], *args: Any) -> Trainer:
+    """A step of `engine.compile(f, params)` called on `args`: zero grads, compiled forward and backward, SGD update.
+    The trace is made here, before any timing (its gradients are discarded; no parameter changes)."""
+    import engine
+
+    g = engine.compile(f, params)
+    g(*args)
+
+    def step(k: int) -> float:
+        engine.zero_grad(params)
+        loss = g(*args)
+        sgd_update(params, learning_rate(k, work.steps))
+        return loss
 
     return step

@@ -10,6 +10,8 @@ import importlib
 from typing import Any
 
 from engine.autograd import backward, backward_order, grad, zero_grad
+from engine.compile import Compiled, TraceChangedError
+from engine.compile import compile as compile  # engine.compile, not in __all__ (see below)
 from engine.custom_op import op
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -39,10 +41,11 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(_DRAWING[name]), name)
 
 
-# engine.max and engine.sum are left out of __all__, so `from engine import *` keeps Python's max and sum.
+# engine.max, engine.sum and engine.compile are left out of __all__, so `from engine import *` keeps Python's.
 __all__ = [
     "BackwardFrame",
     "BackwardFrames",
+    "Compiled",
     "Drawing",
     "GradcheckError",
     "GraphTooLargeError",
@@ -63,6 +66,7 @@ __all__ = [
     "save_html",
     "set_grad_enabled",
     "step_through",
+    "TraceChangedError",
     "write_image",
     "zero_grad",
 ]

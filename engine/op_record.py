@@ -21,14 +21,17 @@ Rule = Callable[..., Partial]
 class Op:
     """One op: its `name`; the `symbol` drawings show ("{c}" stands for its constant); `arity`, the number of
     Value operands (1 or 2, kept in a node's `_a` and `_b`; 0 for any number, kept as a tuple in `_a`; -1 for
-    a custom op, whose derivative may raise); `partials(operands, c, out)`, the local derivatives; `backward`,
+    a custom op, whose derivative may raise); `forward(a, b)` on floats (`forward(a, c)` for one operand and
+    its constant; None for n-ary ops); `partials(operands, c, out)`, the local derivatives; `backward`,
     the float rule `Value.backward()` runs; `method`, its Value method ('' for none) and `param`, the name of
     that method's number argument; `activation` and `ordered` (operand order matters), for drawings."""
 
-    __slots__ = ("name", "symbol", "arity", "partials", "backward", "method", "param", "activation", "ordered")
+    __slots__ = ("name", "symbol", "arity", "forward", "partials", "backward", "method", "param", "activation",
+                 "ordered")  # fmt: skip
 
     def __init__(self, name: str, symbol: str, arity: int, partials: Callable[..., Sequence[Partial]]) -> None:
         self.name, self.symbol, self.arity, self.partials = name, symbol, arity, partials
+        self.forward: Callable[[float, Any], float] | None = None  # what engine.compile replays
         self.backward: Callable[[Value], None] = generic_backward
         self.method = self.param = ""
         self.activation = self.ordered = False
@@ -131,6 +134,7 @@ def unary(
             return make_node(forward(a.data), op, a)
 
         op.backward = backward
+    op.forward = forward if param else (lambda x, c: forward(x))
     op.activation, op.param = activation, param
     apply.__name__ = apply.__qualname__ = method or name
     apply.__doc__ = forward.__doc__
@@ -167,12 +171,16 @@ def binary(
         b.grad += g * db(a.data, b.data, out.data)
 
     op.backward = backward
+    op.forward = forward
+    on_number = forward_constant or forward
     right = minus or _register(_with_constant(f"{name}_const", f"{symbol} {{c}}", da), method)
+    if not minus:
+        right.forward = on_number
     if commutative:
         left = right
     else:  # c op a: the derivative for the Value on the right
         left = _register(_with_constant(f"r{name}", f"{{c}} {symbol}", lambda a, c, out: db(c, a, out)))
-    on_number = forward_constant or forward
+        left.forward = lambda a, c: forward(c, a)
 
     def apply(a: Value, b: Any) -> Value:
         if isinstance(b, Value):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine import Value, op
+from engine import max as vmax
 from engine import sum as vsum
 from nn.checks import check_number, is_real
 
@@ -84,8 +85,9 @@ def _logits(logits: object, where: str) -> list[Value]:
 
 
 def _log_softmax(xs: list[Value]) -> list[Value]:
-    # The max is subtracted as a constant: it changes no gradient, and afterwards exp cannot overflow.
-    m = max(x.data for x in xs)
+    # Subtracting the max keeps exp from overflowing. It is a max node, not a float read from .data, so that a
+    # compiled step (engine.compile) replays the shift with each call's data; its gradient is 0 up to rounding.
+    m = vmax(xs)
     shifted = [x - m for x in xs]
     log_total = vsum([s.exp() for s in shifted]).log()
     return [s - log_total for s in shifted]
@@ -94,7 +96,7 @@ def _log_softmax(xs: list[Value]) -> list[Value]:
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
     """exp(x_i) / Σ_j exp(x_j) for one vector of logits, stable for any finite logits. Raises on empty/non-numbers."""
     xs = _logits(logits, "softmax")
-    m = max(x.data for x in xs)
+    m = vmax(xs)  # a node, as in _log_softmax
     exps = [(x - m).exp() for x in xs]
     total = vsum(exps)
     return [e / total for e in exps]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+import engine
 from engine import Value, dot, no_grad
 from nn import functional as F
 from nn.checks import SettingError, check_count, check_positive, check_scale, is_int, is_real, lookup
@@ -109,6 +110,8 @@ SCHEDULES = MappingProxyType({"linear": "decay the lr linearly to a tenth", "con
 # micrograd's demo: 100 steps with an L2 penalty of 1e-4 * sum of squared weights.
 DEFAULT_STEPS = 100
 DEFAULT_L2 = 1e-4
+# bce picks its formula by the sign of each score (a Python branch on data), which a compiled trace cannot follow.
+COMPILABLE_LOSSES = ("hinge", "cross_entropy", "mse")
 
 
 @dataclass
@@ -198,6 +201,10 @@ def _diverged(what: str, step: int, lr: float, l2: float, optimizer: str) -> Div
     return DivergedError("lr", f"{happened}; try a smaller starting learning rate than {lr:g}")
 
 
+def _finite(scores: Sequence[Sequence[Value | float]]) -> bool:
+    return all(math.isfinite(float(v)) for s in scores for v in s)
+
+
 def _is_finite(x: Any) -> bool:
     """Whether every number in a sample (a number, a Value or a nested list of them) is finite."""
     if isinstance(x, list | tuple):
@@ -231,6 +238,7 @@ def fit(
     seed: int | None = None,
     progress: bool = True,
     recorder: Recorder | None = None,
+    compile: bool = False,  # noqa: A002 - the name of torch.compile's idea
 ) -> History:
     """Train `model` on labels 0..n_classes-1 for `steps` optimizer steps; returns the History.
 
@@ -238,6 +246,8 @@ def fit(
     l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
     lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
     `recorder` (an `nn.Recorder`, given X and y if it has no data) sees each step after backward, and always the last.
+    `compile=True` runs each step through `engine.compile` (traced once, then replayed over floats: the same
+    numbers, several times faster); it needs full batches and the hinge, cross_entropy or mse loss.
     Raises ValueError for unknown names, bad numbers, sizes past `nn.limits`, or a model whose output count
     does not fit the loss; DivergedError (a ValueError whose `setting` is "lr" or "l2") when training diverges;
     TypeError for a non-number lr/l2 or a non-int steps/batch_size/label.
@@ -259,6 +269,11 @@ def fit(
     check_scale(l2, "l2")
     lr = check_positive(default_lr(optimizer, loss) if lr is None else lr, "lr")
     expected = objective.outputs(classes)
+    if compile and (loss not in COMPILABLE_LOSSES or (batch_size is not None and batch_size < len(X))):
+        raise ValueError(
+            f"compile=True needs full batches (labels are part of a trace) and one of the losses "
+            f"{', '.join(COMPILABLE_LOSSES)}; got loss={loss!r}, batch_size={batch_size}"
+        )
     params = model.parameters()
     opt = make_optimizer(params, lr)
     scheduler = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=steps) if schedule == "linear" else None
@@ -266,33 +281,49 @@ def fit(
 
     if recorder is not None and recorder.X is None:
         recorder.set_data(X, y)
+    scores: Sequence[Sequence[Value | float]]
+
+    def forward(Xb: list[Any], yb: list[int]) -> tuple[Value, list[Scores]]:
+        """The batch's loss (with its graph) and scores; raises DivergedError for a non-finite score or penalty."""
+        scores = [scores_of(model, x) for x in Xb]
+        if len(scores[0]) != expected:
+            raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
+        if not _finite(scores):
+            raise _diverged("a score", step + 1, lr, l2, optimizer)
+        total = objective.loss(scores, yb, classes)
+        if l2 and params:
+            squares = dot(params, params)  # Σ p² as one node
+            penalty = l2 * squares
+            # Finite weights whose penalty is not: the l2 itself is too large, whatever the lr.
+            if math.isfinite(squares.data) and not math.isfinite(penalty.data):
+                raise DivergedError("l2", f"the L2 penalty l2 * Σp² is {penalty.data} at step {step + 1}: "
+                                          f"l2 = {l2:g} is too large")
+            total = total + penalty
+        return total, scores
+
+    compiled = engine.compile(forward, params) if compile else None
     history = History()
     bar = _progress(steps, progress)
     for step in bar:
         Xb, yb = next(batches)
         try:
-            scores = [scores_of(model, x) for x in Xb]
-            if len(scores[0]) != expected:
-                raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
-            if not all(math.isfinite(v.data) for s in scores for v in s):
-                raise _diverged("a score", step + 1, lr, l2, optimizer)
-            total = objective.loss(scores, yb, classes)
-            if l2 and params:
-                squares = dot(params, params)  # Σ p² as one node
-                penalty = l2 * squares
-                # Finite weights whose penalty is not: the l2 itself is too large, whatever the lr.
-                if math.isfinite(squares.data) and not math.isfinite(penalty.data):
-                    raise DivergedError("l2", f"the L2 penalty l2 * Σp² is {penalty.data} at step {step + 1}: "
-                                              f"l2 = {l2:g} is too large")
-                total = total + penalty
-            if not math.isfinite(total.data):
+            if compiled is None:
+                total, scores = forward(Xb, yb)
+                loss_value = total.data
+            else:
+                opt.zero_grad()
+                loss_value, scores = compiled(Xb, yb)  # forward and backward, replayed over floats
+                if not _finite(scores):
+                    raise _diverged("a score", step + 1, lr, l2, optimizer)
+            if not math.isfinite(loss_value):
                 raise _diverged("the loss", step + 1, lr, l2, optimizer)
             hits = sum(predict_class(s) == label for s, label in zip(scores, yb))
 
-            opt.zero_grad()
-            total.backward()
+            if compiled is None:
+                opt.zero_grad()
+                total.backward()
             if recorder is not None:
-                recorder.record(step, model, loss=total.data, accuracy=hits / len(yb), force=step == steps - 1)
+                recorder.record(step, model, loss=loss_value, accuracy=hits / len(yb), force=step == steps - 1)
             history.lr.append(opt.lr)
             opt.step()
         except OverflowError:
@@ -303,8 +334,8 @@ def fit(
         if scheduler is not None:
             scheduler.step()
 
-        history.loss.append(total.data)
+        history.loss.append(loss_value)
         history.accuracy.append(hits / len(yb))
         if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{total.data:.4f}", accuracy=f"{hits / len(yb):.0%}", refresh=False)
+            bar.set_postfix(loss=f"{loss_value:.4f}", accuracy=f"{hits / len(yb):.0%}", refresh=False)
     return history

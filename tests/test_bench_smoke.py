@@ -40,6 +40,9 @@ def test_implementations_agree_step_by_step_with_the_floor() -> None:
     # Before any update the forward passes of micrograd's graph do the floor's float operations in its order.
     for key in ("micrograd-gc", "micrograd", "binary", "torch-scalar"):
         assert losses.get(key, floor)[0] == floor[0], key
+    # A compiled step replays its graph's float operations in the same order: the same bits at every step.
+    assert losses["binary-compiled"] == losses["binary"]
+    assert losses["mlp-compiled"] == losses["mlp"]
 
 
 def test_control_one_weight_changed_by_1e_6_is_detected() -> None:
@@ -59,6 +62,14 @@ def test_main_prints_the_tables_and_the_verdicts(capsys: pytest.CaptureFixture[s
         assert text in out
     agreement = next(line for line in out.splitlines() if line.startswith("all losses agree"))
     assert agreement.endswith("PASS")
+
+
+def test_the_notebook_heap_setting_keeps_the_heap_and_prints_both_ratios(capsys: pytest.CaptureFixture[str]) -> None:
+    bench.main(["--heap", "notebook", "--steps", "2", "--rounds", "1", "--only", "binary,binary-compiled,floor,lstm"])
+    out = capsys.readouterr().out
+    assert "notebook heap: IPython" in out and "objects tracked by the GC" in out
+    assert "x floor" in out and "compiled binary-op step <= 2x the floor" in out
+    assert "compiled lstm step >= 5x faster than its graph" in out
 
 
 @pytest.mark.parametrize("argv", [["--only", "nope"], ["--steps", "0"], ["--rounds", "-1"]])

@@ -1,0 +1,432 @@
+"""`engine.compile`: record a training step once as a Value graph, then replay it many times over plain floats.
+
+A trace is the graph one call of `f` built, turned into straight-line Python source (one line per node
+forward, a few per node backward, in exactly the order `backward()` would run them), compiled once with the
+built-in `compile()`. The source is generated here from the graph's op records; no user text is ever compiled.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from engine.autograd import backward_order
+from engine.grad_mode import enable_grad
+from engine.ops import OPS
+from engine.value import Value
+
+MAX_TRACES = 8  # traces kept per compiled function (one per argument structure), oldest dropped first
+_SUM_CHUNK = 32  # terms per generated `+` chain: Python's compiler recurses on long left-nested expressions
+
+
+class TraceChangedError(RuntimeError):
+    """A re-trace (`check_every`) built a different graph from the same argument structure: `f` branches on data."""
+
+
+# ---------------------------------------------------------------- per-op replay rules
+# The replay of a node of op X is derived from X's record (engine/op_record.py): its value is
+# `X.forward(a, b)` (or `(a, c)` with the op's constant c), and each operand i that receives gradient gets
+# `+= g * d_i`, with d_i from `X.partials((a, b), c, out)`, which is what the generic float rule does. For the
+# ops that dominate training graphs, `_INLINE` writes the record's forward and float backward (hand-tuned or
+# not) as source, so the replay spends no call on them; tests/test_compile.py runs every entry against its
+# record's own functions, bit for bit. dot, sum and max (n-ary) are written by functions below, mirroring
+# their records' hand-tuned backward. {t} is the operand's gradient accumulator, {g} the node's gradient.
+
+_INLINE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "add": ("{a} + {b}", ("{t} += {g}", "{t} += {g}")),
+    "add_const": ("{a} + {c}", ("{t} += {g}",)),
+    "sub": ("{a} - {b}", ("{t} += {g}", "{t} -= {g}")),  # x + g * -1.0 is x - g, bit for bit
+    "mul": ("{a} * {b}", ("{t} += {g} * {b}", "{t} += {g} * {a}")),
+    "mul_const": ("{a} * {c}", ("{t} += {g} * {c}",)),
+    "neg": ("-{a}", ("{t} -= {g}",)),
+    "relu": ("(0.0 if {a} <= 0.0 else {a})", ("if {out} > 0.0: {t} += {g}",)),
+    "tanh": ("_tanh({a})", ("{t} += {g} * (1.0 - {out} * {out})",)),
+    "sigmoid": (
+        "(1.0 / (1.0 + _exp(-{a})) if {a} >= 0.0 else _exp({a}) / (1.0 + _exp({a})))",
+        ("{t} += {g} * ({out} * (1.0 - {out}))",),
+    ),
+}
+
+_NAMESPACE: dict[str, Any] = {"_exp": math.exp, "_tanh": math.tanh, "_inf": math.inf, "_nan": math.nan}
+for _op in OPS.values():  # every built-in op's float forward and partials, for the generic replay
+    _NAMESPACE[f"_F_{_op.name}"] = _op.forward
+    _NAMESPACE[f"_P_{_op.name}"] = _op.partials
+del _op
+
+
+def _literal(x: float) -> str:
+    """Source text for the float x that evaluates to exactly x (repr round-trips every finite float)."""
+    if math.isnan(x):
+        return "_nan"
+    if math.isinf(x):
+        return "_inf" if x > 0 else "(-_inf)"
+    return f"({x!r})"
+
+
+def _chained_sum(target: str, start: str, terms: Sequence[str]) -> list[str]:
+    """Statements setting `target` to ((start + t0) + t1) + ..., the graph's left-to-right order, in chunks."""
+    lines, acc = [], start
+    for i in range(0, len(terms), _SUM_CHUNK):
+        lines.append(f"{target} = {' + '.join([acc, *terms[i : i + _SUM_CHUNK]])}")
+        acc = target
+    return lines or [f"{target} = {start}"]
+
+
+# ---------------------------------------------------------------- code generation
+
+
+class _Names:
+    """Source names of the trace's nodes: arguments x<k>, parameters p<j> (gradient q<j>), other leaves as
+    literals (constants, no gradient), interior nodes v<n> (gradient g<n>)."""
+
+    def __init__(self, args: dict[int, int], params: dict[int, int]) -> None:
+        self.args, self.params = args, params
+        self.data: dict[int, str] = {}
+        self.grad: dict[int, str | None] = {}
+        self.used_params: dict[int, None] = {}  # ordered set of parameter indices the trace reads
+
+    def leaf(self, v: Value) -> None:
+        key = id(v)
+        if key in self.data:
+            return
+        if key in self.args:
+            self.data[key], self.grad[key] = f"x{self.args[key]}", None
+        elif key in self.params:
+            j = self.params[key]
+            self.data[key], self.grad[key] = f"p{j}", f"q{j}"
+            self.used_params[j] = None
+        else:
+            self.data[key], self.grad[key] = _literal(v.data), None
+
+    def node(self, v: Value, n: int) -> None:
+        self.data[id(v)], self.grad[id(v)] = f"v{n}", f"g{n}"
+
+
+def _unary_binary(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    op = node._op
+    assert op is not None
+    operands = node.parents
+    c = node._arg
+    fields = {
+        "a": names.data[id(operands[0])],
+        "b": names.data[id(operands[1])] if len(operands) > 1 else "",
+        "c": _literal(float(c)) if isinstance(c, float | int) else "None",
+        "out": names.data[id(node)],
+    }
+    grads = [names.grad[id(x)] for x in operands]
+    g = names.grad[id(node)]
+    assert g is not None
+    second = fields["b"] if op.arity == 2 else fields["c"]
+    if op.name in _INLINE:
+        forward, rules = _INLINE[op.name]
+        value = forward.format(**fields)
+        back = [rule.format(t=t, g=g, **fields) for t, rule in zip(grads, rules) if t is not None]
+    else:  # the record's own functions, called on floats
+        value = f"_F_{op.name}({fields['a']}, {second})"
+        wanted = [(i, t) for i, t in enumerate(grads) if t is not None]
+        operand_floats = ", ".join(names.data[id(x)] for x in operands)
+        back = [f"_d = _P_{op.name}(({operand_floats},), {fields['c']}, {fields['out']})"] if wanted else []
+        back += [f"{t} += {g} * _d[{i}]" for i, t in wanted]
+    return [f"{fields['out']} = {value}"], back
+
+
+_ONE = _literal(1.0)
+
+
+def _times(a: str, b: str) -> str:
+    """Source for a * b; a factor that is the constant 1.0 is left out (x * 1.0 is x, bit for bit, NaN too):
+    recurrent cells feed their second bias to `dot` as a weight times 1.0."""
+    return a if b == _ONE else b if a == _ONE else f"{a} * {b}"
+
+
+def _grad(v: Value, names: _Names) -> str | None:
+    return names.grad[id(v)]
+
+
+def _dot(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """dot's record: out = bias + w0*x0 + ...; its backward adds g*x_i to w_i, then g*w_i to x_i, pair by pair,
+    then g to the bias."""
+    ops, k = node._a, node._arg
+    out, g = names.data[id(node)], names.grad[id(node)]
+    assert g is not None
+    ws, xs = ops[:k], ops[k : 2 * k]
+    start = names.data[id(ops[2 * k])] if len(ops) > 2 * k else "0.0"
+    terms = [_times(names.data[id(w)], names.data[id(x)]) for w, x in zip(ws, xs)]
+    back = []
+    for w, x in zip(ws, xs):
+        for target, other in ((w, x), (x, w)):
+            if _grad(target, names) is not None:
+                back.append(f"{_grad(target, names)} += {_times(g, names.data[id(other)])}")
+    if len(ops) > 2 * k and _grad(ops[-1], names) is not None:
+        back.append(f"{_grad(ops[-1], names)} += {g}")
+    return _chained_sum(out, start, terms), back
+
+
+def _sum(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """sum's record: out = v0 + v1 + ...; each operand's partial is 1."""
+    out, g = names.data[id(node)], names.grad[id(node)]
+    back = [f"{_grad(v, names)} += {g}" for v in node._a if _grad(v, names) is not None]
+    return _chained_sum(out, "0.0", [names.data[id(v)] for v in node._a]), back
+
+
+def _max(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """max's record: the first arg-max wins (a NaN wins, so it is not hidden), decided at every call; its
+    backward adds g to the winner only."""
+    out, g, winner = names.data[id(node)], names.grad[id(node)], f"w{n}"
+    assert g is not None
+    items = [names.data[id(v)] for v in node._a]
+    forward = [f"{winner} = 0", f"{out} = {items[0]}"]
+    for i, x in enumerate(items[1:], 1):
+        forward.append(f"if {out} == {out} and ({x} > {out} or {x} != {x}): {winner}, {out} = {i}, {x}")
+    wanted = [(i, t) for i, v in enumerate(node._a) if (t := _grad(v, names)) is not None]
+    back = [f"{'if' if k == 0 else 'elif'} {winner} == {i}: {t} += {g}" for k, (i, t) in enumerate(wanted)]
+    return forward, back
+
+
+_NARY = {"dot": _dot, "sum": _sum, "max": _max}
+
+
+def _node_source(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """The forward statements and the backward statements (gradient of `node` known nonzero) of one node."""
+    op = node._op
+    assert op is not None
+    if op.name in _NARY and OPS.get(op.name) is op:
+        return _NARY[op.name](node, names, n)
+    if op.forward is None or OPS.get(op.name) is not op:
+        raise TypeError(
+            f"compile: op {op.name!r} has no replay rule (ops made with engine.op cannot be compiled yet); "
+            "call f uncompiled"
+        )
+    return _unary_binary(node, names, n)
+
+
+def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs: Sequence[Value] = ()) -> str:
+    """Python source of `_replay(X, P)`: the forward and backward of the graph under `root`, reading argument k
+    from X[k] and parameter j's data and grad from P[j], adding the gradients into P[j].grad, returning the
+    root's data and a tuple of the `outputs`' data. `args` and `params` map id() of leaves to those indices.
+    Raises TypeError for an op without rule, ValueError for an output that is not in the root's graph.
+    """
+    order = backward_order(root)
+    names = _Names(args, params)
+    for n, node in enumerate(order):
+        names.node(node, n)
+        for child in node.parents:
+            if child._op is None:
+                names.leaf(child)
+    if not order:
+        names.leaf(root)
+    sources = [_node_source(node, names, n) for n, node in enumerate(order)]
+    forward = [line for lines, _ in reversed(sources) for line in lines]
+    zero = [f"g{n} = 0.0" for n in range(1, len(order))]
+    backward: list[str] = []
+    if order:
+        backward.append("g0 = 1.0")
+        for n, (_, back) in enumerate(sources):
+            if back:
+                backward.append(f"if g{n}:")
+                backward += ["    " + line for line in back]
+    elif names.grad[id(root)] is not None:
+        backward.append(f"{names.grad[id(root)]} += 1.0")  # backward() on a leaf adds the seed to it
+    body = [
+        *(f"x{k} = X[{k}]" for k in range(len(args))),
+        *(f"p{j} = P[{j}].data; q{j} = P[{j}].grad" for j in names.used_params),
+        *forward,
+        *zero,
+        *backward,
+        *(f"P[{j}].grad = q{j}" for j in names.used_params),
+        f"return {names.data[id(root)]}, ({''.join(_output_name(v, i, names) + ', ' for i, v in enumerate(outputs))})",
+    ]
+    return "def _replay(X, P):\n" + "".join(f"    {line}\n" for line in body)
+
+
+def _output_name(v: Value, i: int, names: _Names) -> str:
+    if id(v) not in names.data:
+        raise ValueError(
+            f"compile: output {i} of f ({v!r}) is not part of the loss's graph, so a replay cannot give it"
+        )
+    return names.data[id(v)]
+
+
+# ---------------------------------------------------------------- arguments and outputs
+
+
+def _structure(x: object, where: str, floats: list[float]) -> object:
+    """The hashable structure of argument `x`, appending its floats to `floats` in order.
+
+    A float's slot is None (its data may change between calls); an int stays itself with its type (labels
+    pick terms of a loss, so they are part of the trace); a list or tuple is its kind and its items' structures.
+    Raises TypeError for anything else.
+    """
+    if type(x) is float:
+        floats.append(x)  # type: ignore[arg-type]
+        return None
+    if type(x) is list or type(x) is tuple:
+        return (type(x), tuple([_structure(item, where, floats) for item in x]))  # type: ignore[attr-defined]
+    if isinstance(x, numbers.Integral):
+        return (type(x), x)
+    if isinstance(x, numbers.Real):
+        floats.append(float(x))
+        return None
+    raise TypeError(
+        f"compile: {where} must be a number or a nested list of numbers, got {type(x).__name__} ({x!r:.40})"
+    )
+
+
+def _rebuild(structure: object, leaves: Iterator[Value]) -> Any:
+    """The argument of `structure` with its float slots filled by the next `leaves`."""
+    if structure is None:
+        return next(leaves)
+    kind: Any
+    content: Any
+    kind, content = structure  # type: ignore[misc]
+    if kind is list or kind is tuple:
+        return kind(_rebuild(item, leaves) for item in content)
+    return content
+
+
+def _output_structure(x: object, where: str, values: list[Value]) -> object:
+    """The structure of f's extra output `x` (a Value or nested lists of them), appending its Values to `values`."""
+    if isinstance(x, Value):
+        values.append(x)
+        return None
+    if type(x) is list or type(x) is tuple:
+        return (type(x), tuple([_output_structure(item, where, values) for item in x]))  # type: ignore[attr-defined]
+    raise TypeError(f"compile: {where} must be a Value or a nested list of Values, got {type(x).__name__}")
+
+
+_NO_OUTPUTS = object()  # the structure of "f returned only the loss"
+
+
+class _Trace:
+    """One argument structure's replay: the generated source, the function compiled from it, and the structure
+    of f's extra outputs (_NO_OUTPUTS when f returns only the loss)."""
+
+    __slots__ = ("source", "run", "outputs")
+
+    def __init__(self, source: str, outputs: object) -> None:
+        namespace = dict(_NAMESPACE)
+        exec(builtins.compile(source, "<engine.compile trace>", "exec"), namespace)  # our own generated source
+        self.source = source
+        self.run: Callable[[list[float], list[Value]], tuple[float, tuple[float, ...]]] = namespace["_replay"]
+        self.outputs = outputs
+
+
+def _result(loss: float, structure: object, outputs: Iterable[float]) -> Any:
+    """What g returns: the loss, or (loss, the extra outputs' data in their structure)."""
+    if structure is _NO_OUTPUTS:
+        return loss
+    return loss, _rebuild(structure, iter(outputs))  # type: ignore[arg-type]
+
+
+class Compiled:
+    """A training step `f` compiled by `engine.compile`: call it as `f`, it returns the loss (see compile)."""
+
+    def __init__(self, f: Callable[..., Any], params: list[Value], check_every: int | None) -> None:
+        self.f = f
+        self.params = params
+        self.check_every = check_every
+        self.calls = 0
+        self.traces_made = 0
+        self._traces: dict[object, _Trace] = {}
+        self._index = {id(p): j for j, p in reversed(list(enumerate(params)))}  # a repeated Value: its first index
+
+    @property
+    def source(self) -> str:
+        """The generated Python of the latest trace (what a replay runs), or "" before the first call."""
+        return next(reversed(self._traces.values())).source if self._traces else ""
+
+    def __call__(self, *args: Any) -> Any:
+        floats: list[float] = []
+        key = tuple([_structure(x, f"argument {i}", floats) for i, x in enumerate(args)])
+        self.calls += 1
+        trace = self._traces.get(key)
+        if trace is None or (self.check_every is not None and self.calls % self.check_every == 0):
+            return self._record(key, floats, trace)
+        try:
+            loss, outputs = trace.run(floats, self.params)
+        except (ArithmeticError, ValueError):
+            # A domain error (division by zero, log of <= 0, a negative base's real power, overflow) met in the
+            # replay: the graph run raises the very error the uncompiled step would, from the op that caused it.
+            out, _, structure, values = self._graph_step(key, floats)
+            out.backward()  # reached only if the graph does not raise after all: its result is the truth
+            return _result(out.data, structure, (v.data for v in values))
+        return _result(loss, trace.outputs, outputs)
+
+    def _graph_step(
+        self, key: tuple[object, ...], floats: list[float]
+    ) -> tuple[Value, list[Value], object, list[Value]]:
+        """Run f on the ordinary Value graph (forward only); returns the loss node, the argument leaves, and the
+        structure and Values of f's extra outputs."""
+        leaves = [Value(x) for x in floats]
+        with enable_grad():
+            out = self.f(*_rebuild((tuple, key), iter(leaves)))
+        structure: object = _NO_OUTPUTS
+        values: list[Value] = []
+        if type(out) is tuple and len(out) == 2 and isinstance(out[0], Value):
+            out, extra = out
+            structure = _output_structure(extra, "the second item f returned", values)
+        if not isinstance(out, Value):
+            kind = type(out).__name__
+            raise TypeError(f"compile: f must return a Value (the loss) or (loss, outputs), got {kind}")
+        return out, leaves, structure, values
+
+    def _record(self, key: tuple[object, ...], floats: list[float], old: _Trace | None) -> Any:
+        out, leaves, structure, values = self._graph_step(key, floats)
+        source = generate(out, {id(v): k for k, v in enumerate(leaves)}, self._index, values)
+        if old is not None and source != old.source:
+            raise TraceChangedError(
+                f"compile: call {self.calls} of f built a different graph from the same argument structure than "
+                "its trace did: f branches on a Value's data (an `if`, a loop bound, a comparison), which a trace "
+                "cannot see; keep data-dependent choices inside ops (relu, max) or call f uncompiled"
+            )
+        if old is None:
+            self._traces[key] = _Trace(source, structure)
+            self.traces_made += 1
+            if len(self._traces) > MAX_TRACES:
+                del self._traces[next(iter(self._traces))]
+        out.backward()
+        return _result(out.data, structure, (v.data for v in values))
+
+
+def compile(f: Callable[..., Any], params: Iterable[Value], *, check_every: int | None = None) -> Compiled:  # noqa: A001
+    """Compile a training step: `g = compile(f, params)` makes `g(*args)` do exactly what
+    `out = f(*args); out.backward(); return out.data` does, bit for bit, only faster.
+
+    `args` are numbers or nested lists/tuples of numbers (the data, which may change between calls). The first
+    call traces `f` on the ordinary Value graph, with a leaf Value in place of each float argument; later calls
+    with arguments of the same structure replay that graph's forward and backward over plain floats, with no
+    Value made per node, reading each parameter's current `.data` (an optimiser may update them between calls)
+    and adding the gradients into each parameter's `.grad`, as backward() does. Data-dependent ops (relu,
+    leaky_relu, max's winner, pow) are decided anew at every call, and a domain error (division by zero, log of
+    0, a negative base's real power, overflow) raises the same error the graph raises. Arguments of another
+    structure make a new trace; int arguments (class labels) are part of the structure, so each new int makes
+    one (the last MAX_TRACES traces are kept). Values `f` uses that are neither arguments nor in `params` are
+    constants of the trace: their data at tracing time, and they receive no gradient. `f` may also return
+    `(loss, outputs)`, outputs being Values of the loss's graph in nested lists (a model's scores, say); then g
+    returns `(loss, the outputs' data in the same nesting)`.
+
+    The limit: a trace records the ops one call ran, not the Python that chose them. If `f` branches on a
+    Value's data (`if loss.data > 1: ...`, a loop until a value is small), a replay repeats the branch the trace
+    took, silently. `check_every=N` re-traces every Nth call and raises TraceChangedError if the graph changed.
+
+    Raises TypeError for a non-callable f, params that are not Values, or a bad check_every (ValueError if < 1);
+    at call time, TypeError for arguments that are not numbers or lists of them, or for an op that has no
+    replay rule (ops made with engine.op).
+    """
+    if not callable(f):
+        raise TypeError(f"compile: f must be callable, got {type(f).__name__}")
+    if isinstance(params, Value) or not isinstance(params, Iterable):
+        raise TypeError(f"compile: params must be a list of Values, got {type(params).__name__}")
+    params = list(params)
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"compile: params item {i} must be a Value, got {type(p).__name__}")
+    if check_every is not None:
+        if isinstance(check_every, bool) or not isinstance(check_every, int):
+            raise TypeError(f"compile: check_every must be an int or None, got {type(check_every).__name__}")
+        if check_every < 1:
+            raise ValueError(f"compile: check_every must be >= 1, got {check_every}")
+    return Compiled(f, params, check_every)
