@@ -134,3 +134,15 @@ def test_plots_are_drawn_at_100_dpi_or_more(name: str) -> None:
         return
     dpi = re.search(r'plt\.rcParams\["figure\.dpi"\] = (\d+)', code)
     assert dpi and int(dpi.group(1)) >= 100, f"{name}: set plt.rcParams['figure.dpi'] to at least 100"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+def test_saved_outputs_hold_no_stray_stderr(name: str) -> None:
+    """A warning printed by a library (Graphviz's Fontconfig, a deprecation) is noise a student should not see."""
+    noisy = [
+        "".join(output.get("text", ""))[:120]
+        for cell in load(name)["cells"]
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stderr"
+    ]
+    assert noisy == [], f"{name} has stderr in its saved outputs: {noisy}"
