@@ -162,10 +162,17 @@ class Adam(Optimizer):
         for i, (g, d) in enumerate(zip(grads, data)):
             if wd:
                 g = g + wd * d
-            m[i] = beta1 * m[i] + (1.0 - beta1) * g
+            m[i] = _lerp(m[i], g, 1.0 - beta1)
             v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
             new.append(d - step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps))
         return new, {"t": t, "m": m, "v": v}
+
+
+def _lerp(start: float, end: float, weight: float) -> float:
+    """start + weight * (end - start), rounded as torch.lerp (which Adam's moment uses), so steps agree to the bit."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
 
 
 class LinearLR:

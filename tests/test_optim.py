@@ -134,7 +134,9 @@ def test_sgd_matches_torch_for_random_settings(
     st.lists(st.floats(-2, 2), min_size=4, max_size=4),
     st.floats(1e-4, 0.2),
     st.floats(0.0, 0.99),
-    st.floats(0.0, 0.999),
+    # beta2 near 0 makes the step lr * m / (|g| + eps): a gradient near 0 turns torch's fused multiply-add
+    # (weight decay) versus Python's two roundings, one ulp apart, into a 1e-3 difference a step later.
+    st.floats(0.1, 0.999),
     st.floats(0.0, 0.3),
 )
 def test_adam_matches_torch_for_random_settings(
