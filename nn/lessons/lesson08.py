@@ -22,6 +22,7 @@ def _rows(layer: Layer) -> list[list[float]]:
 
 
 def _transposed(nin: int, nout: int, seed: int) -> list[list[float]]:
+    """What copying neuron i's w[j] into weight[i, j] leaves (defined for the square layers exercise 8.1 uses)."""
     rows = _rows(_layer(nin, nout, seed))
     return [[rows[i][j] for i in range(nout)] + [rows[j][-1]] for j in range(nin)]
 
