@@ -3,13 +3,26 @@ written for that mistake, says "not attempted yet" for an untouched starter, and
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from nn.lessons import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, solutions
+from engine import Value
+from nn.lessons import (
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson09,
+    solutions,
+)
 from nn.lessons.feedback import CORRECT, INCORRECT, NOT_ATTEMPTED, Feedback
 
 
@@ -35,12 +48,29 @@ def ascent_step(params: list[Any], lr: float) -> None:
         p.data += lr * p.grad
 
 
+def transposed_copy(layer: Any, linear: Any) -> None:
+    import torch
+
+    with torch.no_grad():
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                linear.weight[i, j] = w.data
+            linear.bias[j] = neuron.b.data
+
+
+def clip_with_if(y: Value) -> Value:
+    return y * 0 + 2 if y.data > 2 else y * 1
+
+
 def no_tanh_product(xs: list[float], w_ih: float, w_hh: float, b: float) -> float:
     return w_hh ** len(xs)
 
 
-# (checker, reference solution, a typical wrong answer, a phrase of the hint that wrong answer must get)
-EXERCISES: list[tuple[Callable[[Any], Feedback], Any, Any, str]] = [
+NEEDS_TORCH = pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                                 reason="exercise 8.1 copies into a torch.nn.Linear: torch is not installed")
+# (checker, reference solution, a typical wrong answer, a phrase of the hint that wrong answer must get), some
+# wrapped in pytest.param to carry a skip mark
+EXERCISES: list[Any] = [
     (lesson01.check_product_gradients, solutions.lesson01_product_gradients, {"a": 4.0, "b": 4.0, "c": 4.0},
      "the *other* operand"),
     (lesson01.check_central_difference, solutions.lesson01_central_difference,
@@ -72,19 +102,30 @@ EXERCISES: list[tuple[Callable[[Any], Feedback], Any, Any, str]] = [
      "*smallest*"),
     (lesson07.check_confusion_matrix, solutions.lesson07_confusion_matrix,
      lambda t, p, n: [list(c) for c in zip(*solutions.lesson07_confusion_matrix(t, p, n))], "swapped"),
+    pytest.param(lesson08.check_copy_layer, solutions.lesson08_copy_layer, transposed_copy, "the other way round",
+                 marks=NEEDS_TORCH),
+    (lesson08.check_weight_shapes, solutions.lesson08_weight_shapes,
+     lambda nin, sizes: [[b, a] for a, b in solutions.lesson08_weight_shapes(nin, sizes)], "[out_features, in_f"),
+    (lesson09.check_replay_vs_graph, solutions.lesson09_replay_vs_graph, {"replay_at_2": 2.0, "graph_at_2": 2.0},
+     "does not run the `if` again"),
+    (lesson09.check_clip_without_if, solutions.lesson09_clip_without_if, clip_with_if, "repeats that branch"),
+    (lesson09.check_check_every, solutions.lesson09_check_every, {"first_wrong_call": 2, "raising_call": 3},
+     "same graph as the trace"),
 ]
-IDS = [check.__module__.rsplit(".", 1)[1] + "." + check.__name__ for check, *_ in EXERCISES]
+IDS = [check.__module__.rsplit(".", 1)[1] + "." + check.__name__
+       for check, *_ in (e.values if hasattr(e, "values") else e for e in EXERCISES)]
+IN_PLACE = (solutions.lesson03_sgd_step, solutions.lesson08_copy_layer)  # they return nothing: a starter is `...`
 
 
 def starter(answer: Any) -> Any:
     """What the notebook's starter cell hands in: a `...` placeholder, in the answer's own shape."""
     if isinstance(answer, dict):
         return dict.fromkeys(answer, ...)
-    if answer is solutions.lesson03_sgd_step:  # it returns nothing: its starter is a body of `...`
+    if answer in IN_PLACE:  # it returns nothing: its starter is a body of `...`
 
-        def sgd_step(params: list[Any], lr: float) -> None: ...
+        def step(*args: Any) -> None: ...
 
-        return sgd_step
+        return step
     if callable(answer):
         return lambda *args: ...
     return ...

@@ -42,6 +42,9 @@ FORMULAS = {
     "06_property_testing_gradients.ipynb": [r"\frac{d^2}{dx^2}\tanh x"],
     "07_handwritten_digits.ipynb": [r"L = -\log \operatorname{softmax}(\mathbf s)_{\text{true}}"],
     "08_moving_to_pytorch.ipynb": [r"W_{j,:} = \mathbf{w}_j"],
+    "09_tracing_and_replay.ipynb": [
+        r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial v}\,\frac{\partial v}{\partial w}"
+    ],
 }
 # Notebooks that need an extra besides `notebooks` (nbmake runs them where tasks.py could install it).
 EXTRA_NEEDED = {"08_moving_to_pytorch.ipynb": "torch"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from engine import Value
 
@@ -113,3 +114,32 @@ def lesson07_confusion_matrix(true: Sequence[int], predicted: Sequence[int], n_c
     for t, p in zip(true, predicted):
         matrix[t][p] += 1
     return matrix
+
+
+# ---------------------------------------------------------------- lesson 8
+def lesson08_copy_layer(layer: Any, linear: Any) -> None:
+    import torch
+
+    with torch.no_grad():  # the copy is not part of any loss: autograd must not record it
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                linear.weight[j, i] = w.data
+            linear.bias[j] = neuron.b.data
+
+
+def lesson08_weight_shapes(nin: int, sizes: Sequence[int]) -> list[list[int]]:
+    ins = [nin, *sizes[:-1]]
+    return [[nout, n] for n, nout in zip(ins, sizes)]
+
+
+# ---------------------------------------------------------------- lesson 9
+# Traced at x = 0 the recorded ops are y = 3x - 1 (no clipping); the plain call at x = 2 clips 5 to 2.
+lesson09_replay_vs_graph = {"replay_at_2": 5.0, "graph_at_2": 2.0}
+
+
+def lesson09_clip_without_if(y: Value) -> Value:
+    return 2 - (2 - y).relu()
+
+
+# Call 2 (x = 2) replays 5 instead of 2; call 3 re-traces at x = 0.5 (same graph); call 6 (x = 3) differs.
+lesson09_check_every = {"first_wrong_call": 2, "raising_call": 6}
