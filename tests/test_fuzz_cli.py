@@ -10,11 +10,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fuzzing import time_limit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,20 +81,6 @@ def files(folder: Path) -> dict[str, object]:
         key = str(p.relative_to(folder))
         out[key] = os.readlink(p) if p.is_symlink() else (p.read_bytes() if p.is_file() else "dir")
     return out
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    def hang(signum: int, frame: object) -> None:
-        raise AssertionError(f"still running after {seconds} s: a hang")
-
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 @pytest.fixture(scope="module")

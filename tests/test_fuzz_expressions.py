@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import math
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
+from fuzzing import time_limit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,20 +50,6 @@ VALUES = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0.0, -1.0, 1.0, 1e308, -1e308, 5e-324, 10**300, True, None, "1", Value(2.0), Value(math.nan)]),
 )
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    def hang(signum: int, frame: object) -> None:
-        raise AssertionError(f"still running after {seconds} s: a hang")
-
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="the hang guard needs signal.alarm (POSIX)")
