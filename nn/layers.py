@@ -98,7 +98,8 @@ class Neuron(Module):
         check_parameter_count(nin + 1, "Neuron")
         self.activation = activation_name(activation)
         rng = make_rng(rng, seed)
-        bound = GAINS[self.activation] * math.sqrt(3.0 / nin)
+        # An activation with no known gain (one defined after these) starts like a linear one, gain 1.
+        bound = GAINS.get(self.activation, 1.0) * math.sqrt(3.0 / nin)
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
         bias_bound = 1.0 / math.sqrt(nin)
         self.b = Value(rng.uniform(-bias_bound, bias_bound))

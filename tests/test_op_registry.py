@@ -38,6 +38,9 @@ NEW_OP = textwrap.dedent(
     from engine.draw import ACTIVATION_OPS              # drawings: its symbol, and drawn inside a neuron's cluster
     assert "isru" in ACTIVATION_OPS and "isru" in engine.draw_dot(y).source
     assert ACTIVATIONS["isru"] is Value.isru        # nn.layers lists it as an activation
+    import nn
+    neuron = nn.Neuron(2, activation="isru", seed=0)    # and a neuron uses it
+    assert neuron([1.0, 2.0]).op == "isru"
 
     @settings(max_examples=30, deadline=None)
     @given(expressions(n_inputs=2, ops=["isru", "mul"]), values(), values())
