@@ -21,16 +21,16 @@ from engine.ops import sum as sum
 from engine.value import Value
 
 _DRAWING = {
-    "GraphTooLargeError": "engine.draw",
-    "draw_dot": "engine.draw",
-    "Drawing": "engine.render",
-    "write_image": "engine.render",
-    "BackwardFrame": "engine.steps",
-    "BackwardFrames": "engine.steps",
-    "Step": "engine.steps",
-    "backward_steps": "engine.steps",
-    "step_through": "engine.steps",
-    "save_html": "engine.page",
+    "GraphTooLargeError": "engine.draw.dot",
+    "draw_dot": "engine.draw.dot",
+    "Drawing": "engine.draw.render",
+    "write_image": "engine.draw.render",
+    "BackwardFrame": "engine.draw.steps",
+    "BackwardFrames": "engine.draw.steps",
+    "Step": "engine.draw.steps",
+    "backward_steps": "engine.draw.steps",
+    "step_through": "engine.draw.steps",
+    "save_html": "engine.draw.page",
 }
 
 

@@ -12,14 +12,14 @@ from nn.functional import (
     mse_loss,
     softmax,
 )
+from nn.interop.onnx_export import export_onnx
+from nn.interop.torch_export import to_torch
+from nn.interop.torch_import import from_torch
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module, load
-from nn.onnx_export import export_onnx
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
-from nn.recording import Recorder
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell, RNNClassifier
-from nn.torch_export import to_torch
-from nn.torch_import import from_torch
+from nn.watch.recorder import Recorder
 
 __all__ = [
     "MLP",

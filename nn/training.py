@@ -27,7 +27,7 @@ from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.optim import SGD, Adam, LinearLR, Optimizer
 
 if TYPE_CHECKING:
-    from nn.recording import Recorder
+    from nn.watch.recorder import Recorder
 
 
 class Model(Protocol):

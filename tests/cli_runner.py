@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nn.cli import main
+from nn.cli.main import main
 
 
 def run_here(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import engine
 from engine import Value
+from nn.interop.torch_layouts import state_from_torch, torch_state
 from nn.nested import flatten, map_nested, shape_of, unflatten
-from nn.torch_layouts import state_from_torch, torch_state
 
 TOL = 1e-9
 
@@ -27,7 +27,7 @@ def to_values(x: Any) -> Any:
 
 
 def copy_weights(ours: Any, theirs: Any, into_torch: bool = False) -> None:
-    """Make both modules hold the same weights, mapped by nn.torch_layouts (the library's own mapping).
+    """Make both modules hold the same weights, mapped by nn.interop.torch_layouts (the library's own mapping).
 
     By default torch's state_dict goes into ours; with `into_torch` ours goes into torch's. Callers
     alternate, so both directions are tested. Either direction checks that every key fits.

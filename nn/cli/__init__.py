@@ -1,0 +1,1 @@
+"""The `scalargrad` command line: argument parsing (`main`), its choices, named runs and the expression parser."""

@@ -1,0 +1,399 @@
+"""engine.compile: every replay must give bit for bit what the ordinary graph gives, errors included."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import struct
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import engine
+import nn
+from engine import TraceChangedError, Value
+from engine.compile import _INLINE, _NAMESPACE
+from engine.op_record import make_node
+from engine.ops import OPS
+from engine.testing import expressions, values
+
+Outcome = tuple[Any, ...]
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)  # tells 0.0 from -0.0, and NaNs apart
+
+
+def outcome(step: Callable[[], float], params: Sequence[Value]) -> Outcome:
+    """What a step leaves behind: its loss and every parameter's grad as bits, or the error it raised."""
+    try:
+        loss = step()
+    except Exception as exc:  # the same error, message included, is what is compared
+        return ("raised", type(exc), str(exc), [bits(p.grad) for p in params])
+    return ("returned", bits(loss), [bits(p.grad) for p in params])
+
+
+def graph_step(f: Callable[..., Value], *args: Any) -> float:
+    """The uncompiled step compile() stands for, with float arguments as leaf Values as a user would pass them."""
+    out = f(*_leaves(args))
+    out.backward()
+    return out.data
+
+
+def _leaves(x: Any) -> Any:
+    if isinstance(x, list | tuple):
+        return type(x)(_leaves(item) for item in x)
+    return Value(x) if isinstance(x, float) else x
+
+
+def assert_same_as_graph(
+    g: Callable[..., float], f: Callable[..., Value], params: Sequence[Value], *args: Any
+) -> Outcome:
+    """Run the graph step and the compiled step from the same starting grads; both must leave the same bits.
+    From 0, every rounding of every contribution shows; from 0.25, that leaves accumulate into what they hold."""
+    for start in (0.0, 0.25):
+        for p in params:
+            p.grad = start
+        expected = outcome(lambda: graph_step(f, *args), params)
+        for p in params:
+            p.grad = start
+        got = outcome(lambda: g(*args), params)
+        assert got == expected
+    return got
+
+
+def sgd(params: Sequence[Value], lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.grad
+
+
+# ---------------------------------------------------------------- models
+
+
+def test_mlp_steps_are_bit_identical_as_an_optimiser_updates_the_parameters() -> None:
+    model = nn.MLP(2, [8, 8, 1], seed=1)
+    params = model.parameters()
+    rng = random.Random(0)
+    xs = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(12)]
+    ys = [rng.choice((-1.0, 1.0)) for _ in xs]
+
+    def f(xs: list[list[Value]]) -> Value:
+        return nn.hinge_loss([model(x) for x in xs], ys) + 1e-4 * engine.dot(params, params)
+
+    g = engine.compile(f, params)
+    for _ in range(4):  # the first call traces, the others replay with the weights the update left
+        assert_same_as_graph(g, f, params, xs)
+        sgd(params, 0.5)
+        xs = [[x0 + 0.1, x1 - 0.05] for x0, x1 in xs]  # new data, same structure
+    assert g.traces_made == 1
+    assert g.source.startswith("def _replay(X, P):") and "dot" not in g.source  # straight-line float code
+
+
+def binary_model(layers: list[list[tuple[list[Value], Value]]]) -> Callable[[list[Any]], Value]:
+    def model(x: list[Any]) -> Value:
+        for l, layer in enumerate(layers):
+            x = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in layer]
+            x = [a.relu() for a in x] if l < len(layers) - 1 else x
+        return x[0]
+
+    return model
+
+
+def test_micrograd_shaped_binary_op_graph() -> None:
+    rng = random.Random(2)
+    sizes = (2, 6, 6, 1)
+    layers = [
+        [([Value(rng.uniform(-1, 1)) for _ in range(n)], Value(0.0)) for _ in range(m)]
+        for n, m in zip(sizes, sizes[1:])
+    ]
+    params = [p for layer in layers for w, b in layer for p in (*w, b)]
+    model = binary_model(layers)
+
+    def f(xs: list[list[Value]], ys: list[Value]) -> Value:
+        losses = [(1 + -y * model(x)).relu() for x, y in zip(xs, ys)]
+        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
+
+    g = engine.compile(f, params)
+    for _ in range(3):
+        xs = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(10)]
+        ys = [rng.choice((-1.0, 1.0)) for _ in xs]
+        assert_same_as_graph(g, f, params, xs, ys)
+        sgd(params, 0.3)
+    assert g.traces_made == 1
+
+
+def test_cnn_with_max_pooling_and_cross_entropy() -> None:
+    rng = random.Random(3)
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3, rng=rng), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Layer(8, 3, activation=None, rng=rng)
+    )
+    params = model.parameters()
+
+    def f(images: list[Any], labels: list[int]) -> Value:
+        return nn.functional.cross_entropy([model(image) for image in images], labels)
+
+    g = engine.compile(f, params)
+    labels = [0, 2, 1]
+    for _ in range(3):  # new images each call: max pooling's winners and the relus change
+        images = [[[[rng.uniform(-1, 1) for _ in range(6)] for _ in range(6)]] for _ in labels]
+        assert_same_as_graph(g, f, params, images, labels)
+        sgd(params, 0.1)
+    assert g.traces_made == 1
+
+
+def test_lstm() -> None:
+    rng = random.Random(4)
+    rnn = nn.RNN(3, 4, cell="lstm", rng=rng)
+    head = nn.Layer(4, 1, activation=None, rng=rng)
+    params = rnn.parameters() + head.parameters()
+
+    def f(sequences: list[Any], targets: list[Any]) -> Value:
+        return nn.functional.mse_loss([head(rnn(xs)[0][-1]) for xs in sequences], targets)
+
+    g = engine.compile(f, params)
+    for _ in range(3):
+        sequences = [[[rng.uniform(-1, 1) for _ in range(3)] for _ in range(5)] for _ in range(2)]
+        targets = [[rng.uniform(-1, 1)] for _ in sequences]
+        assert_same_as_graph(g, f, params, sequences, targets)
+        sgd(params, 0.1)
+
+
+@given(expressions(n_inputs=2), values(), values(), values(), values())
+def test_random_expressions(expr: Any, a: float, b: float, a2: float, b2: float) -> None:
+    """x is an argument, w a parameter: the replay with new data and a new weight matches the graph, and a
+    call that raises (an overflow, say) raises the same error from both."""
+    w = Value(b)
+
+    def f(x: Value) -> Value:
+        return expr(x, w)
+
+    g = engine.compile(f, [w])
+    first = assert_same_as_graph(g, f, [w], a)
+    w.data = b2
+    assert_same_as_graph(g, f, [w], a2)
+    assert g.traces_made == (1 if first[0] == "returned" else 0)
+
+
+# ---------------------------------------------------------------- data-dependent ops
+
+
+def test_relu_and_max_decide_anew_at_every_call() -> None:
+    w = Value(1.5)
+
+    def f(x: Value, y: Value) -> Value:
+        return engine.max([(x * w).relu(), y * w, x + y]) * w
+
+    g = engine.compile(f, [w])
+    for x, y in [(2.0, 1.0), (-2.0, 1.0), (-2.0, -5.0), (0.0, 0.0), (math.nan, 1.0), (1.0, 3.0)]:
+        assert_same_as_graph(g, f, [w], x, y)
+    assert g.traces_made == 1
+
+
+@pytest.mark.parametrize(
+    ("op", "good", "bad", "error"),
+    [
+        (lambda x, w: w / x, 2.0, 0.0, ZeroDivisionError),
+        (lambda x, w: 1.0 / (x * w), 2.0, 0.0, ZeroDivisionError),
+        (lambda x, w: (x * w) ** -1.0, 2.0, 0.0, ZeroDivisionError),
+        (lambda x, w: (x * w) ** 0.5, 2.0, -1.0, ValueError),
+        (lambda x, w: (x + 1.0) ** w, 2.0, -3.0, ValueError),
+        (lambda x, w: (x * w).log(), 2.0, 0.0, ValueError),
+        (lambda x, w: (x * w).exp(), 2.0, 1000.0, OverflowError),
+    ],
+    ids=[
+        "div",
+        "rdiv",
+        "pow_const to a negative power",
+        "pow_const negative base",
+        "pow Value exponent",
+        "log",
+        "exp overflow",
+    ],
+)
+def test_domain_errors_at_replay_are_the_graphs(
+    op: Callable[[Value, Value], Value], good: float, bad: float, error: type[Exception]
+) -> None:
+    w = Value(1.5)
+
+    def f(x: Value) -> Value:
+        return op(x, w)
+
+    g = engine.compile(f, [w])
+    assert_same_as_graph(g, f, [w], good)
+    w.grad = 0.5
+    with pytest.raises(error) as raised:
+        g(bad)
+    assert w.grad == 0.5, "a call that raises leaves the gradients as they were"
+    with pytest.raises(error) as expected:
+        graph_step(f, bad)
+    assert str(raised.value) == str(expected.value)
+    assert_same_as_graph(g, f, [w], good)  # and the trace still works afterwards
+    assert g.traces_made == 1
+
+
+# ---------------------------------------------------------------- traces
+
+
+def test_a_new_argument_structure_makes_a_new_trace() -> None:
+    w = Value(0.5)
+
+    def f(xs: list[Value]) -> Value:
+        return engine.sum([x * w for x in xs]).tanh()
+
+    g = engine.compile(f, [w])
+    assert_same_as_graph(g, f, [w], [1.0, 2.0])
+    assert_same_as_graph(g, f, [w], [1.0, 2.0, 3.0])
+    assert_same_as_graph(g, f, [w], (1.0, 2.0))  # a tuple is another structure than a list
+    assert_same_as_graph(g, f, [w], [4.0, 5.0])
+    assert g.traces_made == 3
+
+
+def test_int_arguments_are_part_of_the_trace() -> None:
+    w = [Value(0.1), Value(-0.2), Value(0.3)]
+
+    def f(x: Value, label: int) -> Value:
+        return nn.functional.cross_entropy([x * v for v in w], label)
+
+    g = engine.compile(f, w)
+    for label in (0, 2, 0, 1):
+        assert_same_as_graph(g, f, w, 1.5, label)
+    assert g.traces_made == 3
+
+
+def branchy(w: Value) -> Callable[[Value], Value]:
+    def f(x: Value) -> Value:
+        y = x * w
+        return y.tanh() if y.data > 0 else y * y  # control flow on data: invisible to a trace
+
+    return f
+
+
+def test_control_flow_on_data_is_replayed_as_traced() -> None:
+    w = Value(2.0)
+    g = engine.compile(branchy(w), [w])
+    g(1.0)
+    assert g(-1.0) == math.tanh(-2.0)  # the uncompiled step would give 4.0: the trace's branch was replayed
+
+
+def test_check_every_catches_a_changed_structure() -> None:
+    w = Value(2.0)
+    f = branchy(w)
+    g = engine.compile(f, [w], check_every=3)
+    assert_same_as_graph(g, f, [w], 1.0)  # calls 1 (the trace) and 2 (a replay)
+    w.grad = 0.0
+    with pytest.raises(TraceChangedError, match="branches on a Value's data"):
+        g(-1.0)  # the third call re-traces: y * y is not tanh(y)
+    assert w.grad == 0.0, "nothing is added when the structure changed"
+    assert_same_as_graph(g, f, [w], 3.0)  # calls 4 and 5 replay
+    assert_same_as_graph(g, f, [w], 4.0)  # call 6 re-traces the same structure: no error, call 7 replays
+    assert g.calls == 7 and g.traces_made == 1
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_bad_arguments_name_what_is_wrong() -> None:
+    w = Value(1.0)
+    g = engine.compile(lambda x: x * w, [w])
+    with pytest.raises(TypeError, match="argument 0 must be a number or a nested list of numbers, got str"):
+        g("1.0")
+    with pytest.raises(TypeError, match="got Value"):
+        g(Value(1.0))
+    with pytest.raises(TypeError, match="must be callable"):
+        engine.compile(1, [w])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="params item 1 must be a Value, got float"):
+        engine.compile(lambda x: x, [w, 1.0])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="params must be a list of Values"):
+        engine.compile(lambda x: x, w)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="check_every must be >= 1"):
+        engine.compile(lambda x: x, [w], check_every=0)
+    with pytest.raises(TypeError, match="f must return a Value"):
+        engine.compile(lambda x: 1.0, [w])(2.0)  # type: ignore[arg-type, return-value]
+
+
+def test_custom_ops_are_refused_by_name() -> None:
+    square = engine.op("square", lambda x: x * x, lambda x, out: 2 * x)
+    w = Value(1.0)
+    with pytest.raises(TypeError, match="op 'square' has no replay rule"):
+        engine.compile(lambda x: square(x * w), [w])(3.0)
+
+
+def test_a_leaf_loss_gets_the_seed() -> None:
+    w = Value(1.0)
+    f = lambda: w  # noqa: E731
+    g = engine.compile(f, [w])
+    assert_same_as_graph(g, f, [w])
+    assert_same_as_graph(g, f, [w])
+
+
+def test_extra_outputs_come_back_as_data_in_their_nesting() -> None:
+    w = Value(0.5)
+
+    def f(xs: list[Value]) -> tuple[Value, list[list[Value]]]:
+        scores = [[x * w, (x * w).relu()] for x in xs]
+        return engine.sum([s for row in scores for s in row]), scores
+
+    g = engine.compile(f, [w])
+    for xs in ([1.0, -2.0], [3.0, 4.0]):
+        loss, scores = g(xs)
+        assert scores == [[x * 0.5, max(x * 0.5, 0.0)] for x in xs]
+        assert loss == sum(s for row in scores for s in row)
+    outside = Value(1.0)
+    with pytest.raises(ValueError, match="output 0 of f .* is not part of the loss's graph"):
+        engine.compile(lambda x: (x * w, [outside * 2.0]), [w])(1.0)
+
+
+def test_a_dot_with_constant_ones_and_non_finite_data() -> None:
+    """The replay leaves out `* 1.0` (as recurrent cells feed their second bias); that must hold for inf and NaN."""
+    w = [Value(0.5), Value(-2.0)]
+    one = Value(1.0)
+
+    def f(x: Value) -> Value:
+        return engine.dot([w[0], w[1]], [x, one], bias=x * one)
+
+    g = engine.compile(f, w)
+    for x, w1 in [(1.5, -2.0), (math.inf, 3.0), (2.0, math.nan), (-0.0, -0.0)]:
+        w[1].data = w1
+        assert_same_as_graph(g, f, w, x)
+
+
+def test_the_readme_example_trains_and_matches_the_graph() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "engine.compile(" in b]
+    ns: dict[str, Any] = {"__name__": "readme"}
+    exec(compile(code, "README.md", "exec"), ns)  # our own README
+    assert 0.0 < ns["loss"] < 0.5  # it learns
+    ns["engine"].zero_grad(ns["params"])
+    expected = graph_step(ns["step_loss"], ns["xs"])
+    grads = [p.grad for p in ns["params"]]
+    ns["engine"].zero_grad(ns["params"])
+    assert ns["g"](ns["xs"]) == expected
+    assert [p.grad for p in ns["params"]] == grads
+
+
+@pytest.mark.parametrize("name", sorted(_INLINE))
+@given(a=values(-30.0, 30.0), b=values(-30.0, 30.0), g=st.sampled_from([0.75, -2.5, math.inf, math.nan]))
+def test_each_inline_rule_is_its_ops_record(name: str, a: float, b: float, g: float) -> None:
+    """The source written out for the hottest ops does exactly what their records' forward and float backward
+    (hand-tuned or not) do, bit for bit, also for an infinite or NaN gradient."""
+    op = OPS[name]
+    forward, rules = _INLINE[name]
+    env: dict[str, Any] = {**_NAMESPACE, "a": a, "b": b, "c": b, "g": g}
+    out = eval(forward.format(a="a", b="b", c="c"), env)  # our own templates, not user text
+    assert bits(out) == bits(op.forward(a, b))  # type: ignore[misc]  # b: the other operand or the constant
+    operands = [Value(a), Value(b)][: op.arity]
+    node = make_node(out, op, operands[0], operands[1] if op.arity == 2 else None, None if op.arity == 2 else b)
+    node.grad = g
+    for v in operands:
+        v.grad = 0.125
+    op.backward(node)  # the record's own float rule
+    env["out"] = out
+    for v, rule in zip(operands, rules):
+        env["t"] = 0.125
+        exec(rule.format(t="t", g="g", a="a", b="b", c="c", out="out"), env)
+        assert bits(env["t"]) == bits(v.grad)
