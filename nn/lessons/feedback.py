@@ -7,8 +7,10 @@ the hint names that mistake. An answer left as `...` is "not attempted yet" and 
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Callable, Iterable, Sequence
+import reprlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +18,7 @@ from nn.checks import is_real
 
 CORRECT, NOT_ATTEMPTED, INCORRECT = "correct", "not attempted yet", "not right yet"
 REL_TOL, ABS_TOL = 1e-6, 1e-9
+MAX_DEPTH = 20  # no answer nests deeper; a deeper one (or one that holds itself) is looked at this far
 
 
 @dataclass
@@ -47,13 +50,15 @@ def not_attempted(exercise: str, what: str) -> Feedback:
 
 
 def is_blank(answer: object) -> bool:
-    """True for an answer still left as `...`, also inside a list or dict."""
-    if answer is ...:
-        return True
-    if isinstance(answer, dict):
-        return any(is_blank(v) for v in answer.values())
-    if isinstance(answer, list | tuple):
-        return any(is_blank(v) for v in answer)
+    """True for an answer still left as `...`, also inside a list or dict (looked at to a depth of MAX_DEPTH)."""
+    stack, seen = [(answer, 0)], set()
+    while stack:
+        item, depth = stack.pop()
+        if item is ...:
+            return True
+        if depth < MAX_DEPTH and isinstance(item, dict | list | tuple) and id(item) not in seen:
+            seen.add(id(item))  # a list that holds itself is looked at once
+            stack += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
     return False
 
 
@@ -66,75 +71,119 @@ def is_stub(f: Callable[..., Any]) -> bool:
     return code is not None and code.co_code == _stub.__code__.co_code
 
 
-def number(x: object) -> float | None:
-    """x as a float (a Value gives its data), or None when it is not a number."""
-    data = getattr(x, "data", x)
+class NotANumber(Exception):
+    """An answer (or part of one) that cannot be read as a number; the message says what it is instead."""
+
+
+def number(x: object) -> float:
+    """x as a float: a Python or NumPy number, a one-number array, or a Value (its data). Raises NotANumber."""
+    try:
+        data = x
+        if getattr(data, "ndim", None) == 0 and callable(getattr(data, "item", None)):
+            # a NumPy number or 0-d array, whose `.data` is a memory buffer, not the number
+            data = data.item()  # type: ignore[attr-defined]
+        elif not is_real(data):
+            data = getattr(data, "data", data)  # a Value; reading it runs the answer's own code, which may raise
+    except Exception as err:  # noqa: BLE001 - an answer's own code may raise anything; that is feedback
+        raise NotANumber(f"reading it raised {type(err).__name__}: {err}") from None
     if not is_real(data):
-        return None
+        raise NotANumber(f"it is {show(x)}, not a number")
     try:
         return float(data)
-    except OverflowError:  # an int beyond every float is no answer to compare
-        return None
+    except OverflowError:
+        raise NotANumber(f"it is {show(x)}, too large for a float") from None
 
 
-def flat(x: object) -> list[Any]:
-    """The numbers of a nested list in reading order; a single number is a list of one."""
+def items(x: object) -> list[Any] | None:
+    """The items of a list, tuple or NumPy array (its rows); None for anything else (a number, a str, a set...)."""
     if isinstance(x, list | tuple):
-        return [n for item in x for n in flat(item)]
-    return [x]
+        return list(x)
+    if isinstance(getattr(x, "ndim", None), int) and x.ndim >= 1 and callable(getattr(x, "tolist", None)):  # type: ignore[attr-defined]
+        return list(x)  # type: ignore[call-overload]
+    return None
 
 
-def shape(x: object) -> tuple[int, ...]:
-    if isinstance(x, list | tuple):
-        return (len(x), *shape(x[0])) if x else (0,)
-    return ()
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxtuple, _SHOW.maxother, _SHOW.maxstring = 3, 8, 8, 60, 60
 
 
-def close(got: object, expected: object) -> bool:
-    """True when `got` has the shape of `expected` and every number is within a relative 1e-6 of it."""
-    if shape(got) != shape(expected):
-        return False
-    pairs = zip(flat(got), flat(expected))
-    return all((g := number(a)) is not None and math.isclose(g, float(b), rel_tol=REL_TOL, abs_tol=ABS_TOL)
-               for a, b in pairs)
+def show(x: object) -> str:
+    """A short repr of a student's answer: deep, self-holding or huge lists are cut (reprlib also names an object
+    whose own repr raises, rather than raising)."""
+    return _SHOW.repr(x)
 
 
 def fmt(x: object) -> str:
-    """A number as a student reads it: up to 6 significant digits and never "-0"; lists keep their brackets."""
-    if isinstance(x, list | tuple):
-        return "[" + ", ".join(fmt(v) for v in x) + "]"
-    n = number(x)
-    if n is None:
-        return repr(x)
+    """A number as a student reads it: up to 6 significant digits and never "-0"; anything else as `show` gives it."""
+    try:
+        n = number(x)
+    except NotANumber:
+        return show(x)
     return f"{n + 0.0:.6g}" if n != 0 else "0"
 
 
+Where = tuple[int, ...]
+
+
+class WrongShape(Exception):
+    """The answer's nesting differs from the expected one; the message names where and how."""
+
+
+def _pairs(got: object, expected: object, path: Where = ()) -> Iterator[tuple[Where, float, float]]:
+    """(where, got, expected) for every number of `expected`, walking both together; raises WrongShape.
+
+    Only `expected`'s depth is walked, so a self-holding or very deep answer ends at the first mismatch.
+    """
+    want = items(expected)
+    if want is None:
+        try:
+            yield path, number(got), float(expected)  # type: ignore[arg-type]
+        except NotANumber as err:
+            raise WrongShape(f"{_at(path)} should be a number: {err}") from None
+        return
+    have = items(got)
+    if have is None:
+        raise WrongShape(f"{_at(path)} should be a list of {len(want)}, got {show(got)}")
+    if len(have) != len(want):
+        raise WrongShape(f"{_at(path)} has {len(have)} item{'s' * (len(have) != 1)}, expected {len(want)}")
+    for k, (g, e) in enumerate(zip(have, want)):
+        yield from _pairs(g, e, (*path, k))
+
+
+def _at(path: Where) -> str:
+    return f" entry {_index(path)}" if path else ""
+
+
+def _index(path: Where) -> str:
+    return "".join(f"[{k}]" for k in path)
+
+
+def _near(got: float, expected: float) -> bool:
+    return math.isclose(got, expected, rel_tol=REL_TOL, abs_tol=ABS_TOL) or got == expected
+
+
 def difference(name: str, got: object, expected: object) -> str | None:
-    """One line saying how `got` differs from `expected` (shape, type, or the first numbers off), or None if close."""
-    if close(got, expected):
+    """One line saying how `got` differs from `expected` (shape, type, or the first numbers off), or None if close.
+
+    Every level's length is checked and every number compared; lists, tuples and NumPy arrays are all lists.
+    """
+    try:
+        pairs = list(_pairs(got, expected))
+    except WrongShape as err:
+        return f"{name}{err}"
+    wrong = [(path, g, e) for path, g, e in pairs if not _near(g, e)]
+    if not wrong:
         return None
-    if shape(got) != shape(expected):
-        return f"{name} has shape {shape(got) or 'of one number'}, expected {shape(expected) or 'one number'}"
-    got_numbers, expected_numbers = flat(got), flat(expected)
-    if any(number(g) is None for g in got_numbers):
-        return f"{name} should hold numbers, got {got!r:.80}"
-    if len(expected_numbers) == 1:
-        off = float(number(got_numbers[0]) or 0.0) - float(expected_numbers[0])
-        return f"{name} is {fmt(got)}, expected {fmt(expected)} (off by {fmt(off)})"
-    wrong = [i for i, (g, e) in enumerate(zip(got_numbers, expected_numbers)) if not close(g, e)]
-    i = wrong[0]
-    off = float(number(got_numbers[i]) or 0.0) - float(expected_numbers[i])
-    return (f"{name}: {len(wrong)} of {len(expected_numbers)} numbers are off; the first is {_entry(i, shape(got))}: "
-            f"{fmt(got_numbers[i])}, expected {fmt(expected_numbers[i])} (off by {fmt(off)})")
+    path, g, e = wrong[0]
+    if len(pairs) == 1:
+        return f"{name} is {fmt(g)}, expected {fmt(e)} (off by {fmt(g - e)})"
+    return (f"{name}: {len(wrong)} of {len(pairs)} numbers are off; the first is entry {_index(path)}: "
+            f"{fmt(g)}, expected {fmt(e)} (off by {fmt(g - e)})")
 
 
-def _entry(flat_index: int, dims: tuple[int, ...]) -> str:
-    """Where the flat_index-th number of a nested list sits, as `[r][c]` (only for rectangular lists)."""
-    index = []
-    for size in reversed(dims):
-        flat_index, k = divmod(flat_index, size)
-        index.append(k)
-    return "entry " + "".join(f"[{k}]" for k in reversed(index))
+def close(got: object, expected: object) -> bool:
+    """True when `got` has the nesting of `expected` and every number is within a relative 1e-6 of it."""
+    return difference("", got, expected) is None
 
 
 @dataclass(frozen=True)
@@ -146,8 +195,10 @@ class Mistake:
 
 
 def call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
+    """f on its own deep copy of `args` (so a change it makes in place reaches no other call): (result, None) or
+    (None, the error it raised)."""
     try:
-        return f(*args), None
+        return f(*copy.deepcopy(args)), None
     except Exception as err:  # noqa: BLE001 - a student's code may raise anything; that is feedback, not a crash
         return None, f"{type(err).__name__}: {err}"
 
@@ -173,10 +224,12 @@ def check_function(
     """Run `student` and `right` on every case; report each case that differs, the matching mistake's hint or `hint`.
 
     `describe(*args)` names a case ("sigmoid'(1.0)"). The student's function returning `...` on the first case
-    means not attempted. Arguments are passed fresh to each function, so in-place changes do not leak.
+    means not attempted. Each function gets its own deep copy of the arguments, so a change one makes in place
+    reaches neither the reference nor the next call.
     """
     answers, problems = [], []
     for k, args in enumerate(cases):
+        expected = right(*copy.deepcopy(args))
         got, error = call(student, args)
         if k == 0 and error is None and is_blank(got):
             return not_attempted(exercise, what)
@@ -186,7 +239,7 @@ def check_function(
             return Feedback(exercise, INCORRECT, [f"{describe(*args)} returned None"],
                             "did you forget to `return` the result?")
         answers.append(got)
-        problem = difference(describe(*args), got, right(*args))
+        problem = difference(describe(*args), got, expected)
         if problem:
             problems.append(problem)
     if not problems:

@@ -181,7 +181,7 @@ def test_a_first_derivative_on_floats_is_caught_one_level_up() -> None:
 
 def test_a_wrong_shape_is_named() -> None:
     feedback = lesson04.check_cross_correlation(lambda image, kernel: [[0.0]])
-    assert "has shape (1, 1), expected (3, 3)" in feedback.problems[0]
+    assert "cross_correlate(image, 3x3 kernel) has 1 item, expected 3" in feedback.problems[0]
 
 
 def test_missing_names_and_a_wrong_container_are_named() -> None:
