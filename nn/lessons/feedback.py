@@ -1,18 +1,25 @@
-"""How an exercise checker talks to a student: what is off, by how much, and a hint, never a bare "wrong".
+"""How an exercise checker talks to a student: what is off, by how much, and help in two steps, never a bare "wrong".
 
 A checker compares the student's answer with the right one, computed here from the engine or a formula (never
 from `nn.lessons.solutions`). When the answer matches a *typical mistake* (another function the checker knows),
-the hint names that mistake. An answer left as `...` is "not attempted yet" and fails nothing.
+the help names that mistake. An answer left as `...` is "not attempted yet" and fails nothing.
+
+Help comes in two steps: the first miss of an exercise gets a hint naming the idea to think about; a repeated
+miss, or `show_hint()`, adds code-level help. `nn.lessons.hints(False)` (or the environment variable
+SCALARGRAD_HINTS=off) turns all help off, for a graded run: checkers then say only what is right and what is off.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import os
 import reprlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, ParamSpec
 
 from nn.checks import is_real
 
@@ -23,30 +30,106 @@ MAX_DEPTH = 20  # no answer nests deeper; a deeper one (or one that holds itself
 
 @dataclass
 class Feedback:
-    """The outcome of one check: `status`, the problems found (each naming the value and how far off it is), a hint."""
+    """The outcome of one check: `status`, the problems found (each naming the value and how far off it is), and
+    for a miss a `nudge` (the idea to think about) and a `hint` (code-level help, shown when `more_help` is set).
+    `note` says what a pass checked, or what to do with an untouched starter."""
 
     exercise: str
     status: str
     problems: list[str] = field(default_factory=list)
+    nudge: str = ""
     hint: str = ""
+    note: str = ""
+    more_help: bool = False
 
     @property
     def passed(self) -> bool:
         return self.status == CORRECT
 
+    @property
+    def number(self) -> str:
+        """The exercise's number, "2.2" for "exercise 2.2 (mean squared error)"."""
+        return self.exercise.split()[1]
+
     def __str__(self) -> str:
         mark = {CORRECT: "✔", NOT_ATTEMPTED: "…"}.get(self.status, "✘")
-        lines = [f"{mark} {self.exercise}: {self.status}"]
+        lines = [f"{mark} {self.exercise}: {self.status}" + (f", {self.note}" if self.note else "")]
         lines += [f"  - {p}" for p in self.problems]
-        if self.hint:
-            lines.append(f"  hint: {self.hint}")
+        if self.nudge:
+            lines.append(f"  hint: {self.nudge}")
+        if self.hint and self.more_help:
+            lines.append(f"  more help: {self.hint}")
+        elif self.hint:
+            lines.append(f'  (stuck? exercises.show_hint("{self.number}") gives more help)')
         return "\n".join(lines)
 
     __repr__ = __str__  # a checker's result is the last line of a cell: Jupyter shows it as this text
 
 
+@dataclass
+class _Help:
+    """The one switch (help on or off) and what two-step help must remember: this session's misses."""
+
+    enabled: bool = field(default_factory=lambda: os.environ.get("SCALARGRAD_HINTS", "on").lower()
+                          not in {"off", "0", "false", "no"})
+    misses: Counter[str] = field(default_factory=Counter)
+    last_miss: dict[str, Feedback] = field(default_factory=dict)
+
+
+_HELP = _Help()
+
+
+def hints(enabled: bool) -> None:
+    """Turn the checkers' hints on or off (off for a graded run: only what is right and what is off is said)."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"hints: expected True or False, got {enabled!r}")
+    _HELP.enabled = enabled
+
+
+class Note(str):
+    """A line of text that Jupyter shows as it is, without quotes."""
+
+    __repr__ = str.__str__
+
+
+def show_hint(exercise: str | None = None) -> Feedback | Note:
+    """The last miss of `exercise` ("2.2"; by default the last exercise missed) with its code-level help."""
+    if not _HELP.enabled:
+        return Note("hints are turned off for this run")
+    if not _HELP.last_miss:
+        return Note("no exercise has been missed yet: run a check first")
+    key = exercise if exercise is not None else next(reversed(_HELP.last_miss))
+    if key not in _HELP.last_miss:
+        return Note(f"exercise {key} has not been missed yet (missed so far: {', '.join(_HELP.last_miss)})")
+    return replace(_HELP.last_miss[key], more_help=True)
+
+
+def deliver(feedback: Feedback) -> Feedback:
+    """What the student sees: help off strips the hints; a miss is remembered, and a repeated one gets more help."""
+    if not _HELP.enabled:
+        return replace(feedback, nudge="", hint="")
+    if feedback.status != INCORRECT:
+        return feedback
+    _HELP.misses[feedback.number] += 1
+    _HELP.last_miss.pop(feedback.number, None)  # the latest miss goes last: show_hint() with no argument takes it
+    _HELP.last_miss[feedback.number] = feedback
+    return replace(feedback, more_help=_HELP.misses[feedback.number] > 1)
+
+
+P = ParamSpec("P")
+
+
+def checker(check: Callable[P, Feedback]) -> Callable[P, Feedback]:
+    """Mark an exercise's public checker: its Feedback goes through `deliver` (two-step help, the hints switch)."""
+    @functools.wraps(check)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Feedback:
+        return deliver(check(*args, **kwargs))
+
+    return run
+
+
 def not_attempted(exercise: str, what: str) -> Feedback:
-    return Feedback(exercise, NOT_ATTEMPTED, hint=f"replace the `...` with {what}, then run the cell again")
+    return Feedback(exercise, NOT_ATTEMPTED, note=f"replace the `...` with {what}, then run the cell again")
 
 
 def is_blank(answer: object) -> bool:
@@ -188,10 +271,12 @@ def close(got: object, expected: object) -> bool:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer: what it computes (same arguments as the exercise), and the hint that fixes it."""
+    """A typical wrong answer: what it computes (same arguments as the exercise), the idea it misses (`nudge`,
+    shown on the first miss) and, optionally, the code-level `fix` (else the exercise's own hint)."""
 
     computes: Callable[..., Any]
-    hint: str
+    nudge: str
+    fix: str = ""
 
 
 def call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
@@ -203,11 +288,12 @@ def call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
         return None, f"{type(err).__name__}: {err}"
 
 
-def _matching_mistake(mistakes: Iterable[Mistake], answers: Sequence[Any], cases: Sequence[Sequence[Any]]) -> str:
+def _matching_mistake(mistakes: Iterable[Mistake], answers: Sequence[Any],
+                      cases: Sequence[Sequence[Any]]) -> Mistake | None:
     for mistake in mistakes:
         if all(close(a, call(mistake.computes, args)[0]) for a, args in zip(answers, cases)):
-            return mistake.hint
-    return ""
+            return mistake
+    return None
 
 
 def check_function(
@@ -218,10 +304,12 @@ def check_function(
     *,
     describe: Callable[..., str],
     mistakes: Sequence[Mistake] = (),
+    nudge: str,
     hint: str,
     what: str = "your code",
 ) -> Feedback:
-    """Run `student` and `right` on every case; report each case that differs, the matching mistake's hint or `hint`.
+    """Run `student` and `right` on every case; report each case that differs, with the matching mistake's help or
+    the exercise's own (`nudge`, the idea; `hint`, code-level).
 
     `describe(*args)` names a case ("sigmoid'(1.0)"). The student's function returning `...` on the first case
     means not attempted. Each function gets its own deep copy of the arguments, so a change one makes in place
@@ -234,7 +322,7 @@ def check_function(
         if k == 0 and error is None and is_blank(got):
             return not_attempted(exercise, what)
         if error is not None:
-            return Feedback(exercise, INCORRECT, [f"{describe(*args)} raised {error}"], hint)
+            return Feedback(exercise, INCORRECT, [f"{describe(*args)} raised {error}"], nudge, hint)
         if got is None:
             return Feedback(exercise, INCORRECT, [f"{describe(*args)} returned None"],
                             "did you forget to `return` the result?")
@@ -243,8 +331,14 @@ def check_function(
         if problem:
             problems.append(problem)
     if not problems:
-        return Feedback(exercise, CORRECT, hint=f"all {len(cases)} test cases agree")
-    return Feedback(exercise, INCORRECT, problems[:3], _matching_mistake(mistakes, answers, cases) or hint)
+        return Feedback(exercise, CORRECT, note=f"all {len(cases)} test cases agree")
+    mistake = _matching_mistake(mistakes, answers, cases)
+    if mistake is None:
+        return Feedback(exercise, INCORRECT, problems[:3], nudge, hint)
+    return Feedback(exercise, INCORRECT, problems[:3], mistake.nudge, mistake.fix or hint)
+
+
+WrongValue = tuple[float, str] | tuple[float, str, str]  # (a typical wrong number, its nudge[, its fix])
 
 
 def check_numbers(
@@ -252,13 +346,14 @@ def check_numbers(
     answers: dict[str, Any],
     right: dict[str, float],
     *,
-    mistakes: dict[str, Sequence[tuple[float, str]]] | None = None,
+    mistakes: dict[str, Sequence[WrongValue]] | None = None,
+    nudge: str,
     hint: str,
     what: str = "a number for each name",
 ) -> Feedback:
-    """Compare named numbers worked out by hand with the right ones; a known wrong value gets its own hint.
+    """Compare named numbers worked out by hand with the right ones; a known wrong value gets its own help.
 
-    `mistakes[name]` lists (typical wrong value, hint). Missing names or any `...` left means not attempted.
+    `mistakes[name]` lists (typical wrong value, nudge[, fix]). Missing names or any `...` left means not attempted.
     """
     if is_blank(answers):
         return not_attempted(exercise, what)
@@ -267,15 +362,19 @@ def check_numbers(
                         "keep the dict the cell starts with and replace each `...` by a number")
     if set(answers) != set(right):
         missing = ", ".join(sorted(set(right) - set(answers))) or "none"
-        extra = ", ".join(sorted(set(answers) - set(right))) or "none"
+        extra = ", ".join(sorted(map(str, set(answers) - set(right)))) or "none"
         return Feedback(exercise, INCORRECT, [f"expected the keys {sorted(right)}; missing: {missing}, "
                                               f"unexpected: {extra}"], "keep the names given in the cell")
-    problems, hints = [], []
+    problems, nudges, fixes = [], [], []
     for name, expected in right.items():
         problem = difference(name, answers[name], expected)
         if problem:
             problems.append(problem)
-            hints += [h for wrong, h in (mistakes or {}).get(name, ()) if close(answers[name], wrong)]
+            for wrong, known_nudge, *fix in (mistakes or {}).get(name, ()):
+                if close(answers[name], wrong):
+                    nudges.append(known_nudge)
+                    fixes += fix
     if not problems:
-        return Feedback(exercise, CORRECT, hint=f"all {len(right)} numbers are right")
-    return Feedback(exercise, INCORRECT, problems, " ".join(dict.fromkeys(hints)) or hint)
+        return Feedback(exercise, CORRECT, note=f"all {len(right)} numbers are right")
+    return Feedback(exercise, INCORRECT, problems, " ".join(dict.fromkeys(nudges)) or nudge,
+                    " ".join(dict.fromkeys(fixes)) or hint)
