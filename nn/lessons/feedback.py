@@ -222,19 +222,15 @@ def _pairs(got: object, expected: object, path: Where = ()) -> Iterator[tuple[Wh
         try:
             yield path, number(got), float(expected)  # type: ignore[arg-type]
         except NotANumber as err:
-            raise WrongShape(f"{_at(path)} should be a number: {err}") from None
+            raise WrongShape(f"{_index(path)} should be a number: {err}") from None
         return
     have = items(got)
     if have is None:
-        raise WrongShape(f"{_at(path)} should be a list of {len(want)}, got {show(got)}")
+        raise WrongShape(f"{_index(path)} should be a list of {len(want)}, got {show(got)}")
     if len(have) != len(want):
-        raise WrongShape(f"{_at(path)} has {len(have)} item{'s' * (len(have) != 1)}, expected {len(want)}")
+        raise WrongShape(f"{_index(path)} has {len(have)} item{'s' * (len(have) != 1)}, expected {len(want)}")
     for k, (g, e) in enumerate(zip(have, want)):
         yield from _pairs(g, e, (*path, k))
-
-
-def _at(path: Where) -> str:
-    return f" entry {_index(path)}" if path else ""
 
 
 def _index(path: Where) -> str:

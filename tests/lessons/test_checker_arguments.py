@@ -102,5 +102,5 @@ def test_self_holding_deep_and_broken_answers_get_a_message_not_a_crash() -> Non
     rows = [[0.0] * 3 for _ in range(3)]
     rows[2] = rows  # type: ignore[call-overload]
     feedback = lesson04.check_cross_correlation(lambda image, kernel: rows)
-    assert "entry [2] has 3 items" not in feedback.problems[0] and "entry [2][0] should be a number" in \
+    assert "[2] has 3 items" not in feedback.problems[0] and "[2][0] should be a number" in \
         feedback.problems[0], str(feedback)
