@@ -420,7 +420,7 @@ def check_neuron(neuron: Callable[[Any], Any], cls: Any) -> Feedback:
     exercise = "exercise 0.4 (your neuron and engine.Value's)"
     mine, error = call(neuron, (cls,))
     if error is None and is_blank(mine):
-        return not_attempted(exercise, "the neuron's output, then a call of backward()")
+        return not_attempted(exercise, "the neuron's output (and call a.backward() before returning it)")
     if error is not None or mine is None:
         return Feedback(exercise, INCORRECT, [f"neuron(Value) {'raised ' + str(error) if error else 'returned None'}"],
                         "build a = (x1*w1 + x2*w2 + b).tanh() with the Values the cell makes.",

@@ -14,6 +14,10 @@ MAX_BYTES = 1_000_000
 
 # LaTeX each lesson must show next to the code that computes it (fragments of the markdown source).
 FORMULAS = {
+    "00_build_your_own_value.ipynb": [
+        r"\frac{d}{dx}\tanh x = 1 - \tanh^2 x",
+        r"\frac{\partial L}{\partial v} = \sum_{u \,\in\, \text{users of } v}",
+    ],
     "01_values_and_backprop.ipynb": [
         r"z = \mathbf{w}\cdot\mathbf{x} + b",
         r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a}\,\frac{\partial a}{\partial z}",
