@@ -4,6 +4,7 @@ other ways (loops, comprehensions, NumPy, in place) are all accepted."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import math
 from collections import Counter
@@ -16,19 +17,10 @@ import pytest
 import engine
 from engine import Value
 from nn.layers import MLP
-from nn.lessons import (
-    lesson01,
-    lesson02,
-    lesson03,
-    lesson04,
-    lesson05,
-    lesson06,
-    lesson07,
-    lesson08,
-    lesson09,
-    solutions,
-)
+from nn.lessons import solutions
 from nn.lessons.feedback import CORRECT, INCORRECT
+
+lesson = {k: importlib.import_module(f"nn.lessons.lesson{k:02d}") for k in range(1, 10)}  # lesson[3] is lesson03
 
 Answer = Any
 Mutation = Callable[[Any], Any]
@@ -171,18 +163,18 @@ CLIP_WRONG: dict[str, Callable[..., Any]] = {
 }
 
 # ------------------------------------------------------------------ right answers written in other ways
-W1, B1, W2, B2 = (np.array(m, dtype=float) for m in (lesson03.W1, lesson03.B1, lesson03.W2, lesson03.B2))
+W1, B1, W2, B2 = (np.array(m, dtype=float) for m in (lesson[3].W1, lesson[3].B1, lesson[3].W2, lesson[3].B2))
 
 
 def forward_loops(x: list[float]) -> tuple[list[float], list[float]]:
     hidden = []
-    for row, b in zip(lesson03.W1, lesson03.B1):
+    for row, b in zip(lesson[3].W1, lesson[3].B1):
         z = b
         for w, xi in zip(row, x):
             z += w * xi
         hidden.append(z if z > 0 else 0.0)
     output = []
-    for row, b in zip(lesson03.W2, lesson03.B2):
+    for row, b in zip(lesson[3].W2, lesson[3].B2):
         output.append(b + sum(w * h for w, h in zip(row, hidden)))
     return hidden, output
 
@@ -194,8 +186,8 @@ def forward_numpy(x: list[float]) -> tuple[np.ndarray, np.ndarray]:
 
 def forward_with_values(x: list[float]) -> list[Any]:
     hidden = [max(Value(0.0), sum((Value(w) * xi for w, xi in zip(row, x)), Value(b)), key=lambda v: v.data)
-              for row, b in zip(lesson03.W1, lesson03.B1)]
-    return [hidden, [sum((w * h for w, h in zip(lesson03.W2[0], hidden)), Value(lesson03.B2[0]))]]
+              for row, b in zip(lesson[3].W1, lesson[3].B1)]
+    return [hidden, [sum((w * h for w, h in zip(lesson[3].W2[0], hidden)), Value(lesson[3].B2[0]))]]
 
 
 def sgd_in_a_comprehension(params: list[Value], lr: float) -> None:
@@ -286,108 +278,108 @@ NUMBERS_IN_MAX = pytest.mark.skipif(not engine_max_takes_numbers(),
 
 # checker: (its wrong answers by name, its right answers by name); marks per checker
 EXERCISES: dict[Callable[..., Any], tuple[dict[str, Answer], dict[str, Answer]]] = {
-    lesson01.check_product_gradients: (dict_answer(solutions.lesson01_product_gradients), {
+    lesson[1].check_product_gradients: (dict_answer(solutions.lesson01_product_gradients), {
         "ints": {"a": 4, "b": 4, "c": 1},
         "NumPy numbers": {"a": np.float64(4), "b": np.int64(4), "c": np.array(1.0)},
         "Values": {"a": Value(4.0), "b": Value(4.0), "c": Value(1.0)},
     }),
-    lesson01.check_central_difference: (returning(solutions.lesson01_central_difference, NUMBER), {
+    lesson[1].check_central_difference: (returning(solutions.lesson01_central_difference, NUMBER), {
         "halved": lambda f, x, h: 0.5 * (f(x + h) - f(x - h)) / h,
         "NumPy": lambda f, x, h: np.diff([f(x - h), f(x + h)])[0] / (2 * h),
         "a 0-d array": lambda f, x, h: np.array((f(x + h) - f(x - h)) / (2 * h)),
     }),
-    lesson01.check_accumulated_grad: ({name: m(14.0) for name, m in NUMBER.items()},
+    lesson[1].check_accumulated_grad: ({name: m(14.0) for name, m in NUMBER.items()},
                                       {"an int": 14, "NumPy": np.int64(14), "a 0-d array": np.array(14.0)}),
-    lesson02.check_sigmoid_derivative: (returning(solutions.lesson02_sigmoid_derivative, NUMBER), {
+    lesson[2].check_sigmoid_derivative: (returning(solutions.lesson02_sigmoid_derivative, NUMBER), {
         "NumPy": lambda z: (s := 1 / (1 + np.exp(-z))) * (1 - s),
         "e^-z over (1 + e^-z)^2": lambda z: math.exp(-z) / (1 + math.exp(-z)) ** 2,
         "a Value": lambda z: engine.grad((v := Value(z)).sigmoid(), [v])[0],
     }),
-    lesson02.check_mse: (returning(solutions.lesson02_mse, NUMBER), {
+    lesson[2].check_mse: (returning(solutions.lesson02_mse, NUMBER), {
         "a loop": lambda p, t: sum([(p[i] - t[i]) ** 2 for i in range(len(p))]) / len(t),
         "NumPy": lambda p, t: np.mean((np.array(p) - np.array(t)) ** 2),
         "squares in place": lambda p, t: (p.__setitem__(slice(None), [(a - b) ** 2 for a, b in zip(p, t)]),
                                           sum(p) / len(p))[1],
     }),
-    lesson02.check_cross_entropy_gradient: (returning(solutions.lesson02_cross_entropy_gradient, LIST), {
+    lesson[2].check_cross_entropy_gradient: (returning(solutions.lesson02_cross_entropy_gradient, LIST), {
         "NumPy": lambda z, t: (e := np.exp(np.array(z) - max(z))) / e.sum() - np.eye(len(z))[t],
         "a tuple": lambda z, t: tuple(solutions.lesson02_cross_entropy_gradient(z, t)),
         "engine.grad": lambda z, t: engine.grad(
             -(vs := [Value(v) for v in z])[t] + sum(v.exp() for v in vs).log(), vs),
     }),
-    lesson03.check_forward: (pair(solutions.lesson03_forward), {
+    lesson[3].check_forward: (pair(solutions.lesson03_forward), {
         "loops": forward_loops, "NumPy": forward_numpy, "Values, as a list": forward_with_values,
     }),
-    lesson03.check_sgd_step: (sgd_wrong(), {
+    lesson[3].check_sgd_step: (sgd_wrong(), {
         "p.data = p.data - ...": lambda params, lr: [setattr(p, "data", p.data - lr * p.grad) for p in params] and None,
         "a comprehension": sgd_in_a_comprehension,
         "by index": lambda params, lr: [params[i].__setattr__("data", params[i].data - lr * params[i].grad)
                                         for i in range(len(params))] and None,
     }),
-    lesson03.check_num_parameters: (returning(solutions.lesson03_num_parameters, NUMBER), {
+    lesson[3].check_num_parameters: (returning(solutions.lesson03_num_parameters, NUMBER), {
         "a loop": lambda nin, sizes: sum((n_in + 1) * n_out for n_in, n_out in zip([nin, *sizes], sizes)),
         "NumPy": lambda nin, sizes: np.sum((np.array([nin, *sizes[:-1]]) + 1) * np.array(sizes)),
         "the model itself": lambda nin, sizes: len(MLP(nin, list(sizes)).parameters()),
     }),
-    lesson04.check_output_size: (returning(solutions.lesson04_conv_output_size, NUMBER), {
+    lesson[4].check_output_size: (returning(solutions.lesson04_conv_output_size, NUMBER), {
         "floor": lambda n, k, s, p: math.floor((n + 2 * p - k) / s) + 1,
         "NumPy": lambda n, k, s, p: np.floor((n + 2 * p - k) / s) + 1,
         "counting positions": lambda n, k, s, p: len(range(0, n + 2 * p - k + 1, s)),
     }),
-    lesson04.check_cross_correlation: (returning(solutions.lesson04_cross_correlate, GRID), {
+    lesson[4].check_cross_correlation: (returning(solutions.lesson04_cross_correlate, GRID), {
         "loops": cross_correlate_loops, "NumPy": cross_correlate_numpy,
         "tuples": lambda image, kernel: tuple(map(tuple, solutions.lesson04_cross_correlate(image, kernel))),
     }),
-    lesson04.check_max_pool_gradient: ({**returning(solutions.lesson04_max_pool_backward, GRID),
+    lesson[4].check_max_pool_gradient: ({**returning(solutions.lesson04_max_pool_backward, GRID),
                                         "signs flipped": lambda i, u: sign_flip_skipping_zeros(
                                             solutions.lesson04_max_pool_backward(i, u))}, {
         "NumPy": max_pool_numpy, "in the image, in place": max_pool_in_the_image,
     }),
-    lesson05.check_rnn_step: (returning(solutions.lesson05_rnn_step, NUMBER), {
+    lesson[5].check_rnn_step: (returning(solutions.lesson05_rnn_step, NUMBER), {
         "NumPy": lambda x, h, w_ih, w_hh, b: np.tanh(w_ih * x + w_hh * h + b),
         "a Value": lambda x, h, w_ih, w_hh, b: (Value(w_ih) * x + w_hh * h + b).tanh(),
         "from exp": lambda x, h, w_ih, w_hh, b: (1 - math.exp(-2 * (z := w_ih * x + w_hh * h + b))) / (
             1 + math.exp(-2 * z)),
     }),
-    lesson05.check_last_state_gradient: (returning(solutions.lesson05_last_state_gradient, NUMBER), {
+    lesson[5].check_last_state_gradient: (returning(solutions.lesson05_last_state_gradient, NUMBER), {
         "engine.grad": last_state_gradient_graph,
         "NumPy": last_state_gradient_numpy,
     }),
-    lesson06.check_silu_derivative: (derivative_wrong(solutions.lesson06_silu_derivative), {
+    lesson[6].check_silu_derivative: (derivative_wrong(solutions.lesson06_silu_derivative), {
         "factored": lambda x, out: (s := x.sigmoid()) * (1 + x - x * s),
         "from exp": lambda x, out: (1 + (-x).exp() + x * (-x).exp()) / (1 + (-x).exp()) ** 2,
     }),
-    lesson06.check_log1p_square_derivative: (derivative_wrong(solutions.lesson06_log1p_square_derivative), {
+    lesson[6].check_log1p_square_derivative: (derivative_wrong(solutions.lesson06_log1p_square_derivative), {
         "a power": lambda x, out: 2 * x * (1 + x**2) ** -1,
         "reordered": lambda x, out: (x + x) / (x * x + 1),
     }),
-    lesson07.check_predict_class: (returning(solutions.lesson07_predict_class, NUMBER), {
+    lesson[7].check_predict_class: (returning(solutions.lesson07_predict_class, NUMBER), {
         "np.argmax": lambda s: np.argmax(s), "index of max": lambda s: s.index(max(s)),
         "a loop": lambda s: [k for k in range(len(s)) if all(s[k] >= x for x in s)][0],
     }),
-    lesson07.check_confusion_matrix: (returning(solutions.lesson07_confusion_matrix, GRID), {
+    lesson[7].check_confusion_matrix: (returning(solutions.lesson07_confusion_matrix, GRID), {
         "NumPy": confusion_numpy,
         "a comprehension": lambda t, p, n: [[sum(a == i and b == j for a, b in zip(t, p)) for j in range(n)]
                                             for i in range(n)],
         "a Counter": lambda t, p, n: [[Counter(zip(t, p))[i, j] for j in range(n)] for i in range(n)],
     }),
-    lesson08.check_copy_layer: (copy_wrong(), {"at once": copy_layer_at_once}),
-    lesson08.check_weight_shapes: (returning(solutions.lesson08_weight_shapes, GRID), {
+    lesson[8].check_copy_layer: (copy_wrong(), {"at once": copy_layer_at_once}),
+    lesson[8].check_weight_shapes: (returning(solutions.lesson08_weight_shapes, GRID), {
         "tuples": lambda nin, sizes: [(o, i) for i, o in zip([nin, *sizes], sizes)],
         "NumPy": lambda nin, sizes: np.array([[o, i] for i, o in zip([nin, *sizes], sizes)]),
     }),
-    lesson09.check_replay_vs_graph: (dict_answer({"replay_at_2": 5.0, "graph_at_2": 2.0}),
+    lesson[9].check_replay_vs_graph: (dict_answer({"replay_at_2": 5.0, "graph_at_2": 2.0}),
                                      {"ints": {"replay_at_2": 5, "graph_at_2": 2}}),
-    lesson09.check_clip_without_if: (CLIP_WRONG, {
+    lesson[9].check_clip_without_if: (CLIP_WRONG, {
         "relu": solutions.lesson09_clip_without_if,
         "engine.max of Values": lambda y: -engine.max([-y, Value(-2.0)]),
         "engine.max with a number": pytest.param(lambda y: -engine.max([-y, -2]), marks=NUMBERS_IN_MAX),
         "y minus its excess": lambda y: y - (y - 2).relu(),
     }),
-    lesson09.check_check_every: (dict_answer({"first_wrong_call": 2.0, "raising_call": 6.0}),
+    lesson[9].check_check_every: (dict_answer({"first_wrong_call": 2.0, "raising_call": 6.0}),
                                  {"NumPy": {"first_wrong_call": np.int64(2), "raising_call": np.float64(6)}}),
 }
-TORCH_CHECKS = {lesson08.check_copy_layer}
+TORCH_CHECKS = {lesson[8].check_copy_layer}
 
 
 def label(check: Callable[..., Any], name: str) -> str:
@@ -420,8 +412,7 @@ def test_a_right_answer_written_another_way_is_accepted(check: Callable[[Any], A
 
 
 def test_every_checker_has_mutations_and_other_right_answers() -> None:
-    modules = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09)
-    checkers = {getattr(module, name) for module in modules for name in dir(module)
+    checkers = {getattr(module, name) for module in lesson.values() for name in dir(module)
                 if name.startswith("check_") and name not in {"check_function", "check_numbers"}}
     assert checkers == set(EXERCISES)
     for check, (wrong, right) in EXERCISES.items():

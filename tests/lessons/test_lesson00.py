@@ -63,17 +63,7 @@ def make_value_class(*, accumulate: bool = True, radd: bool = True, rmul: bool =
             return out
 
         def backward(self) -> None:
-            topo: list[Value] = []
-            visited: set[Value] = set()
-
-            def build(v: Value) -> None:
-                if v not in visited:
-                    visited.add(v)
-                    for child in v._prev:
-                        build(child)
-                    topo.append(v)
-
-            build(self)
+            topo = topological(self)
             if seed:
                 self.grad = 1.0
             if order == "reverse topological":
@@ -95,6 +85,20 @@ def make_value_class(*, accumulate: bool = True, radd: bool = True, rmul: bool =
     if rmul:
         Value.__rmul__ = lambda self, other: self * other  # type: ignore[attr-defined]
     return Value
+
+
+def topological(root: Any) -> list[Any]:
+    """The nodes under `root`, each after its children, found without recursion (a deep chain needs no stack)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in node._prev)
+    return order
 
 
 CHECKS = (lesson00.check_add_and_mul, lesson00.check_tanh, lesson00.check_value_class)
