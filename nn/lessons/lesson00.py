@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import engine
+from nn.checks import is_real
 from nn.lessons.feedback import (
     CORRECT,
     INCORRECT,
     Feedback,
+    NotANumber,
     call,
     checker,
     fmt,
     is_blank,
     is_stub,
     not_attempted,
+    number,
+    show,
 )
 from nn.lessons.feedback import show_hint as show_hint
 
@@ -173,10 +177,10 @@ def _build(cls: Any, program: Program) -> list[Any]:
 def _why_raised(step: Step, error: str) -> tuple[str, str]:
     number_first = step.op in "+*" and isinstance(step.args[0], Const)
     number_second = step.op in "+*" and isinstance(step.args[1], Const)
-    method = {"+": "__radd__", "*": "__rmul__"}.get(step.op, "")
+    method, verb = {"+": ("__radd__", "add"), "*": ("__rmul__", "multiply")}.get(step.op, ("", ""))
     if number_first and error.startswith("TypeError"):
         return (f"with a number on the left, Python asks your class for {method} (the number does not know "
-                "how to add a Value).", f"def {method}(self, other): return self {step.op} other")
+                f"how to {verb} a Value).", f"def {method}(self, other): return self {step.op} other")
     if number_second and "attribute 'data'" in error:
         return ("a plain number has no .data: wrap it in a Value first.",
                 "other = other if isinstance(other, Value) else Value(other)")
@@ -201,6 +205,16 @@ def _read(node: Any, name: str) -> Any:
     return value
 
 
+def _grad(node: Any, where: str) -> float:
+    """node.grad as a float, raising Mismatch when it is not a plain number (a Value there grows the graph)."""
+    grad = _read(node, "grad")
+    if not is_real(grad):
+        raise Mismatch(f"{where}: grad should be a plain number, got {show(grad)}",
+                       "a gradient is a plain number, like data.",
+                       "add plain numbers to .grad: other.data, not other; out.grad, not out")
+    return float(grad)
+
+
 def _compare_forward(program: Program, mine: list[Any], theirs: list[engine.Value]) -> None:
     for k, (step, node, reference) in enumerate(zip(program, mine, theirs)):
         data = _read(node, "data")
@@ -209,7 +223,7 @@ def _compare_forward(program: Program, mine: list[Any], theirs: list[engine.Valu
                            f"(in: {_listing(program, k)})",
                            f"{step.op} computes its result from the operands' data.",
                            "tanh: math.tanh(self.data); +: self.data + other.data; *: self.data * other.data.")
-        if _read(node, "grad") != 0.0:
+        if _grad(node, step.describe(k)) != 0.0:
             raise Mismatch(f"{step.describe(k)}: grad is {fmt(node.grad)} before any backward, expected 0",
                            "a new Value has no gradient yet.", "self.grad = 0.0 in __init__.")
         children = _read(node, "_prev")
@@ -236,7 +250,7 @@ def _local_rules(program: Program, mine: list[Any]) -> None:
             raise Mismatch(f"{step.describe(k)}: its _backward raised {error}",
                            "a _backward adds out.grad times the local derivative to each operand's grad.",
                            "see the lesson's `+` example: self.grad += 1.0 * out.grad")
-        added = {a: mine[a].grad - SENTINEL for a in operands}
+        added = {a: _grad(mine[a], f"after the _backward of {step.describe(k)}, n{a}") - SENTINEL for a in operands}
         for a in operands:
             mine[a].grad = 0.0
         for a, want in _expected_locals(step, mine).items():
@@ -279,7 +293,10 @@ def _compare_backward(program: Program, mine: list[Any], theirs: list[engine.Val
     differs, and what the order of the _backward calls says about why."""
     calls: list[int] = []
     for k, node in enumerate(mine):
-        node._backward = _recording(node._backward, k, calls)
+        _, error = call(lambda n=node, k=k: setattr(n, "_backward", _recording(n._backward, k, calls)), ())
+        if error is not None:
+            raise Mismatch(f"n{k}._backward cannot be set: {error}", "each node keeps its rule in _backward.",
+                           "out._backward = _backward, after defining _backward inside the op")
     root = len(program) - 1
     _, error = call(mine[root].backward, ())
     if error is not None:
@@ -287,11 +304,11 @@ def _compare_backward(program: Program, mine: list[Any], theirs: list[engine.Val
                        "backward() orders the nodes topologically, then runs each _backward, output first.",
                        _BACKWARD_HINT)
     theirs[root].backward()
-    if not math.isclose(mine[root].grad, 1.0, **TOL):
+    if not math.isclose(_grad(mine[root], f"after n{root}.backward(), n{root}"), 1.0, **TOL):
         raise Mismatch(f"after n{root}.backward(), n{root}.grad is {fmt(mine[root].grad)}, expected 1",
                        "backward() starts from d(out)/d(out) = 1.", "set self.grad = 1.0 before the loop")
     for k in reversed(range(len(program))):  # a program's order is topological: from the output down
-        if not math.isclose(mine[k].grad, theirs[k].grad, **TOL):
+        if not math.isclose(_grad(mine[k], f"after n{root}.backward(), n{k}"), theirs[k].grad, **TOL):
             raise Mismatch(f"after n{root}.backward(), {program[k].describe(k)} has grad {fmt(mine[k].grad)}, "
                            f"expected {fmt(theirs[k].grad)} (in: {_listing(program, len(program) - 1)})",
                            *_why_order(program, calls, k))
@@ -398,7 +415,17 @@ def check_value_class(cls: Any) -> Feedback:
 NEURON = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
 
 
-def _leaves(root: Any, parents: Callable[[Any], Iterator[Any]]) -> dict[float, Any]:
+def _children(node: Any) -> list[Any]:
+    """The student's node's _prev as a list, raising Mismatch when it is not a collection of nodes."""
+    prev = _read(node, "_prev")
+    children, error = call(lambda: list(prev), ())
+    if error is not None:
+        raise Mismatch(f"_prev should hold the children, got {fmt(prev)}", "_prev is the set of a node's children.",
+                       "self._prev = set(_children)")
+    return children  # type: ignore[no-any-return]
+
+
+def _leaves(root: Any, parents: Callable[[Any], list[Any]]) -> dict[float, Any]:
     """The leaves under `root` by their data (the neuron's five inputs have different data)."""
     stack, seen, leaves = [root], set(), {}
     while stack:
@@ -406,11 +433,36 @@ def _leaves(root: Any, parents: Callable[[Any], Iterator[Any]]) -> dict[float, A
         if id(node) in seen:
             continue
         seen.add(id(node))
-        children = list(parents(node))
-        if not children:
-            leaves[node.data] = node
+        children = parents(node)
+        data = _read(node, "data")
+        if not children and isinstance(data, int | float):
+            leaves[data] = node
         stack += children
     return leaves
+
+
+def _neuron_differences(mine: Any, theirs: engine.Value) -> list[str]:
+    """How the neuron built with the student's class differs from engine.Value's: its output, its own grad (1
+    after backward()) and the five inputs' gradients. Raises Mismatch when a node cannot be read."""
+    data = _read(mine, "data")
+    try:
+        same = math.isclose(number(data), theirs.data, **TOL)
+    except NotANumber as err:
+        raise Mismatch(f"a.data should be a number: {err}", "a Value's data is a plain number.",
+                       "Value(math.tanh(self.data), (self,), 'tanh')") from None
+    problems = [] if same else [f"a.data is {fmt(data)} with your class, {fmt(theirs.data)} with engine.Value"]
+    if _grad(mine, "a") != 1.0:
+        problems.append(f"a.grad is {fmt(mine.grad)}, expected 1: call a.backward() before returning a")
+    leaves = _leaves(mine, _children)
+    reference = _leaves(theirs, lambda v: list(v.parents))
+    for name, x in NEURON.items():
+        got = leaves.get(x)
+        if got is None:
+            problems.append(f"{name} = Value({x:g}) is not in the graph under a")
+        elif not math.isclose(_grad(got, name), reference[x].grad, **TOL):
+            problems.append(f"da/d{name} is {fmt(got.grad)} with your class, {fmt(reference[x].grad)} with "
+                            "engine.Value")
+    return problems
 
 
 @checker
@@ -430,27 +482,17 @@ def check_neuron(neuron: Callable[[Any], Any], cls: Any) -> Feedback:
         return Feedback(exercise, INCORRECT, [f"neuron(engine.Value) raised {error}"],
                         "neuron(V) must use only what both classes have: V(number), +, *, tanh() and backward().",
                         "a = (x1 * w1 + x2 * w2 + b).tanh(); a.backward(); return a")
+    if not isinstance(theirs, engine.Value):
+        return Feedback(exercise, INCORRECT, [f"neuron(engine.Value) returned {fmt(theirs)}, not a Value"],
+                        "return the neuron's output a itself, a Value.", "return a")
     try:
-        data = _read(mine, "data")
-        leaves = _leaves(mine, lambda v: iter(_read(v, "_prev")))
+        problems = _neuron_differences(mine, theirs)
     except Mismatch as wrong:
         return Feedback(exercise, INCORRECT, [f"neuron(Value): {wrong.problem}"], wrong.nudge, wrong.hint)
-    reference = _leaves(theirs, lambda v: iter(v.parents))
-    problems = [] if math.isclose(data, theirs.data, **TOL) else [
-        f"a.data is {fmt(data)} with your class, {fmt(theirs.data)} with engine.Value"]
-    if _read(mine, "grad") != 1.0:
-        problems.append(f"a.grad is {fmt(mine.grad)}, expected 1: call a.backward() before returning a")
-    for name, x in NEURON.items():
-        got = leaves.get(x)
-        if got is None:
-            problems.append(f"{name} = Value({x:g}) is not in the graph under a")
-        elif not math.isclose(got.grad, reference[x].grad, **TOL):
-            problems.append(f"da/d{name} is {fmt(got.grad)} with your class, {fmt(reference[x].grad)} with "
-                            "engine.Value")
     if problems:
         return Feedback(exercise, INCORRECT, problems,
                         "the same neuron with both classes: build a from the five inputs, then call a.backward().",
                         "a = (x1 * w1 + x2 * w2 + b).tanh(); a.backward(); return a")
-    return Feedback(exercise, CORRECT, note=f"a = {fmt(data)} and the five gradients agree with engine.Value; now "
-                                            "draw both graphs: engine.draw_dot(neuron(Value)) and "
+    return Feedback(exercise, CORRECT, note=f"a = {fmt(theirs.data)} and the five gradients agree with engine.Value; "
+                                            "now draw both graphs: engine.draw_dot(neuron(Value)) and "
                                             "engine.draw_dot(neuron(engine.Value))")

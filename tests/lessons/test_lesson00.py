@@ -221,3 +221,41 @@ def test_the_student_can_draw_their_own_graph_with_engine_draw_dot() -> None:
         pytest.skip(f"engine.draw_dot does not draw micrograd-style objects in this tree yet: {error}")
     source = drawing.source if hasattr(drawing, "source") else str(drawing)
     assert "0.7071" in source and "tanh" in source
+
+
+def test_odd_classes_get_a_message_not_a_crash() -> None:
+    class GradIsAValue(solutions.Lesson00Value):
+        def __mul__(self, other: Any) -> Any:
+            out = solutions.Lesson00Value.__mul__(self, other)
+            operand = other if isinstance(other, solutions.Lesson00Value) else solutions.Lesson00Value(other)
+
+            def _backward() -> None:
+                self.grad += operand * out.grad  # a Value where a number belongs
+
+            out._backward = _backward
+            return out
+
+    feedback = wrong(lesson00.check_add_and_mul, GradIsAValue)
+    assert "grad should be a plain number, got Value(data=" in feedback.problems[0], feedback.problems[0]
+
+    class NoData:
+        def __init__(self, data: float, _children: tuple[Any, ...] = (), _op: str = "") -> None:
+            self._prev, self._op, self.grad = set(_children), _op, 0.0
+
+        @property
+        def data(self) -> float:
+            raise RuntimeError("no data here")
+
+        def __add__(self, other: Any) -> Any:
+            return NoData(0.0, (self,))
+
+        __mul__ = __add__
+
+    feedback = wrong(lesson00.check_add_and_mul, NoData)
+    assert "reading .data raised RuntimeError: no data here" in feedback.problems[0], feedback.problems[0]
+
+    for neuron, says in [(lambda V: 0.7, "returned 0.7, not a Value"),
+                         (lambda V: type("Odd", (), {"data": 0.7, "grad": 1.0, "_prev": 3})() if V is not engine.Value
+                          else solutions.lesson00_neuron(V), "_prev should hold the children, got 3")]:
+        feedback = lesson00.check_neuron(neuron, solutions.Lesson00Value)
+        assert feedback.status == INCORRECT and says in feedback.problems[0], str(feedback)
