@@ -141,7 +141,10 @@ def is_blank(answer: object) -> bool:
             return True
         if depth < MAX_DEPTH and isinstance(item, dict | list | tuple) and id(item) not in seen:
             seen.add(id(item))  # a list that holds itself is looked at once
-            stack += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
+            try:
+                stack += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
+            except Exception:  # noqa: BLE001 - an unreadable answer is not a blank one; comparing it says why
+                continue
     return False
 
 
@@ -181,7 +184,8 @@ def items(x: object) -> list[Any] | None:
     """The items of a list, tuple or NumPy array (its rows); None for anything else (a number, a str, a set...)."""
     if isinstance(x, list | tuple):
         return list(x)
-    if isinstance(getattr(x, "ndim", None), int) and x.ndim >= 1 and callable(getattr(x, "tolist", None)):  # type: ignore[attr-defined]
+    ndim = getattr(x, "ndim", None)
+    if isinstance(ndim, int) and ndim >= 1 and callable(getattr(x, "tolist", None)):
         return list(x)  # type: ignore[call-overload]
     return None
 
@@ -224,7 +228,10 @@ def _pairs(got: object, expected: object, path: Where = ()) -> Iterator[tuple[Wh
         except NotANumber as err:
             raise WrongShape(f"{_index(path)} should be a number: {err}") from None
         return
-    have = items(got)
+    try:
+        have = items(got)
+    except Exception as err:  # noqa: BLE001 - an answer's own code may raise anything; that is feedback
+        raise WrongShape(f"{_index(path)} could not be read: {type(err).__name__}: {err}") from None
     if have is None:
         raise WrongShape(f"{_index(path)} should be a list of {len(want)}, got {show(got)}")
     if len(have) != len(want):

@@ -80,6 +80,21 @@ class BrokenData:
         raise RuntimeError("no data here")
 
 
+class BrokenList(list):  # type: ignore[type-arg]
+    """A list whose items cannot be read."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise OSError("unreadable")
+
+
+class BrokenShape:
+    """An array-like answer whose `.ndim` raises."""
+
+    @property
+    def ndim(self) -> int:
+        raise RuntimeError("no shape")
+
+
 class BrokenRepr:
     def __repr__(self) -> str:
         raise ValueError("no repr")
@@ -87,7 +102,9 @@ class BrokenRepr:
 
 def test_self_holding_deep_and_broken_answers_get_a_message_not_a_crash() -> None:
     for answer, says in [(self_holding(), "has 1 item, expected 3"), (deep(100_000), "has 1 item, expected 3"),
-                         (BrokenData(), "should be a list of 3"), (BrokenRepr(), "got <BrokenRepr instance")]:
+                         (BrokenData(), "should be a list of 3"), (BrokenRepr(), "got <BrokenRepr instance"),
+                         (BrokenList([1.0]), "could not be read: OSError: unreadable"),
+                         (BrokenShape(), "could not be read: RuntimeError: no shape")]:
         feedback = lesson04.check_cross_correlation(lambda image, kernel, a=answer: a)
         assert feedback.status == INCORRECT and says in feedback.problems[0], str(feedback)
         str(feedback)
