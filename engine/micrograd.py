@@ -1,0 +1,23 @@
+"""micrograd's `micrograd.engine`, on scalargrad: `from engine.micrograd import Value` is the only change a program
+written for micrograd needs.
+
+This `Value` is scalargrad's own `engine.Value`, not a copy of micrograd's: a Value made from a micrograd
+program's code can be drawn (`draw_dot`), stepped through (`save_html`, `step_through`), differentiated again
+(`engine.grad`), checked (`gradcheck`) and compiled (`engine.compile`). micrograd's operators, `relu()`,
+`backward()`, `.data`, `.grad`, `._prev` and `._op` give micrograd's numbers: within a few ulps, since `a / b`
+is one division here where micrograd computes `a * b**-1`.
+
+What differs, on purpose:
+- `data` and `grad` are always floats (`Value(2).data` is 2.0); micrograd keeps an int as an int.
+- A non-number operand or a division by zero raises an error that names it.
+- `backward()` computes the gradients of this one pass: calling it twice on one graph gives every leaf twice its
+  gradient, as in PyTorch, where micrograd's inner nodes keep their gradients too and so add more.
+- `_backward` is not a closure per node (the op's rule is shared) and cannot be assigned; other attributes
+  cannot be set on a Value either (its `__slots__` keep it small).
+"""
+
+from __future__ import annotations
+
+from engine.value import Value
+
+__all__ = ["Value"]
