@@ -12,8 +12,8 @@ What differs, on purpose:
 - A non-number operand or a division by zero raises an error that names it.
 - `backward()` computes the gradients of this one pass: calling it twice on one graph gives every leaf twice its
   gradient, as in PyTorch, where micrograd's inner nodes keep their gradients too and so add more.
-- `_backward` is not a closure per node (the op's rule is shared) and cannot be assigned; other attributes
-  cannot be set on a Value either (its `__slots__` keep it small).
+- `_backward()` can be called but not assigned (a node has no closure of its own: its op's rule is shared),
+  and no other attribute can be added to a Value either (its `__slots__` keep it small).
 """
 
 from __future__ import annotations

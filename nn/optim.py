@@ -1,4 +1,4 @@
-"""Optimisers (SGD, Adam) and a linear learning-rate schedule, with the update rules of `torch.optim`.
+"""Optimisers (SGD, Adam, AdamW) and a linear learning-rate schedule, with the update rules of `torch.optim`.
 
 An optimiser holds one list of parameters and a learning rate `lr` (torch's single parameter
 group). Its state (momentum buffers, Adam's moments) lives in the optimiser object, one entry per
@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 
 from engine import Value, zero_grad
-from nn.checks import check_count, check_number, check_positive, check_real, check_scale
+from nn.checks import check_bool, check_count, check_number, check_positive, check_real, check_scale
 
 
 class Optimizer:
@@ -126,8 +126,9 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam, as torch.optim.Adam: moment estimates m, v of the gradient (plus weight_decay * p), bias-corrected.
 
-    p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps). Raises ValueError for lr < 0,
-    betas outside [0, 1), eps <= 0 or weight_decay < 0.
+    p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps). With `decoupled_weight_decay` the decay
+    is not added to the gradient but shrinks the parameter first, p *= 1 - lr * weight_decay (AdamW). Raises
+    ValueError for lr < 0, betas outside [0, 1), eps <= 0 or weight_decay < 0.
     """
 
     def __init__(
@@ -137,6 +138,7 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, tuple | list):
@@ -147,25 +149,43 @@ class Adam(Optimizer):
                       check_number(betas[1], "beta2", 0.0, 1.0, below=True))
         self.eps = check_positive(eps, "eps")
         self.weight_decay = check_scale(weight_decay, "weight_decay")
+        self.decoupled_weight_decay = check_bool(decoupled_weight_decay, "decoupled_weight_decay")
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
     def update(self, grads: list[float], data: list[float]) -> tuple[list[float], dict[str, object]]:
         beta1, beta2 = self.betas
-        wd, eps = self.weight_decay, self.eps
+        wd, eps, decoupled = self.weight_decay, self.eps, self.decoupled_weight_decay
         t = self.t + 1
         step_size = self.lr / (1.0 - beta1**t)
         correction2 = math.sqrt(1.0 - beta2**t)
         m, v = list(self.m), list(self.v)
         new = []
         for i, (g, d) in enumerate(zip(grads, data)):
-            if wd:
+            if wd and decoupled:
+                d = d * (1.0 - self.lr * wd)
+            elif wd:
                 g = g + wd * d
             m[i] = _lerp(m[i], g, 1.0 - beta1)
             v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
             new.append(d - step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps))
         return new, {"t": t, "m": m, "v": v}
+
+
+class AdamW(Adam):
+    """AdamW, as torch.optim.AdamW: Adam whose weight decay is decoupled from the gradient (Loshchilov & Hutter),
+    p *= 1 - lr * weight_decay before each Adam step, with torch's defaults (weight_decay 0.01). Raises as Adam."""
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, decoupled_weight_decay=True)
 
 
 def _lerp(start: float, end: float, weight: float) -> float:

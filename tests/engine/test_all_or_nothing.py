@@ -11,12 +11,13 @@ import pytest
 
 import nn
 from engine import Value
-from nn.optim import SGD, Adam, Optimizer
+from nn.optim import SGD, Adam, AdamW, Optimizer
 
 OPTIMISERS: list[Callable[[list[Value]], Optimizer]] = [
     lambda ps: SGD(ps, lr=0.1),
     lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True),
     lambda ps: Adam(ps, lr=0.1, weight_decay=0.01),
+    lambda ps: AdamW(ps, lr=0.1, weight_decay=0.1),
 ]
 
 

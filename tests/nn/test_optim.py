@@ -1,4 +1,4 @@
-"""nn.optim: SGD and Adam step for step against torch.optim, LinearLR against torch's, hyper-parameter checks."""
+"""nn.optim: SGD, Adam and AdamW step for step against torch.optim, LinearLR against torch's, hyper-parameter checks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import nn
 from engine import Value
-from nn.optim import SGD, Adam, LinearLR, Optimizer
+from nn.optim import SGD, Adam, AdamW, LinearLR, Optimizer
 
 START = [0.8, -1.3, 0.4, 2.0]
 STEPS = 6
@@ -113,6 +113,40 @@ def test_adam_matches_torch_step_for_step(torch: ModuleType, settings: dict[str,
     assert_same_trajectory(ours, theirs)
 
 
+ADAMW_SETTINGS = [
+    {},
+    {"lr": 0.1},
+    {"lr": 0.05, "weight_decay": 0.1},
+    {"lr": 0.1, "weight_decay": 0.0},
+    {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-3, "weight_decay": 0.3},
+]
+
+
+@pytest.mark.parametrize("settings", ADAMW_SETTINGS, ids=str)
+def test_adamw_matches_torch_to_1e_12_step_for_step(torch: ModuleType, settings: dict[str, Any]) -> None:
+    ours = run_ours(lambda ps: AdamW(ps, **settings))
+    theirs = run_torch(torch, lambda ps: torch.optim.AdamW(ps, **settings))
+    for step, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-15), f"step {step + 1}"
+
+
+def test_adamw_decay_is_decoupled_from_the_gradient() -> None:
+    """With a zero gradient Adam's step is 0, so AdamW only shrinks p by 1 - lr * wd; Adam's coupled decay moves
+    it by a whole normalised step instead."""
+    decoupled, coupled = Value(2.0), Value(2.0)
+    AdamW([decoupled], lr=0.1, weight_decay=0.5).step()
+    Adam([coupled], lr=0.1, weight_decay=0.5).step()
+    assert decoupled.data == 2.0 * (1.0 - 0.1 * 0.5)
+    assert coupled.data == pytest.approx(2.0 - 0.1, rel=1e-7)
+
+
+def test_adamw_has_torchs_defaults(torch: ModuleType) -> None:
+    ours = AdamW([Value(1.0)])
+    theirs = torch.optim.AdamW([torch.tensor(1.0, requires_grad=True)]).defaults
+    assert (ours.lr, ours.betas, ours.eps, ours.weight_decay) == (
+        theirs["lr"], theirs["betas"], theirs["eps"], theirs["weight_decay"])
+
+
 @given(
     st.lists(st.floats(-2, 2), min_size=4, max_size=4),
     st.floats(1e-4, 0.2),
@@ -145,6 +179,22 @@ def test_adam_matches_torch_for_random_settings(
     kw = {"lr": lr, "betas": (beta1, beta2), "weight_decay": wd}
     assert_same_trajectory(
         run_ours(lambda ps: Adam(ps, **kw), start), run_torch(torch, lambda ps: torch.optim.Adam(ps, **kw), start)
+    )
+
+
+@given(
+    st.lists(st.floats(-2, 2), min_size=4, max_size=4),
+    st.floats(1e-4, 0.2),
+    st.floats(0.0, 0.99),
+    st.floats(0.1, 0.999),  # beta2 near 0: see test_adam_matches_torch_for_random_settings
+    st.floats(0.0, 0.5),
+)
+def test_adamw_matches_torch_for_random_settings(
+    torch: ModuleType, start: list[float], lr: float, beta1: float, beta2: float, wd: float
+) -> None:
+    kw = {"lr": lr, "betas": (beta1, beta2), "weight_decay": wd}
+    assert_same_trajectory(
+        run_ours(lambda ps: AdamW(ps, **kw), start), run_torch(torch, lambda ps: torch.optim.AdamW(ps, **kw), start)
     )
 
 
@@ -201,6 +251,8 @@ def test_linear_lr_schedule_drives_training_like_torch(torch: ModuleType) -> Non
         (lambda ps: Adam(ps, betas=(0.9,)), "betas must be a pair"),
         (lambda ps: Adam(ps, eps=0.0), "eps must be a finite number > 0, got 0.0"),
         (lambda ps: Adam(ps, weight_decay=-0.1), "weight_decay must be a finite number >= 0, got -0.1"),
+        (lambda ps: AdamW(ps, weight_decay=-0.1), "weight_decay must be a finite number >= 0, got -0.1"),
+        (lambda ps: AdamW(ps, betas=(0.9, 1.0)), r"beta2 must be a finite number in \[0, 1\), got 1.0"),
         (lambda ps: SGD([], lr=0.1), "empty parameter list"),
         (lambda ps: SGD([*ps, ps[0]], lr=0.1), "parameter 2 appears more than once"),
         (lambda ps: LinearLR(SGD(ps, lr=0.1), start_factor=0.0),
