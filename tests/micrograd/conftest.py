@@ -8,7 +8,7 @@ written once against such a namespace runs through both, as with only its import
 from __future__ import annotations
 
 import importlib
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -16,9 +16,9 @@ import engine.micrograd
 import nn.micrograd
 
 
-def api(engine_module: object, nn_module: object) -> SimpleNamespace:
+def api(engine_module: ModuleType, nn_module: ModuleType) -> SimpleNamespace:
     """The names a micrograd program imports from its two modules."""
-    names = {"Value": getattr(engine_module, "Value")}
+    names = {"Value": engine_module.Value}
     names.update({name: getattr(nn_module, name) for name in ("Module", "Neuron", "Layer", "MLP")})
     return SimpleNamespace(**names)
 

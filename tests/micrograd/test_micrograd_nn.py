@@ -85,25 +85,29 @@ def test_zero_grad_and_parameters_order(our_api: SimpleNamespace) -> None:
     assert model.parameters() == expected  # micrograd's order: each neuron's weights, then its bias
 
 
+def two_heads(api: SimpleNamespace) -> Any:
+    """A student's own Module in micrograd's style: its own __call__ and parameters(), micrograd's zero_grad()."""
+
+    class TwoHeads(api.Module):  # type: ignore[name-defined,misc]
+        def __init__(self) -> None:
+            self.body = api.Layer(2, 3)
+            self.heads = [api.Neuron(3, nonlin=False) for _ in range(2)]
+
+        def __call__(self, x: Any) -> Any:
+            h = self.body(x)
+            return self.heads[0](h) * self.heads[1](h)
+
+        def parameters(self) -> list[Any]:
+            return self.body.parameters() + [p for head in self.heads for p in head.parameters()]
+
+    return TwoHeads()
+
+
 def test_a_module_subclass_in_micrograds_style(micrograd_api: SimpleNamespace, our_api: SimpleNamespace) -> None:
-    """A student's own Module: its own __call__ and parameters(), and micrograd's zero_grad()."""
     found = []
     for api in (our_api, micrograd_api):
-
-        class TwoHeads(api.Module):  # type: ignore[name-defined,misc]
-            def __init__(self) -> None:
-                self.body = api.Layer(2, 3)
-                self.heads = [api.Neuron(3, nonlin=False) for _ in range(2)]
-
-            def __call__(self, x: Any) -> Any:
-                h = self.body(x)
-                return self.heads[0](h) * self.heads[1](h)
-
-            def parameters(self) -> list[Any]:
-                return self.body.parameters() + [p for head in self.heads for p in head.parameters()]
-
         random.seed(5)
-        model = TwoHeads()
+        model = two_heads(api)
         out = model([0.3, -0.8])
         out.backward()
         grads = [p.grad for p in model.parameters()]
