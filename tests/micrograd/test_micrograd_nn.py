@@ -154,3 +154,12 @@ def test_a_saved_model_loads_back_as_nns_mlp_with_the_same_numbers(tmp_path: Any
     assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
     for row in ([0.5, -1.0], [2.0, 0.25], [-1.5, -0.5]):
         assert loaded(row).data == model(row).data
+
+
+def test_a_saved_model_goes_on_to_torch_through_nn_load(torch: Any, tmp_path: Any) -> None:
+    random.seed(6)
+    model = micrograd.MLP(2, [4, 1])
+    model.save(tmp_path / "m.json")
+    twin = nn.to_torch(nn.load(tmp_path / "m.json"))
+    got = twin(torch.tensor([[0.5, -1.0]], dtype=torch.float64)).item()
+    assert got == pytest.approx(model([0.5, -1.0]).data, rel=1e-12)

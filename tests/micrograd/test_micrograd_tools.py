@@ -11,6 +11,7 @@ import pytest
 from browser import Browser
 
 import engine
+import nn
 from engine import backward_steps, draw_dot, gradcheck, save_html
 from engine.draw.dot import format_number
 from engine.draw.render import available_renderer
@@ -120,3 +121,19 @@ def _graph_step(loss: Any, xs: Any, ys: Any) -> float:
     out = loss(xs, ys)
     out.backward()
     return float(out.data)
+
+
+def test_the_training_page_records_a_micrograd_style_loop(tmp_path: Path) -> None:
+    model, _ = small_model()
+    X = [[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]
+    recorder = nn.Recorder(X, [1, 0, 1], live=False)
+    total = sum((1 + -yi * model(x)).relu() for yi, x in zip([1, -1, 1], X))
+    model.zero_grad()
+    total.backward()
+    recorder.record(0, model, loss=total.data, force=True)
+    first = recorder.frames[0].layers[0]
+    assert recorder.network.sizes == [2, 3, 1]
+    assert first.weight == [[w.data for w in n.w] for n in model.layers[0].neurons]
+    assert first.bias_grad == [n.b.grad for n in model.layers[0].neurons]
+    recorder.save_html(tmp_path / "training.html")
+    assert (tmp_path / "training.html").stat().st_size > 0
