@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from types import ModuleType
@@ -329,3 +330,44 @@ def test_readme_example_trains_an_mlp_on_two_moons() -> None:
     accuracy = sum((model(x).data > 0) == (y > 0) for x, y in zip(xs, ys)) / len(xs)  # type: ignore[union-attr]
     assert loss.data < 0.1 * first  # type: ignore[union-attr]
     assert accuracy >= 0.95
+
+
+# ------------------------------------------------------------------ Adam's and AdamW's state_dict
+
+
+@pytest.mark.parametrize("make", [lambda ps: Adam(ps, lr=0.1, weight_decay=0.1), lambda ps: AdamW(ps, lr=0.1)])
+def test_a_run_saved_and_resumed_follows_the_uninterrupted_run(make: Callable[[list[Value]], Any]) -> None:
+    """state_dict through JSON into a new optimiser (made with other settings) continues the trajectory to the bit."""
+    whole = run_ours(make)
+    params = [Value(x) for x in START]
+    first = make(params)
+    for _ in range(STEPS // 2):
+        first.zero_grad()
+        objective(params).backward()
+        first.step()
+    second = AdamW(params, lr=0.5, betas=(0.5, 0.6), weight_decay=0.3)
+    second.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    for _ in range(STEPS - STEPS // 2):
+        second.zero_grad()
+        objective(params).backward()
+        second.step()
+    assert [p.data for p in params] == whole[-1]
+
+
+def test_adamw_state_holds_torchs_moments_under_torchs_names(torch: ModuleType) -> None:
+    ours = [Value(x) for x in START]
+    theirs = [torch.tensor(x, requires_grad=True) for x in START]
+    opt, t_opt = AdamW(ours, lr=0.05, weight_decay=0.1), torch.optim.AdamW(theirs, lr=0.05, weight_decay=0.1)
+    for _ in range(3):
+        for params, optimiser in ((ours, opt), (theirs, t_opt)):
+            optimiser.zero_grad()
+            objective(params).backward()
+            optimiser.step()
+    state = opt.state_dict()
+    for i, p in enumerate(theirs):
+        t_state = t_opt.state[p]
+        assert state["step"] == int(t_state["step"].item()) == 3
+        assert state["exp_avg"][i] == pytest.approx(t_state["exp_avg"].item(), rel=1e-12)
+        assert state["exp_avg_sq"][i] == pytest.approx(t_state["exp_avg_sq"].item(), rel=1e-12)
+    group = t_opt.param_groups[0]
+    assert [state[k] for k in ("lr", "eps", "weight_decay")] == [group[k] for k in ("lr", "eps", "weight_decay")]
