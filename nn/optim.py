@@ -126,6 +126,12 @@ class SGD(Optimizer):
         return new, {"buffers": buffers}
 
 
+# torch.optim.Adam's and AdamW's defaults
+ADAM_LR = 1e-3
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+
+
 class Adam(Optimizer):
     """Adam, as torch.optim.Adam: moment estimates m, v of the gradient (plus weight_decay * p), bias-corrected.
 
@@ -137,9 +143,9 @@ class Adam(Optimizer):
     def __init__(
         self,
         params: Iterable[Value],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
+        lr: float = ADAM_LR,
+        betas: tuple[float, float] = ADAM_BETAS,
+        eps: float = ADAM_EPS,
         weight_decay: float = 0.0,
         decoupled_weight_decay: bool = False,
     ) -> None:
@@ -243,9 +249,9 @@ class AdamW(Adam):
     def __init__(
         self,
         params: Iterable[Value],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
+        lr: float = ADAM_LR,
+        betas: tuple[float, float] = ADAM_BETAS,
+        eps: float = ADAM_EPS,
         weight_decay: float = 1e-2,
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, decoupled_weight_decay=True)
