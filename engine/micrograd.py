@@ -4,8 +4,8 @@ written for micrograd needs.
 This `Value` is scalargrad's own `engine.Value`, not a copy of micrograd's: a Value made from a micrograd
 program's code can be drawn (`draw_dot`), stepped through (`save_html`, `step_through`), differentiated again
 (`engine.grad`), checked (`gradcheck`) and compiled (`engine.compile`). micrograd's operators, `relu()`,
-`backward()`, `.data`, `.grad`, `._prev` and `._op` give micrograd's numbers: within a few ulps, since `a / b`
-is one division here where micrograd computes `a * b**-1`.
+`backward()`, `.data` and `.grad` give micrograd's numbers (within a few ulps: `a / b` is one division here where
+micrograd computes `a * b**-1`), and `._prev` and `._op` its names for a node's operands and op.
 
 What differs, on purpose:
 - `data` and `grad` are always floats (`Value(2).data` is 2.0); micrograd keeps an int as an int.

@@ -8,7 +8,8 @@ neuron, layer by layer), and each bias is 0. So after the same `random.seed(...)
 numbers step for step. The classes are scalargrad's `nn.Neuron`, `nn.Layer` and `nn.MLP` underneath: a neuron's
 weighted sum is one `dot` node (the same sum, in the same order, as micrograd's chain of `+` and `*`), inputs
 are checked (length, type, NaN/inf), and a model works with the optimisers, the training page and `save`
-(which writes it as the nn class of the same name, so `nn.load` gives it back as one).
+(which writes it as the nn class of the same name, so `nn.load` gives it back as one). `Module` is `nn.Module`:
+a subclass that does not define `parameters()` has its parameters found for it, where micrograd's returns [].
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Layer(layers.Layer):
     list of `nout` Values, or the Value itself when `nout` is 1."""
 
     def __init__(self, nin: int, nout: int, nonlin: bool = True) -> None:
+        # nn.Layer checks the sizes and sets its fields; its neurons are then replaced by micrograd's, drawn in order.
         super().__init__(nin, nout, _activation(nonlin, "Layer"), seed=0)
         self.neurons = [Neuron(nin, nonlin) for _ in range(nout)]
 
@@ -70,7 +72,7 @@ class MLP(layers.MLP):
     list of Values, or the Value itself when the last layer has one output."""
 
     def __init__(self, nin: int, nouts: Sequence[int]) -> None:
-        super().__init__(nin, nouts, "relu", "linear", seed=0)
+        super().__init__(nin, nouts, "relu", "linear", seed=0)  # as in Layer: nn's checks, then micrograd's layers
         sizes = [nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != last) for i in range(len(self.nouts))]
