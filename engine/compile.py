@@ -106,7 +106,7 @@ class _Names:
 
 
 def _unary_binary(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
-    op = node._op
+    op = node._record
     assert op is not None
     operands = node.parents
     c = node._arg
@@ -191,7 +191,7 @@ _NARY = {"dot": _dot, "sum": _sum, "max": _max}
 
 def _node_source(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
     """The forward statements and the backward statements (gradient of `node` known nonzero) of one node."""
-    op = node._op
+    op = node._record
     assert op is not None
     if op.name in _NARY and OPS.get(op.name) is op:
         return _NARY[op.name](node, names, n)
@@ -214,7 +214,7 @@ def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs:
     for n, node in enumerate(order):
         names.node(node, n)
         for child in node.parents:
-            if child._op is None:
+            if child._record is None:
                 names.leaf(child)
     if not order:
         names.leaf(root)
