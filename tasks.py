@@ -69,6 +69,8 @@ def setup(extra: str) -> None:
 def install_torch() -> bool:
     """The `torch` extra (PyTorch, onnx, onnxruntime), PyTorch's CPU build from its CPU index where that is reachable,
     else the same version from the default index. Returns False, after a note saying what to run, when neither works."""
+    if installed("torch", "onnx", "onnxruntime"):
+        return True
     if not reachable(TORCH_CPU_INDEX + "/torch/"):
         print(f"note: PyTorch's CPU index ({TORCH_CPU_INDEX}) is unreachable; using the default index", flush=True)
     elif pip("--only-binary=:all:", "--extra-index-url", TORCH_CPU_INDEX, TORCH_CPU, check=False) == 0:
@@ -86,6 +88,12 @@ def install_torch_extra() -> bool:
         print(f"note: onnx or onnxruntime is not available here: {PY} -m pip install onnx onnxruntime")
         return False
     return True
+
+
+def installed(*modules: str) -> bool:
+    """Whether the venv's Python finds these modules (without importing them: torch takes seconds to import)."""
+    find = f"import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in {modules!r}))"
+    return subprocess.run([str(PY), "-c", find], cwd=ROOT).returncode == 0
 
 
 def reachable(url: str) -> bool:
@@ -178,8 +186,7 @@ def test() -> int:
     elif not install_torch():
         print("note: the PyTorch and ONNX comparisons will be skipped")
     # The PyTorch lesson needs the torch extra: where it is missing nbmake leaves that notebook out, saying so.
-    find = "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('torch', 'onnxruntime')))"
-    skip = [] if run(PY, "-c", find, check=False) == 0 else [f"--ignore={TORCH_NOTEBOOK}"]
+    skip = [] if installed("torch", "onnxruntime") else [f"--ignore={TORCH_NOTEBOOK}"]
     if skip:
         print(f"note: the torch extra is not installed; {TORCH_NOTEBOOK} will not be run")
     steps = [

@@ -1,17 +1,29 @@
-"""`python3 tasks.py lessons` installs a Jupyter front end: after its setup step, `jupyter lab --version` works."""
+"""`python3 tasks.py lessons` installs a Jupyter front end and what lesson 08 needs, says so before pip's quiet part,
+prints JupyterLab's address once, and stops it cleanly on one Ctrl-C.
+
+These install into the repository's .venv, so they run where the tests run in that venv (`python3 tasks.py test`,
+CI) and skip elsewhere."""
 
 from __future__ import annotations
 
+import queue
+import re
+import signal
 import subprocess
 import sys
+import threading
+import urllib.request
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+ADDRESS = re.compile(r"^\s+(http://\S+/lab\?token=\S+)$")
 
 
-def test_the_lessons_setup_gives_the_venv_a_working_jupyter_lab() -> None:
+@pytest.fixture(scope="module")
+def tasks() -> ModuleType:
     sys.path.insert(0, str(ROOT))
     try:
         import tasks
@@ -19,12 +31,60 @@ def test_the_lessons_setup_gives_the_venv_a_working_jupyter_lab() -> None:
         sys.path.remove(str(ROOT))
     if Path(sys.prefix).resolve() != tasks.VENV.resolve():
         pytest.skip(f"tests run outside the repository's .venv ({sys.prefix}); the setup step installs into .venv")
+    return tasks
+
+
+def test_the_lessons_setup_gives_the_venv_a_working_jupyter_lab_and_lesson_08_its_packages(
+    tasks: ModuleType, capfd: pytest.CaptureFixture[str]
+) -> None:
     try:
         tasks.setup_lessons()
     except subprocess.CalledProcessError as err:
         pytest.skip(f"could not install the lessons extra here (offline or no index?): {err}")
+    said = capfd.readouterr().out.splitlines()
+    assert said[0].startswith("installing into .venv/: scalargrad, JupyterLab"), said[:3]
+    assert "a minute or two" in said[1], said[:3]
     version = subprocess.run([str(tasks.BIN / "jupyter"), "lab", "--version"], capture_output=True, text=True)
     assert version.returncode == 0, version.stderr
     major = int(version.stdout.strip().split(".")[0])
     assert major >= 4, version.stdout
     import sklearn  # noqa: F401 - the extra also brings scikit-learn for nn.data.load_digits
+
+    if not any("wheel for this platform" in line for line in said):  # lesson 08's packages, where they exist
+        for name in ("torch", "onnx", "onnxruntime"):
+            __import__(name)
+
+
+def read_lines(stream: object, into: queue.Queue[str | None]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        into.put(line.rstrip("\n"))
+    into.put(None)
+
+
+def test_lessons_prints_one_address_that_serves_and_one_ctrl_c_stops_it_with_one_line(tasks: ModuleType) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "tasks.py", "lessons", "--no-browser"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=read_lines, args=(server.stdout, lines), daemon=True).start()
+    before: list[str] = []
+    try:
+        while not any(ADDRESS.match(line) for line in before):
+            line = lines.get(timeout=300)
+            assert line is not None, "tasks.py ended before printing an address:\n" + "\n".join(before[-30:])
+            before.append(line)
+        address = next(m.group(1) for m in map(ADDRESS.match, before) if m)
+        page = urllib.request.urlopen(address.replace("localhost", "127.0.0.1", 1), timeout=30)
+        assert page.status == 200 and b"JupyterLab" in page.read()
+    finally:
+        server.send_signal(signal.SIGINT)
+        code = server.wait(timeout=60)
+    after = []
+    while (line := lines.get(timeout=10)) is not None:
+        after.append(line)
+    everything = before + after
+    assert code == 0, everything[-30:]
+    assert [line for line in after if line.strip()] == ["JupyterLab stopped."], after
+    assert sum("token=" in line for line in everything) == 1, everything
+    assert not [line for line in everything if line.startswith("[I ") or "Traceback" in line], everything
