@@ -28,6 +28,8 @@ TORCH = "torch==2.13.0"
 TORCH_CPU = "torch==2.13.0+cpu"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 TORCH_NOTEBOOK = "notebooks/08_moving_to_pytorch.ipynb"
+# JupyterLab asks each new user whether to fetch its news unless this setting answers; in this venv it says no.
+NEWS_OFF = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "scalargrad.json"
 # The one line of JupyterLab's startup banner that matters: the address with its token.
 ADDRESS = re.compile(r"^\s+(https?://\S+/lab\S*)\s*$")
 
@@ -131,7 +133,9 @@ def serve_lessons(*jupyter_args: str) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Containers often run as root, which JupyterLab refuses unless told; it still listens on localhost only.
         jupyter_args += ("--allow-root",)
-    # No routine log lines, no "news" popup, and one Ctrl-C stops it without asking to confirm.
+    NEWS_OFF.parent.mkdir(parents=True, exist_ok=True)
+    NEWS_OFF.write_text('{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}\n')
+    # No routine log lines, no news fetched, and one Ctrl-C stops it without asking to confirm.
     quiet = ("--ServerApp.log_level=WARN", "--LabApp.log_level=WARN", "--LabApp.news_url=None",
              "--ServerApp.answer_yes=True")
     print("starting JupyterLab on notebooks/ ...", flush=True)

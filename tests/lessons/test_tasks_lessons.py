@@ -6,6 +6,7 @@ CI) and skip elsewhere."""
 
 from __future__ import annotations
 
+import json
 import queue
 import re
 import signal
@@ -77,6 +78,11 @@ def test_lessons_prints_one_address_that_serves_and_one_ctrl_c_stops_it_with_one
         address = next(m.group(1) for m in map(ADDRESS.match, before) if m)
         page = urllib.request.urlopen(address.replace("localhost", "127.0.0.1", 1), timeout=30)
         assert page.status == 200 and b"JupyterLab" in page.read()
+        # No "Would you like to get notified about official Jupyter news?" toast: the setting it asks about is set.
+        base, token = address.replace("localhost", "127.0.0.1", 1).split("/lab?token=")
+        setting = f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"
+        schema = json.load(urllib.request.urlopen(setting, timeout=30))["schema"]
+        assert schema["properties"]["fetchNews"]["default"] == "false"
     finally:
         server.send_signal(signal.SIGINT)
         code = server.wait(timeout=60)
