@@ -1,8 +1,8 @@
 """`python3 tasks.py lessons` installs a Jupyter front end and what lesson 08 needs, says so before pip's quiet part,
 prints JupyterLab's address once, and stops it cleanly on one Ctrl-C.
 
-These install into the repository's .venv, so they run where the tests run in that venv (`python3 tasks.py test`,
-CI) and skip elsewhere."""
+It installs into the repository's .venv, so it runs where the tests run in that venv (`python3 tasks.py test`,
+CI) and skips elsewhere."""
 
 from __future__ import annotations
 
@@ -35,34 +35,14 @@ def tasks() -> ModuleType:
     return tasks
 
 
-def test_the_lessons_setup_gives_the_venv_a_working_jupyter_lab_and_lesson_08_its_packages(
-    tasks: ModuleType, capfd: pytest.CaptureFixture[str]
-) -> None:
-    try:
-        tasks.setup_lessons()
-    except subprocess.CalledProcessError as err:
-        pytest.skip(f"could not install the lessons extra here (offline or no index?): {err}")
-    said = capfd.readouterr().out.splitlines()
-    assert said[0].startswith("installing into .venv/: scalargrad, JupyterLab"), said[:3]
-    assert "a minute or two" in said[1], said[:3]
-    version = subprocess.run([str(tasks.BIN / "jupyter"), "lab", "--version"], capture_output=True, text=True)
-    assert version.returncode == 0, version.stderr
-    major = int(version.stdout.strip().split(".")[0])
-    assert major >= 4, version.stdout
-    import sklearn  # noqa: F401 - the extra also brings scikit-learn for nn.data.load_digits
-
-    if not any("wheel for this platform" in line for line in said):  # lesson 08's packages, where they exist
-        for name in ("torch", "onnx", "onnxruntime"):
-            __import__(name)
-
-
 def read_lines(stream: object, into: queue.Queue[str | None]) -> None:
     for line in stream:  # type: ignore[attr-defined]
         into.put(line.rstrip("\n"))
     into.put(None)
 
 
-def test_lessons_prints_one_address_that_serves_and_one_ctrl_c_stops_it_with_one_line(tasks: ModuleType) -> None:
+def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_stops_it(tasks: ModuleType) -> None:
+    """One run, so that no two pip installs into .venv overlap when the tests run in parallel."""
     server = subprocess.Popen(
         [sys.executable, "tasks.py", "lessons", "--no-browser"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -75,6 +55,8 @@ def test_lessons_prints_one_address_that_serves_and_one_ctrl_c_stops_it_with_one
             line = lines.get(timeout=300)
             assert line is not None, "tasks.py ended before printing an address:\n" + "\n".join(before[-30:])
             before.append(line)
+        assert before[0].startswith("installing into .venv/: scalargrad, JupyterLab"), before[:3]
+        assert "a minute or two" in before[1], before[:3]
         address = next(m.group(1) for m in map(ADDRESS.match, before) if m)
         page = urllib.request.urlopen(address.replace("localhost", "127.0.0.1", 1), timeout=30)
         assert page.status == 200 and b"JupyterLab" in page.read()
@@ -94,3 +76,11 @@ def test_lessons_prints_one_address_that_serves_and_one_ctrl_c_stops_it_with_one
     assert [line for line in after if line.strip()] == ["JupyterLab stopped."], after
     assert sum("token=" in line for line in everything) == 1, everything
     assert not [line for line in everything if line.startswith("[I ") or "Traceback" in line], everything
+
+    version = subprocess.run([str(tasks.BIN / "jupyter"), "lab", "--version"], capture_output=True, text=True)
+    assert int(version.stdout.strip().split(".")[0]) >= 4, version.stdout + version.stderr
+    import sklearn  # noqa: F401 - the extra also brings scikit-learn for nn.data.load_digits
+
+    if not any("wheel for this platform" in line for line in everything):  # lesson 08's packages, where they exist
+        for name in ("torch", "onnx", "onnxruntime"):
+            __import__(name)
