@@ -1,8 +1,8 @@
 """Set up a local .venv and run the demo or the tests, with nothing but python3 on the machine.
 
     python3 tasks.py demo   # install scalargrad with plotting extras, train on two moons, write ./scalargrad-out
-    python3 tasks.py test   # install the test tools (and the PyTorch oracle when it is cheap), run every check
-    python3 tasks.py lessons [--no-browser]   # install JupyterLab and what the lessons need, open notebooks/
+    python3 tasks.py test   # install the test tools and the PyTorch oracle (CPU build), run every check
+    python3 tasks.py lessons [--no-browser]   # install JupyterLab and the lessons' packages, serve notebooks/
 """
 
 from __future__ import annotations
