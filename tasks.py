@@ -150,7 +150,7 @@ def serve_lessons(*jupyter_args: str) -> int:
     except KeyboardInterrupt:
         stop(server)
         log.join(timeout=5)
-        print("JupyterLab stopped.", flush=True)
+        print("\nJupyterLab stopped.", flush=True)  # on its own line after the terminal's "^C"
         return 0
     log.join(timeout=5)
     return code

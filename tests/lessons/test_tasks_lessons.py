@@ -7,12 +7,15 @@ CI) and skips elsewhere."""
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
+import select
 import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 from types import ModuleType
@@ -84,3 +87,44 @@ def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_sto
     if not any("wheel for this platform" in line for line in everything):  # lesson 08's packages, where they exist
         for name in ("torch", "onnx", "onnxruntime"):
             __import__(name)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal needs POSIX")
+def test_one_ctrl_c_in_a_terminal_stops_jupyter_lab_with_one_line(tasks: ModuleType) -> None:
+    """In a terminal Ctrl-C reaches JupyterLab too, which would ask "Shut down this Jupyter server (y/[n])?"."""
+    import pty
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the student's shell running the lessons' server
+        os.chdir(ROOT)
+        serve = "import sys, tasks; sys.exit(tasks.serve_lessons('--no-browser'))"
+        os.execv(sys.executable, [sys.executable, "-c", serve])
+    shown = b""
+
+    def read_for(seconds: float) -> bool:
+        nonlocal shown
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([terminal], [], [], 0.2)[0]:
+                try:
+                    data = os.read(terminal, 4096)
+                except OSError:  # the child closed the terminal
+                    return False
+                if not data:
+                    return False
+                shown += data
+        return True
+
+    started = time.monotonic()
+    while b"token=" not in shown and time.monotonic() - started < 120 and read_for(1):
+        pass
+    assert b"token=" in shown, shown.decode(errors="replace")
+    read_for(1)
+    os.write(terminal, b"\x03")  # Ctrl-C: the terminal sends SIGINT to the whole foreground group
+    read_for(30)
+    _, status = os.waitpid(pid, 0)
+    text = shown.decode(errors="replace").replace("\r", "")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    after = text.split("token=", 1)[1].splitlines()[1:]
+    assert [line for line in after if line.strip() and line != "^C"] == ["JupyterLab stopped."], text
+    assert "Shut down this Jupyter server" not in text and "Traceback" not in text, text
