@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -63,13 +64,16 @@ def test_start_here_in_a_fresh_clone_runs_every_lesson(tmp_path: Path) -> None:
     assert Path(where.stdout.strip()).resolve().is_relative_to(clone.resolve()), where.stdout
     notebooks = sorted((clone / "notebooks").glob("*.ipynb"))
     assert "08_moving_to_pytorch.ipynb" in {p.name for p in notebooks}
-    failed = []
-    for notebook in notebooks:
+
+    def execute(notebook: Path) -> str:
+        """'' when the notebook ran top to bottom, else its name and the end of the error."""
         run = subprocess.run(
             [str(venv_python), "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
              "--ExecutePreprocessor.timeout=300", "--output-dir", str(tmp_path / "ran"), str(notebook)],
             cwd=notebook.parent, env=env, capture_output=True, text=True,
         )
-        if run.returncode != 0:
-            failed.append(f"{notebook.name}:\n{run.stderr[-3000:]}")
+        return "" if run.returncode == 0 else f"{notebook.name}:\n{run.stderr[-3000:]}"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two kernels at once: each notebook is one core's work
+        failed = [report for report in pool.map(execute, notebooks) if report]
     assert not failed, "\n\n".join(failed)
