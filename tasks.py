@@ -124,7 +124,11 @@ def setup_lessons() -> None:
 
 
 def lessons(*jupyter_args: str) -> int:
-    setup_lessons()
+    try:
+        setup_lessons()
+    except KeyboardInterrupt:  # one line, not a traceback from deep inside subprocess
+        print("\ninterrupted.")
+        return 130
     return serve_lessons(*jupyter_args)
 
 
@@ -170,17 +174,18 @@ def show_server_log(stream: IO[str]) -> None:
                   f"    {found.group(1)}\n", flush=True)
 
 
-def stop(server: subprocess.Popen[str]) -> int:
+def stop(server: subprocess.Popen[str]) -> None:
     """Stop the server after Ctrl-C: a terminal sent it SIGINT too, else send one; terminate it if it hangs."""
     for wait, ask in ((2, None), (15, signal.SIGINT), (5, signal.SIGTERM)):
         if ask is not None and server.poll() is None:
             server.send_signal(ask if os.name != "nt" else signal.SIGTERM)
         try:
-            return server.wait(timeout=wait)
+            server.wait(timeout=wait)
+            return
         except (subprocess.TimeoutExpired, KeyboardInterrupt):
             continue
     server.kill()
-    return server.wait()
+    server.wait()
 
 
 def test() -> int:
@@ -210,16 +215,12 @@ def main() -> int:
         version = ".".join(map(str, sys.version_info[:2]))
         sys.exit(f"scalargrad needs Python 3.11+, this python3 is {version}: get one from python.org, pyenv or uv")
     commands = {"demo": demo, "test": test}
-    try:
-        if sys.argv[1:2] == ["lessons"] and set(sys.argv[2:]) <= {"--no-browser"}:
-            return lessons(*sys.argv[2:])
-        if len(sys.argv) != 2 or sys.argv[1] not in commands:
-            print(__doc__)
-            return 2
-        return commands[sys.argv[1]]()
-    except KeyboardInterrupt:
-        print("\ninterrupted.")
-        return 130
+    if sys.argv[1:2] == ["lessons"] and set(sys.argv[2:]) <= {"--no-browser"}:
+        return lessons(*sys.argv[2:])
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]]()
 
 
 if __name__ == "__main__":
