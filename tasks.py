@@ -198,6 +198,8 @@ def test() -> int:
     skip = [] if installed("torch", "onnxruntime") else [f"--ignore={TORCH_NOTEBOOK}"]
     if skip:
         print(f"note: the torch extra is not installed; {TORCH_NOTEBOOK} will not be run")
+    # Every test means README's Start here in a fresh clone too (tests/lessons/test_start_here.py, minutes).
+    os.environ.setdefault("SCALARGRAD_START_HERE", "1")
     steps = [
         (PY, "-m", "ruff", "check", "engine", "nn", "tests", "benchmarks", "tasks.py"),
         (PY, "-m", "mypy"),
