@@ -38,10 +38,12 @@ FORMULAS = {
         r"y_{o,i,j} = b_o + \sum_{c}",
         r"\frac{\partial L}{\partial w_{o,c,u,v}} = \sum_{i,j} \frac{\partial L}{\partial y_{o,i,j}}",
         r"y_{c,i,j} = \max_{0 \le u, v < 2} x_{c,\,2i+u,\,2j+v}",
+        r"w_t &= w_{t-1} - \alpha\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
     ],
     "05_recurrent_networks.ipynb": [
         r"h_t = \tanh\left(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}\right)",
         r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t",
+        r"h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}",
     ],
     "06_property_testing_gradients.ipynb": [r"\frac{d^2}{dx^2}\tanh x"],
     "07_handwritten_digits.ipynb": [r"L = -\log \operatorname{softmax}(\mathbf s)_{\text{true}}"],
