@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from engine.draw.dot import GraphTooLargeError
+from engine.draw.render import available_renderer
 from nn.checks import SettingError, check_count, check_number, check_positive, check_scale
 from nn.cli.choices import DATASETS, MODELS
 from nn.cli.expression_parser import FUNCTION_NAMES, parse
@@ -34,6 +35,7 @@ from nn.cli.runs import (
     TrainSettings,
     accuracy_line,
     architecture,
+    check_output_file,
     describe_data,
     load_run,
     make_parent,
@@ -43,7 +45,7 @@ from nn.cli.runs import (
     save_run,
     train,
 )
-from nn.interop.torch_files import export_model_file
+from nn.interop.torch_files import export_model_file, parse_shape
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.training import DEFAULT_LR, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS
 from nn.watch.plots import (
@@ -64,6 +66,8 @@ FLAGS = {
     "hidden": "--hidden", "loss": "--loss", "optimizer": "--optimizer", "lr": "--lr", "steps": "--steps",
     "batch_size": "--batch-size", "l2": "--l2", "holdout": "--holdout",
 }
+# The files `demo` writes into its --out folder.
+DEMO_PLOT, DEMO_DRAWING, DEMO_PAGE, DEMO_TRAINING = "moons.png", "neuron.svg", "backprop.html", "training.html"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,6 +109,14 @@ _noise = _argument(float, "a number", check_scale, MAX_NOISE)
 _holdout = _argument(float, "a number", check_number, 0.0, MAX_HOLDOUT)
 
 
+def _shape(text: str) -> tuple[int, ...]:
+    """The shape of one input sample such as "1,8,8", bounded by nn.limits before anything is allocated."""
+    try:
+        return parse_shape(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _sizes(text: str) -> list[int]:
     """Hidden layer sizes such as "16,16"; an empty string means no hidden layer."""
     if not text.strip():
@@ -121,17 +133,36 @@ def _sizes(text: str) -> list[int]:
 def _file(flag: str, given: str, suffixes: Sequence[str]) -> Path:
     """The path to write `given` (a bare name goes under ./scalargrad-out/), checked now, before any training."""
     try:
-        return output_path(given, suffixes)
+        path = output_path(given, suffixes)
     except ValueError as exc:
         raise UsageError(f"{_shown(flag, given)}: {exc}") from None
+    if path.suffix.lower() in DRAWING_SUFFIXES:
+        _writable(flag, given, _drawing_fallback(path))
+    return path
 
 
-def _folder(flag: str, given: str) -> Path:
-    """The folder `given`, created and checked now, before any training."""
+def _drawing_fallback(path: Path) -> Path:
+    """Where a drawing is written: `path`, or its DOT source beside it when no Graphviz renderer is installed."""
+    rendered = path.suffix.lower() in (".dot", ".gv") or available_renderer() is not None
+    return path if rendered else path.with_suffix(".dot")
+
+
+def _writable(flag: str, given: str, path: Path) -> None:
     try:
-        return output_folder(given)
+        check_output_file(path)
     except ValueError as exc:
         raise UsageError(f"{_shown(flag, given)}: {exc}") from None
+
+
+def _folder(flag: str, given: str, names: Sequence[str]) -> Path:
+    """The folder `given`, created and checked now with the files `names` to be written in it, before any training."""
+    try:
+        folder = output_folder(given)
+    except ValueError as exc:
+        raise UsageError(f"{_shown(flag, given)}: {exc}") from None
+    for name in names:
+        _writable(flag, given, _drawing_fallback(folder / name) if name == DEMO_DRAWING else folder / name)
+    return folder
 
 
 def _shown(flag: str, given: str) -> str:
@@ -146,20 +177,20 @@ def run_demo(args: argparse.Namespace) -> int:
     """micrograd's demo: two moons, an MLP, hinge loss + L2, SGD with a decaying lr; then a plot and a graph."""
     settings = replace(DEMO, seed=args.seed, hidden=args.hidden, lr=args.lr, steps=args.steps,
                        progress=not args.no_progress).resolved()
-    out = _folder("--out", args.out)
+    out = _folder("--out", args.out, (DEMO_PLOT, DEMO_DRAWING, DEMO_PAGE, DEMO_TRAINING))
     recorder = Recorder.for_steps(settings.steps, live=False)
     run = train(settings, announce=print, recorder=recorder)
     print(accuracy_line(run.model, run.train, "final accuracy"))
 
     written = []
     try:
-        plot_training(out / "moons.png", run.model, *run.train, run.history,
+        plot_training(out / DEMO_PLOT, run.model, *run.train, run.history,
                       title="two moons: decision regions and training")
-        written.append(f"{out / 'moons.png'} (decision regions and the loss curve)")
+        written.append(f"{out / DEMO_PLOT} (decision regions and the loss curve)")
     except ImportError as exc:
         print(f"note: no plot written, {exc}")
-    written.append(draw_neuron(run.model, run.train[0][0], out / "neuron.svg", page=out / "backprop.html"))
-    written.append(f"{recorder.save_html(out / 'training.html')} (the run step by step: open it in a browser)")
+    written.append(draw_neuron(run.model, run.train[0][0], out / DEMO_DRAWING, page=out / DEMO_PAGE))
+    written.append(f"{recorder.save_html(out / DEMO_TRAINING)} (the run step by step: open it in a browser)")
     for line in written:
         print(f"wrote {line}")
     return 0
@@ -352,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("model", metavar="MODEL.json", help="a model file written by `train --save` or Module.save")
     ex.add_argument("--onnx", metavar="OUT.onnx", help="write an ONNX file here")
     ex.add_argument("--torch", metavar="OUT.pt2", help="write a PyTorch program here")
-    ex.add_argument("--input-shape", metavar="C,H,W", help="shape of one input sample, if the file does not say")
+    ex.add_argument("--input-shape", metavar="C,H,W", type=_shape,
+                    help="shape of one input sample, if the file does not say")
     ex.set_defaults(run=run_export)
     return parser
 
