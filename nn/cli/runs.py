@@ -21,7 +21,9 @@ from engine import no_grad
 from nn.checks import SettingError, check_count, check_number, check_positive, check_scale, is_int, lookup
 from nn.cli.choices import DATASETS, MODELS, DatasetSpec, build_model, check_fit, training_defaults
 from nn.limits import MAX_SAMPLES, MAX_STEPS
-from nn.module import Module, load, read_model_file
+from nn.loading import load
+from nn.model_file import read_model_file
+from nn.module import Module
 from nn.training import DEFAULT_L2, DEFAULT_STEPS, LOSSES, OPTIMIZERS, History, accuracy, fit, scores_of
 
 if TYPE_CHECKING:

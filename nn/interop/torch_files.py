@@ -19,7 +19,9 @@ from nn.interop.torch_export import to_torch
 from nn.interop.torch_layouts import require
 from nn.layers import MLP, Layer, Neuron
 from nn.limits import MAX_SAMPLE_DIMENSIONS, MAX_SAMPLE_NUMBERS
-from nn.module import Module, load, read_model_file
+from nn.loading import load
+from nn.model_file import read_model_file
+from nn.module import Module
 from nn.nested import Nested
 from nn.recurrent import GRUCell, LSTMCell, RNNCell
 
