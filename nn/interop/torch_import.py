@@ -98,7 +98,40 @@ def _sequential(torch: ModuleType, m: Any, path: str) -> Spec:
     if dense is not None:
         return dense
     specs = [_spec(torch, child, child_path(path, name)) for name, child in children(m)]
+    for i in range(len(specs) - 1):
+        if any(_reads_a_list(later) for later in specs[i + 1:]):
+            specs[i] = _returning_a_list(specs[i])
     return Sequential, {"children": specs}
+
+
+ELEMENTWISE = (ReLU, Tanh, Sigmoid, LeakyReLU)
+
+
+def _returning_a_list(spec: Spec) -> Spec:
+    """`spec`, or, where it would return a single Value (an MLP with one output), the same layers returning a list.
+
+    torch passes a `[N, 1]` tensor on to the next layer, and scalargrad's layers read lists.
+    """
+    cls, config = spec
+    if cls is MLP and config["nouts"][-1] == 1:
+        sizes = [config["nin"], *config["nouts"]]
+        activations = [config["activation"]] * (len(sizes) - 2) + [config["output_activation"]]
+        layers = [(Layer, {"nin": a, "nout": b, "activation": act}) for a, b, act in zip(sizes, sizes[1:], activations)]
+        return Sequential, {"children": layers}
+    if cls is Sequential:
+        children = list(config["children"])
+        last = max((i for i, child in enumerate(children) if child[0] not in ELEMENTWISE), default=None)
+        if last is not None:
+            children[last] = _returning_a_list(children[last])
+        return Sequential, {"children": children}
+    return spec
+
+
+def _reads_a_list(spec: Spec) -> bool:
+    cls, config = spec
+    if cls is Sequential:
+        return any(_reads_a_list(child) for child in config["children"])
+    return cls not in ELEMENTWISE
 
 
 def _as_dense(torch: ModuleType, m: Any, path: str) -> Spec | None:

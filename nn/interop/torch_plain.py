@@ -126,6 +126,9 @@ def _refuse_unknown_members(path: str, m: Any) -> None:
     for name in m._parameters:
         if name not in allowed:
             raise refusal(path, m, f"has a parameter {name!r} that scalargrad's counterpart lacks")
+    for name in allowed:
+        if name not in m._parameters:
+            raise refusal(path, m, f"has its {name} replaced by a plain tensor, not a registered parameter")
     for name in m._buffers:
         raise refusal(path, m, f"has a buffer {name!r} that scalargrad's counterpart lacks")
     expected = CHILDREN.get(kind, ())

@@ -131,10 +131,11 @@ class Generator:
         t = self.t
         modules = [(p, m) for p, m in built.module.named_modules(remove_duplicate=False)]
         path, m = self.rng.choice(modules)
-        linears = [(p, x) for p, x in modules if type(x) is t.nn.Linear and x.bias is not None]
+        linears = [(p, x) for p, x in modules if type(x) is t.nn.Linear and x.bias is not None and
+                   "weight" in x._parameters]  # not yet weight-normed or made plain
         change = self.rng.choice(["hook", "hook-kwargs", "pre-hook", "backward-hook", "parameter", "buffer",
-                                  "submodule", "forward", "weight_norm", "parametrization", "tie", "global"])
-        if change in ("weight_norm", "parametrization", "tie") and not linears:
+                                  "submodule", "forward", "weight_norm", "parametrization", "tie", "plain", "global"])
+        if change in ("weight_norm", "parametrization", "tie", "plain") and not linears:
             change = "hook"
         if change == "hook":
             m.register_forward_hook(lambda mod, i, o: o * 100 if isinstance(o, t.Tensor) else o)
@@ -166,6 +167,11 @@ class Generator:
                     return 2 * w
 
             t.nn.utils.parametrize.register_parametrization(m, "weight", Double())
+        elif change == "plain":
+            path, m = self.rng.choice(linears)
+            weight = m.weight.detach().clone()
+            del m.weight
+            m.weight = weight  # a plain tensor attribute, which Linear.forward still reads
         elif change == "tie":
             (path, m), (other, second) = self.rng.choice(linears), self.rng.choice(linears)
             if m is second or m.weight.shape != second.weight.shape:

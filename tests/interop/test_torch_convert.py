@@ -329,6 +329,14 @@ def _tied(t: Any) -> Any:
     return model
 
 
+def _plain_weight(t: Any) -> Any:
+    model = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.Linear(2, 2))
+    weight = model[1].weight.detach().clone()
+    del model[1].weight
+    model[1].weight = weight
+    return model
+
+
 def _replaced_forward(t: Any) -> Any:
     model = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.ReLU())
     model[1].forward = lambda x: x * 3
@@ -355,8 +363,9 @@ def _replaced_forward(t: Any) -> Any:
      r"^from_torch: 2 \(.*Linear\) shares its weight with 0\.weight"),
     (_tied, r"^from_torch: 2 \(.*Linear\) shares its weight with 0\.weight"),
     (_replaced_forward, r"^from_torch: 1 \(.*ReLU\) has its forward replaced on the instance"),
+    (_plain_weight, r"^from_torch: 1 \(.*Linear\) has its weight replaced by a plain tensor"),
 ], ids=["hook", "pre-hook", "backward-hook", "weight-norm", "parametrization", "parameter", "buffer", "submodule",
-        "shared-linear", "tied-weights", "forward"])
+        "shared-linear", "tied-weights", "forward", "plain-weight"])
 def test_from_torch_refuses_what_changes_a_module_naming_it(torch, monkeypatch, build, where):
     """Issue 17 §4: a hook was ignored (0.304 for torch's 30.42); extra tensors gave `zip() argument 2 is longer`."""
     import nn.interop.torch_import
@@ -400,3 +409,16 @@ def test_to_torch_keeps_a_shared_activation_module(torch):
     act = nn.Tanh()
     model = nn.Sequential(nn.Layer(2, 3, None, seed=0), act, nn.Layer(3, 3, None, seed=1), act)
     check_same_function(torch, model, nn.to_torch(model), (2,), 3)
+
+
+def test_from_torch_passes_a_one_output_block_on_as_a_list(torch):
+    """An MLP with one output returns a Value; inside a model, torch passes [N, 1] on, so ours must pass a list."""
+    torch.manual_seed(1)
+    inner = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+    model = torch.nn.Sequential(inner, torch.nn.ReLU(), torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.Tanh()))
+    ours = nn.from_torch(model)
+    assert [type(m).__name__ for m in ours[0]] == ["Layer", "Layer"]
+    x = [0.5, -1.0, 2.0]
+    assert_close([v.data for v in ours(x)], model(torch.tensor([x]))[0].tolist(), OUT_TOL, "output")
+    check_same_function(torch, ours, nn.to_torch(ours), (3,), 0)
+    assert type(nn.from_torch(inner)) is nn.MLP  # alone, or last, it stays an MLP
