@@ -133,12 +133,9 @@ def _sizes(text: str) -> list[int]:
 def _file(flag: str, given: str, suffixes: Sequence[str]) -> Path:
     """The path to write `given` (a bare name goes under ./scalargrad-out/), checked now, before any training."""
     try:
-        path = output_path(given, suffixes)
+        return output_path(given, suffixes)
     except ValueError as exc:
         raise UsageError(f"{_shown(flag, given)}: {exc}") from None
-    if path.suffix.lower() in DRAWING_SUFFIXES:
-        _writable(flag, given, _drawing_fallback(path))
-    return path
 
 
 def _drawing_fallback(path: Path) -> Path:
@@ -148,21 +145,19 @@ def _drawing_fallback(path: Path) -> Path:
 
 
 def _writable(flag: str, given: str, path: Path) -> None:
+    """Refuse, naming the flag, a path where a file cannot be written (a folder in the way, say), before any work."""
     try:
         check_output_file(path)
     except ValueError as exc:
         raise UsageError(f"{_shown(flag, given)}: {exc}") from None
 
 
-def _folder(flag: str, given: str, names: Sequence[str]) -> Path:
-    """The folder `given`, created and checked now with the files `names` to be written in it, before any training."""
+def _folder(flag: str, given: str) -> Path:
+    """The folder `given`, created and checked now, before any training."""
     try:
-        folder = output_folder(given)
+        return output_folder(given)
     except ValueError as exc:
         raise UsageError(f"{_shown(flag, given)}: {exc}") from None
-    for name in names:
-        _writable(flag, given, _drawing_fallback(folder / name) if name == DEMO_DRAWING else folder / name)
-    return folder
 
 
 def _shown(flag: str, given: str) -> str:
@@ -177,7 +172,9 @@ def run_demo(args: argparse.Namespace) -> int:
     """micrograd's demo: two moons, an MLP, hinge loss + L2, SGD with a decaying lr; then a plot and a graph."""
     settings = replace(DEMO, seed=args.seed, hidden=args.hidden, lr=args.lr, steps=args.steps,
                        progress=not args.no_progress).resolved()
-    out = _folder("--out", args.out, (DEMO_PLOT, DEMO_DRAWING, DEMO_PAGE, DEMO_TRAINING))
+    out = _folder("--out", args.out)
+    for path in (out / DEMO_PLOT, _drawing_fallback(out / DEMO_DRAWING), out / DEMO_PAGE, out / DEMO_TRAINING):
+        _writable("--out", args.out, path)
     recorder = Recorder.for_steps(settings.steps, live=False)
     run = train(settings, announce=print, recorder=recorder)
     print(accuracy_line(run.model, run.train, "final accuracy"))
@@ -262,6 +259,7 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
 def run_graph(args: argparse.Namespace) -> int:
     """Parse an expression safely, run backward, print the value and gradients, and draw the graph."""
     out_path = _file("--out", args.out, DRAWING_SUFFIXES)
+    _writable("--out", args.out, _drawing_fallback(out_path))
     page_path = None if args.html is None else _file("--html", args.html, (".html", ".htm"))
     out, leaves = parse(args.expression).build(_assignments(args.values))
     if not out.is_leaf:

@@ -223,6 +223,22 @@ def test_a_folder_in_the_way_is_refused_before_any_work(
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
 
 
+def test_a_plot_has_no_dot_fallback_to_check(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only drawings fall back to DOT source without a renderer; a plot's name is checked as it is."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(nn.cli.main, "available_renderer", lambda: None)
+    (tmp_path / "p.dot").mkdir()
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
+
+    def train(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # reached training: every check passed; stop here
+
+    monkeypatch.setattr(nn.cli.main, "train", train)
+    code, _, err = run_here(["train", "--plot", "./p.png", "--steps", "1", "--no-progress"], capsys)
+    assert code == 130 and err == "scalargrad train: interrupted\n"
+
+
 # ------------------------------------------------------------------ held-out scores, files under ./scalargrad-out/
 
 
