@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import nn
 import nn.conv
 import nn.recurrent
 from nn import model_file
+from nn.loading import LOADABLE
 from nn.module import Module
 
 
@@ -65,10 +67,62 @@ def test_a_child_naming_anything_but_a_concrete_layer_class_is_refused(
         nn.load(path)
 
 
-def test_every_class_nn_exports_as_a_layer_loads() -> None:
-    loadable = {name for name in nn.__all__ if model_file.is_loadable(getattr(nn, name))}
-    assert "Module" not in loadable
-    assert loadable >= {"MLP", "Conv2d", "MaxPool2d", "LSTMCell", "RNN", "RNNClassifier", "Sequential", "ReLU"}
+def test_the_registry_is_every_concrete_layer_class_nn_exports() -> None:
+    def concrete(cls: object) -> bool:
+        return (isinstance(cls, type) and issubclass(cls, Module) and cls.forward is not Module.forward
+                and cls.config is not Module.config)
+
+    exported = {name: getattr(nn, name) for name in nn.__all__ if concrete(getattr(nn, name))}
+    assert dict(LOADABLE) == exported and "Module" not in LOADABLE
+    assert all(LOADABLE[name].__name__ == name for name in LOADABLE)
+
+
+def _runtime_imports(path: Path, modules: Collection[str]) -> set[str]:
+    """The modules a file imports when it runs, at the top or inside functions; not under `if TYPE_CHECKING`.
+
+    `from nn import functional` imports the module nn.functional; `from nn import MLP` imports the package nn.
+    """
+    found: set[str] = set()
+    stack: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                      for a in node.names}
+        elif isinstance(node, ast.Call) and "import_module" in ast.unparse(node.func):
+            found.add("importlib")
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def test_model_files_and_modules_import_each_other_in_no_circle() -> None:
+    """Issue 21: model_file imported nn.module when called, and module imported model_file: a deferred circle."""
+    root = Path(nn.__file__).parent
+    files = {".".join(("nn", *p.relative_to(root).with_suffix("").parts)).removesuffix(".__init__"): p
+             for p in root.rglob("*.py")}
+    # The package nn is its __init__, which imports nearly everything: a file that imports it closes a circle too.
+    graph = {name: {imp for imp in _runtime_imports(path, files) if imp in files and imp != name}
+             for name, path in files.items()}
+    assert "importlib" not in _runtime_imports(root / "model_file.py", files)
+    assert not graph["nn.model_file"] & {"nn", "nn.module", "nn.loading"}, graph["nn.model_file"]
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()] - seen:
+                if nxt == goal:
+                    return True
+                seen.add(nxt)
+                todo.append(nxt)
+        return False
+
+    circles = sorted(name for name in graph if reaches(name, name))
+    assert circles == [], f"import circles through {circles}"
 
 
 def test_a_class_that_cannot_count_its_parameters_is_refused(
