@@ -60,7 +60,7 @@ def test_a_teacher_turns_hints_off_and_the_checkers_still_say_what_is_off() -> N
     assert repr(nn.lessons.show_hint()) == "hints are turned off for this run"
     nn.lessons.hints(True)
     assert "  hint: " in str(lesson02.check_mse(lambda p, t: 0.0))
-    with pytest.raises(TypeError, match="expected True or False"):
+    with pytest.raises(TypeError, match=r"hints\(enabled\) must be a bool"):
         nn.lessons.hints("off")  # type: ignore[arg-type]
 
 
