@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphviz import nohtml
-
+from engine.draw.dot_text import dot_attributes, dot_label, record_label
 from engine.draw.render import Drawing, GraphTooLargeError
 from engine.op_record import Op
 from engine.ops import OPS
@@ -256,19 +255,6 @@ def format_number(x: object, precision: int = 4) -> str:
     return str(x)
 
 
-def _escape(text: str) -> str:
-    """Text safe inside a quoted DOT string (`\\n` is added by the caller for line breaks)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _field(text: str) -> str:
-    """Text safe inside one field of a record label, where braces, bars and angle brackets are syntax."""
-    out = _escape(text)
-    for ch in "{}|<>":
-        out = out.replace(ch, "\\" + ch)
-    return out
-
-
 def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
     """A fill colour for |grad|: white for 0 only, then pale pink (smallest non-zero) to red (largest) on a log scale.
 
@@ -315,11 +301,11 @@ class _Style:
             return name[len(group) + 1 :]
         return name
 
-    def record(self, fields: list[str]) -> str:
-        body = " | ".join(_field(f) for f in fields if f)
+    @staticmethod
+    def record(fields: list[str]) -> str:
         # Braces turn the fields across the rank direction: side by side left to right, stacked top to bottom
         # (narrow boxes, so a layer of neurons fits a notebook's width).
-        return "{ " + body + " }"
+        return record_label(fields)
 
     def value_label(self, v: Value, group: str | None, collapsed: bool, look: NodeLook | None) -> str:
         grad = look.grad_text if look is not None and look.grad_text is not None else f"grad {self.num(v.grad)}"
@@ -367,7 +353,7 @@ class _Style:
             lines.append(_ORDERED_OPERANDS[i])
         if look is not None and i < len(look.operand_notes):
             lines.extend(look.operand_notes[i].split("\n"))
-        return "\\n".join(_escape(line) for line in lines if line)
+        return dot_label(*(line for line in lines if line))
 
     def short_name(self, v: Value) -> str:
         """A name short enough for an edge: "layers.0.neurons.3.w.1" reads "w.1" (its box says whose)."""
@@ -446,16 +432,16 @@ def draw_dot(
     _emit(graph, statements.pop(None, []))
     for k, (group, nodes) in enumerate(statements.items()):
         with graph.subgraph(name=f"cluster_{k}") as sub:
-            sub.attr(label=_escape(str(group)), style="rounded,dashed", color="grey50", fontname="Helvetica")
+            sub.attr(label=dot_label(str(group)), style="rounded,dashed", color="grey50", fontname="Helvetica")
             _emit(sub, nodes)
     for tail, head, label in edges:
         if label:
-            graph.edge(tail, head, label=nohtml(label))
+            graph.edge(tail, head, label=label)
         else:
             graph.edge(tail, head)
-    caption = "\\n".join(_escape(line) for line in (note, legend) if line)
+    caption = [line for line in (note, legend) if line]
     if caption:
-        graph.attr(label=caption, labelloc="b", fontname="Helvetica", fontsize="9")
+        graph.attr(label=dot_label(*caption), labelloc="b", fontname="Helvetica", fontsize="9")
     return graph
 
 
@@ -562,7 +548,7 @@ def _statements(
             box.append(
                 (
                     target,
-                    _escape(style.op_text(v)),
+                    dot_label(style.op_text(v)),
                     {"shape": "ellipse", "fontsize": "10", **(look.attrs if look else {})},
                 )
             )
@@ -574,4 +560,4 @@ def _statements(
 
 def _emit(graph: Drawing, nodes: list[NodeStatement]) -> None:
     for node_id, label, attrs in nodes:
-        graph.node(node_id, label=nohtml(label), **attrs)
+        graph.node(node_id, label=label, **dot_attributes(attrs))

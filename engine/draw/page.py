@@ -8,8 +8,6 @@ an e-mail or a course site, in any browser, with no Python.
 
 from __future__ import annotations
 
-import html
-import json
 import os
 import re
 import sys
@@ -20,9 +18,8 @@ from typing import Any
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, module_path, op_text, resolve_names, walk
 from engine.draw.render import render_svg
 from engine.draw.steps import backward_steps
+from engine.draw.webpage import fill_page, read_asset
 from engine.value import Value, as_float
-
-HERE = Path(__file__).parent  # page.html, page.css and page.js, inlined into every page
 
 
 def _page_names(order: list[Value], given: Mapping[Value, str], collapsed: bool) -> dict[Value, str]:
@@ -139,18 +136,16 @@ def page_data(
 
 def render_page(data: Mapping[str, Any], svg: str | None, note: str) -> str:
     """The HTML text of the page from `page_data`'s output: template, style, script and data inline."""
-    template = (HERE / "page.html").read_text(encoding="utf-8")
-    # "</" inside the JSON would end its <script> element early.
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    parts = {
-        "TITLE": html.escape(f"backpropagation through {data['title'] or 'a graph'}"),
-        "STYLE": (HERE / "page.css").read_text(encoding="utf-8"),
-        "SCRIPT": (HERE / "page.js").read_text(encoding="utf-8"),
-        "DATA": payload,
-        "NOTE": html.escape(note),
-        "FIGURE": svg or "",
-    }
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
+    return fill_page(
+        read_asset("engine.draw", "page.html"),
+        text={"TITLE": f"backpropagation through {data['title'] or 'a graph'}", "NOTE": note},
+        markup={
+            "STYLE": read_asset("engine.draw", "page.css"),
+            "SCRIPT": read_asset("engine.draw", "page.js"),
+            "FIGURE": svg or "",
+        },
+        data=data,
+    )
 
 
 def save_html(root: Value, path: str | os.PathLike[str], gradient: float = 1.0, **drawing_options: Any) -> Path:
@@ -166,6 +161,6 @@ def save_html(root: Value, path: str | os.PathLike[str], gradient: float = 1.0, 
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_html({os.fspath(path)!r}): the file name must end in .html or .htm")
-    text = render_page(*page_data(root, gradient, **drawing_options))
-    target.write_text(text, encoding="utf-8")
+    page = render_page(*page_data(root, gradient, **drawing_options)).encode("utf-8")
+    target.write_bytes(page)
     return target

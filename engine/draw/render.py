@@ -18,7 +18,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import graphviz
+try:
+    import graphviz
+except ImportError as missing:
+    raise ImportError(
+        f"drawing graphs needs the graphviz Python package, one of scalargrad's dependencies: pip install graphviz "
+        f"({missing})"
+    ) from None
 
 INSTALL_HINT = (
     "No Graphviz renderer found, showing the DOT source instead. To see pictures install Graphviz "

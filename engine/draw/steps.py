@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.autograd import backward_order
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, op_record, op_text
+from engine.draw.dot_text import dot_label
 from engine.draw.render import Drawing, render_svg, source_with_hint
 from engine.ops import attach
 from engine.value import Value, as_float
@@ -160,10 +161,9 @@ class BackwardFrame:
         with graph.subgraph(name="cluster_legend") as legend:
             legend.attr(label="legend", style="rounded", color="grey70", fontname="Helvetica", fontsize="9")
             for state, text in STATE_NAMES.items():
-                legend.node(
-                    f"legend_{state}", label=text, shape="box", fontsize="9", height="0.2", **STATE_STYLES[state]
-                )
-        graph.attr(label=self.describe(), labelloc="t", fontname="Helvetica", fontsize="11")
+                style = STATE_STYLES[state]
+                legend.node(f"legend_{state}", label=dot_label(text), shape="box", fontsize="9", height="0.2", **style)
+        graph.attr(label=dot_label(self.describe()), labelloc="t", fontname="Helvetica", fontsize="11")
         return graph
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
