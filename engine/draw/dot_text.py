@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from graphviz import nohtml
+from engine.draw.render import graphviz  # imported in one place, which names the package when it is missing
 
 # C0 controls and DEL are shown as their Unicode "control pictures" (NUL as ␀): Graphviz's C strings end
 # at a NUL, and the rest would vanish or break a line. Lone surrogates cannot be written as UTF-8 at all.
@@ -36,13 +36,13 @@ def quote_dot(text: str) -> str:
 
 def dot_label(*lines: str) -> str:
     """A plain label (or attribute value) showing `lines` one under another, never read as HTML."""
-    return nohtml("\\n".join(quote_dot(line) for line in lines))  # type: ignore[no-any-return]
+    return graphviz.nohtml("\\n".join(quote_dot(line) for line in lines))  # type: ignore[no-any-return]
 
 
 def record_label(fields: Iterable[str]) -> str:
     """A record label with one field per non-empty text, stacked across the rank direction (`{ a | b }`)."""
     body = " | ".join(_RECORD_SYNTAX.sub(r"\\\1", quote_dot(f)) for f in fields if f)
-    return nohtml("{ " + body + " }")  # type: ignore[no-any-return]
+    return graphviz.nohtml("{ " + body + " }")  # type: ignore[no-any-return]
 
 
 def dot_attributes(attrs: dict[str, str]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, module_path, op_text, resolve_names, walk
-from engine.draw.render import render_svg
+from engine.draw.render import RenderError, render_svg
 from engine.draw.steps import backward_steps
 from engine.draw.webpage import fill_page, read_asset
 from engine.value import Value, as_float
@@ -126,12 +126,19 @@ def page_data(
         "forward": [index[v] for v in order if v.parents],
         "backward": backward,
     }
-    note = drawing.note
-    svg = _svg(drawing.source)
-    if svg is None:
-        note = (note + "; " if note else "") + "no picture: no Graphviz renderer was found when this page was made "
-        note += "(install Graphviz or `pip install pygraphviz`); the table of Values below steps all the same"
-    return data, svg, note
+    notes = [drawing.note] if drawing.note else []
+    try:
+        svg = _svg(drawing.source)
+    except RenderError as failed:
+        svg = None
+        notes.append(f"no picture: {failed}; the table of Values below steps all the same")
+    else:
+        if svg is None:
+            notes.append(
+                "no picture: no Graphviz renderer was found when this page was made (install Graphviz or "
+                "`pip install pygraphviz`); the table of Values below steps all the same"
+            )
+    return data, svg, "; ".join(notes)
 
 
 def render_page(data: Mapping[str, Any], svg: str | None, note: str) -> str:

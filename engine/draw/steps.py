@@ -19,7 +19,7 @@ from typing import Any
 from engine.autograd import backward_order
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, op_record, op_text
 from engine.draw.dot_text import dot_label
-from engine.draw.render import Drawing, render_svg, source_with_hint
+from engine.draw.render import Drawing, RenderError, render_svg, source_with_hint
 from engine.ops import attach
 from engine.value import Value, as_float
 
@@ -260,7 +260,10 @@ def _in_notebook() -> bool:
 
 def _frame_html(step: BackwardFrame, draw_kwargs: Mapping[str, Any]) -> str:
     source = step.draw(**draw_kwargs).source
-    svg = render_svg(source)
+    try:
+        svg = render_svg(source)
+    except RenderError as failed:
+        return f"<pre>{html.escape(str(failed))}</pre>"
     if svg is None:
         return f"<pre>{html.escape(source_with_hint(source))}</pre>"
     return svg[svg.find("<svg") :]
