@@ -12,9 +12,10 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from engine.draw.dot_text import dot_attributes, dot_label, record_label
+from engine.draw.foreign import Foreign, adopt, is_foreign
 from engine.draw.render import Drawing, GraphTooLargeError
 from engine.op_record import Op
 from engine.ops import OPS
@@ -44,22 +45,26 @@ _NON_COMMUTATIVE = frozenset(o.name for o in OPS.values() if o.ordered)
 
 PALEST_GREEN = 222  # the smallest non-zero |grad| is #ffdede: pale, but never the white of a zero gradient
 ClusterSpec = str | int | Callable[[str], str | None] | None
+Node = Value | Foreign  # what is drawn: an engine Value, or a stand-in for another library's (engine.draw.foreign)
+N = TypeVar("N", bound=Node)
 
 
-def op_record(v: Value) -> tuple[Op, Any]:
+def op_record(v: Node) -> tuple[Op, Any]:
     """The op record of an interior node and its constant argument (the one place drawing and stepping read them)."""
     op = v.op_record
     assert op is not None, "op_record: a leaf has no op"
     return op, v.arg
 
 
-def dot_length(v: Value) -> int:
+def dot_length(v: Node) -> int:
     """How many weight-input pairs a fused `dot` node sums (its operands are w..., x..., then maybe b)."""
     return int(op_record(v)[1])
 
 
-def op_text(v: Value, precision: int = 4) -> str:
+def op_text(v: Node, precision: int = 4) -> str:
     """The op as drawings and captions show it: `*`, `+ 1`, `a - b`, `Σ w·x + b`, `tanh`."""
+    if isinstance(v, Foreign):
+        return v.symbol
     op, arg = op_record(v)
     if op.name == "dot":
         return op.symbol + (" + b" if len(v.parents) > 2 * arg else "")
@@ -110,7 +115,7 @@ class NodeLook:
     operand_notes: tuple[str, ...] = ()
 
 
-Look = Callable[[Value], NodeLook | None]
+Look = Callable[[Any], NodeLook | None]
 NodeStatement = tuple[str, str, dict[str, str]]  # DOT id, label, attributes
 
 
@@ -171,14 +176,23 @@ def resolve_names(names: object) -> dict[Value, str]:
     return resolved
 
 
-def _roots(root: Value | Sequence[Value]) -> list[Value]:
-    roots = [root] if isinstance(root, Value) else list(root) if isinstance(root, Sequence) else None
-    if not roots or not all(isinstance(r, Value) for r in roots):
-        raise TypeError(f"draw_dot(root): expected a Value or a non-empty sequence of Values, got {root!r:.60}")
-    return roots
+def _roots(root: object) -> list[Node]:
+    """The roots to draw: engine Values as they are, micrograd-style Values adopted (see engine.draw.foreign)."""
+    single = isinstance(root, Value) or is_foreign(root)
+    roots = [root] if single else list(root) if isinstance(root, Sequence) else None
+    if not roots or not all(isinstance(r, Value) or is_foreign(r) for r in roots):
+        raise TypeError(
+            f"draw_dot(root): expected a Value (or any object with data, grad, _prev and _op, as micrograd's) "
+            f"or a non-empty sequence of them, got {root!r:.60}"
+        )
+    if all(isinstance(r, Value) for r in roots):
+        return roots  # type: ignore[return-value]
+    if any(isinstance(r, Value) for r in roots):
+        raise TypeError("draw_dot(root): draw engine Values and another library's Values separately")
+    return list(adopt(roots))
 
 
-def _hidden(v: Value, collapse: bool) -> frozenset[int]:
+def _hidden(v: Node, collapse: bool) -> frozenset[int]:
     """Operand positions not drawn: with `collapse`, the leaf weights and bias of a weighted-sum (`dot`) node."""
     if not collapse or v.op != "dot":
         return frozenset()
@@ -187,16 +201,16 @@ def _hidden(v: Value, collapse: bool) -> frozenset[int]:
     return frozenset(i for i in params if not v.parents[i].parents)
 
 
-def walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
+def walk(roots: Sequence[N], collapse: bool, max_nodes: int) -> list[N]:
     """The Values to draw, operands before results (iteratively, parents in operand order).
 
     Raises GraphTooLargeError as soon as more than `max_nodes` are found, so a huge graph costs little.
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[tuple[Value, Iterable[Value]]] = []
+    order: list[N] = []
+    seen: set[N] = set()
+    stack: list[tuple[N, Iterable[N]]] = []
 
-    def visit(v: Value) -> None:
+    def visit(v: N) -> None:
         seen.add(v)
         if len(seen) > max_nodes:
             raise GraphTooLargeError(
@@ -205,7 +219,8 @@ def walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
                 f"cluster='layer', draw a smaller example (fewer inputs or a single sample), or raise max_nodes="
             )
         hidden = _hidden(v, collapse)
-        stack.append((v, iter([p for i, p in enumerate(v.parents) if i not in hidden])))
+        drawn = [p for i, p in enumerate(v.parents) if i not in hidden]
+        stack.append((v, iter(cast(list[N], drawn))))  # a Value's operands are Values, a Foreign's Foreigns
 
     for root in roots:
         if root in seen:
@@ -223,15 +238,15 @@ def walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
     return order
 
 
-def _groups(order: list[Value], param_group: Callable[[Value], str | None]) -> dict[Value, str]:
+def _groups(order: Sequence[Node], param_group: Callable[[Node], str | None]) -> dict[Node, str]:
     """The cluster of each Value: parameters by name; a node joins the group of the parameters it combines.
 
     A node combines a group G when its parameter operands (at least one) and its weighted-sum operands are
     all in G, or when all of its two or more operands are weighted sums in G (micrograd's chains of `+`).
     An activation (tanh, relu, ...) of such a node joins G too, but nothing downstream of it does.
     """
-    group: dict[Value, str] = {}
-    combining: set[Value] = set()
+    group: dict[Node, str] = {}
+    combining: set[Node] = set()
     for v in order:
         if not v.parents:
             g = param_group(v)
@@ -282,7 +297,7 @@ def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
 class _Style:
     """The options of one `draw_dot` call that every label needs."""
 
-    names: dict[Value, str]
+    names: Mapping[Any, str]  # Value -> name (a mapping is invariant in its key type, so not Mapping[Node, str])
     show_grad: bool
     collapse: bool
     precision: int
@@ -291,7 +306,7 @@ class _Style:
     def num(self, x: object) -> str:
         return format_number(x, self.precision)
 
-    def name(self, v: Value) -> str:
+    def name(self, v: Node) -> str:
         return self.names.get(v) or v.label
 
     @staticmethod
@@ -307,7 +322,7 @@ class _Style:
         # (narrow boxes, so a layer of neurons fits a notebook's width).
         return record_label(fields)
 
-    def value_label(self, v: Value, group: str | None, collapsed: bool, look: NodeLook | None) -> str:
+    def value_label(self, v: Node, group: str | None, collapsed: bool, look: NodeLook | None) -> str:
         grad = look.grad_text if look is not None and look.grad_text is not None else f"grad {self.num(v.grad)}"
         if collapsed:
             title = self.title(self.name(v) or self._owner(v), group)
@@ -321,17 +336,17 @@ class _Style:
             fields.append(look.note)
         return self.record(fields)
 
-    def _owner(self, v: Value) -> str:
+    def _owner(self, v: Node) -> str:
         """The module path owning a weighted sum's first weight ('' when the weight has no name)."""
         if not dot_length(v):
             return ""
         name = self.name(v.parents[0])
         return (module_path(name) or "") if name else ""
 
-    def op_text(self, v: Value) -> str:
+    def op_text(self, v: Node) -> str:
         return op_text(v, self.precision)
 
-    def edge_label(self, v: Value, i: int, look: NodeLook | None) -> str:
+    def edge_label(self, v: Node, i: int, look: NodeLook | None) -> str:
         """The label of the edge from operand i into v's op: its name for a weighted sum, a/b where order matters."""
         lines = []
         operand = v.parents[i]
@@ -355,7 +370,7 @@ class _Style:
             lines.extend(look.operand_notes[i].split("\n"))
         return dot_label(*(line for line in lines if line))
 
-    def short_name(self, v: Value) -> str:
+    def short_name(self, v: Node) -> str:
         """A name short enough for an edge: "layers.0.neurons.3.w.1" reads "w.1" (its box says whose)."""
         name = self.name(v)
         owner = module_path(name) if name else None
@@ -363,7 +378,7 @@ class _Style:
 
 
 def draw_dot(
-    root: Value | Sequence[Value],
+    root: object,
     rankdir: str = "auto",
     show_grad: bool = True,
     *,
@@ -377,6 +392,9 @@ def draw_dot(
     look: Look | None = None,
 ) -> Drawing:
     """Draw the graph that `root` (a Value, or several) was computed from; returns a `graphviz.Digraph` subclass.
+
+    Another library's Values are drawn too: any object with `data`, `grad`, `_prev` and `_op`, as micrograd's
+    Value and the one written in its lecture (their `label`, if any, is shown).
 
     rankdir: "LR" (left to right, as micrograd), "TB" (top to bottom), "RL", "BT", or "auto": left to right
       when that fits a notebook's width, else whichever of the two is narrower.
@@ -403,13 +421,13 @@ def draw_dot(
         raise ValueError(f"draw_dot(precision={precision!r}): must be an int from 1 to 17")
     grouper = _grouper(cluster)
     names_found = resolve_names(names)
-    order = walk(roots, collapse, max_nodes)
+    order: Sequence[Node] = walk(roots, collapse, max_nodes)
     order, collapse, note = _fit_budget(roots, order, collapse, max_nodes, budget)
     style = _Style(names_found, show_grad, collapse, precision, look)
     if rankdir == "auto":
         rankdir = _auto_rankdir(order, style)
 
-    def param_group(v: Value) -> str | None:
+    def param_group(v: Node) -> str | None:
         name = style.name(v)
         g = grouper(name) if grouper is not None and name else None
         if g is not None and not isinstance(g, str):
@@ -445,16 +463,16 @@ def draw_dot(
     return graph
 
 
-def _levels(order: list[Value]) -> dict[Value, int]:
+def _levels(order: Sequence[Node]) -> dict[Node, int]:
     """Each drawn Value's depth: 0 for inputs, else one more than its deepest drawn operand (operands come first)."""
-    level: dict[Value, int] = {}
+    level: dict[Node, int] = {}
     for v in order:
         drawn = [level[p] for p in v.parents if p in level]
         level[v] = 1 + max(drawn) if drawn else 0
     return level
 
 
-def _layout_cost(order: list[Value], collapse: bool) -> int:
+def _layout_cost(order: Sequence[Node], collapse: bool) -> int:
     """What Graphviz's layout time grows with: nodes and edges, plus a tenth of the ranks long edges cross.
 
     An edge from depth 0 to depth 50 (x in x*x*...*x) crosses about 100 ranks (a value and an op per depth),
@@ -472,8 +490,8 @@ def _layout_cost(order: list[Value], collapse: bool) -> int:
 
 
 def _fit_budget(
-    roots: list[Value], order: list[Value], collapse: bool, max_nodes: int, budget: int | None
-) -> tuple[list[Value], bool, str]:
+    roots: list[Node], order: Sequence[Node], collapse: bool, max_nodes: int, budget: int | None
+) -> tuple[Sequence[Node], bool, str]:
     """The Values to draw within `budget`: collapsed when that is needed and enough, with a note saying so.
 
     Raises GraphTooLargeError (naming collapse= and cluster=) when even that does not fit.
@@ -496,7 +514,7 @@ def _fit_budget(
     )
 
 
-def _auto_rankdir(order: list[Value], style: _Style) -> str:
+def _auto_rankdir(order: Sequence[Node], style: _Style) -> str:
     """ "LR" when the graph fits a notebook's width left to right, else the narrower of "LR" and "TB".
 
     Widths are estimated from label lengths and the depth (longest path) of each Value, before any layout:
@@ -521,7 +539,7 @@ def _auto_rankdir(order: list[Value], style: _Style) -> str:
 
 
 def _statements(
-    order: list[Value], style: _Style, groups: dict[Value, str], colour: Callable[[float], str] | None
+    order: Sequence[Node], style: _Style, groups: Mapping[Node, str], colour: Callable[[float], str] | None
 ) -> tuple[dict[str | None, list[NodeStatement]], list[tuple[str, str, str]]]:
     """The node statements of each cluster (None: outside any) and the edges (tail, head, label) to draw."""
     ids = {v: f"n{i}" for i, v in enumerate(order)}
@@ -554,7 +572,8 @@ def _statements(
             )
             edges.append((target, ids[v], ""))
         hidden = _hidden(v, style.collapse)
-        edges += [(ids[p], target, style.edge_label(v, i, look)) for i, p in enumerate(v.parents) if i not in hidden]
+        operands: tuple[Node, ...] = v.parents
+        edges += [(ids[p], target, style.edge_label(v, i, look)) for i, p in enumerate(operands) if i not in hidden]
     return statements, edges
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, module_path, op_text, resolve_names, walk
+from engine.draw.foreign import not_a_value
 from engine.draw.render import RenderError, render_svg
 from engine.draw.steps import backward_steps
 from engine.draw.webpage import fill_page, read_asset
@@ -164,7 +165,7 @@ def save_html(root: Value, path: str | os.PathLike[str], gradient: float = 1.0, 
     root that is not a Value, ValueError for a path not ending in .html/.htm, GraphTooLargeError as draw_dot.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"save_html(root): expected a Value, got {type(root).__name__}")
+        raise not_a_value("save_html(root)", root)
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_html({os.fspath(path)!r}): the file name must end in .html or .htm")

@@ -19,6 +19,7 @@ from typing import Any
 from engine.autograd import backward_order
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, op_record, op_text
 from engine.draw.dot_text import dot_label
+from engine.draw.foreign import not_a_value
 from engine.draw.render import Drawing, RenderError, render_svg, source_with_hint
 from engine.ops import attach
 from engine.value import Value, as_float
@@ -246,7 +247,7 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[BackwardFrame
     frames. Raises TypeError when `root` is not a Value or `gradient` not a number.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"backward_steps(root): expected a Value, got {type(root).__name__}")
+        raise not_a_value("backward_steps(root)", root)
     seed = as_float(gradient, "backward_steps(gradient)")
     return _replay(root, seed, backward_order(root))
 
