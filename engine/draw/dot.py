@@ -43,6 +43,7 @@ ACTIVATION_OPS = frozenset(o.name for o in OPS.values() if o.activation)
 _ORDERED_OPERANDS = ("a", "b")
 _NON_COMMUTATIVE = frozenset(o.name for o in OPS.values() if o.ordered)
 
+_SMALL_OP = {"width": "0.3", "height": "0.3", "margin": "0.04,0.02"}  # op ellipses just around their symbol
 PALEST_GREEN = 222  # the smallest non-zero |grad| is #ffdede: pale, but never the white of a zero gradient
 ClusterSpec = str | int | Callable[[str], str | None] | None
 Node = Value | Foreign  # what is drawn: an engine Value, or a stand-in for another library's (engine.draw.foreign)
@@ -302,6 +303,8 @@ class _Style:
     collapse: bool
     precision: int
     look: Look | None
+    compact: bool = False
+    rankdir: str = "LR"  # set once the direction is chosen
 
     def num(self, x: object) -> str:
         return format_number(x, self.precision)
@@ -316,13 +319,17 @@ class _Style:
             return name[len(group) + 1 :]
         return name
 
-    @staticmethod
-    def record(fields: list[str]) -> str:
-        # Braces turn the fields across the rank direction: side by side left to right, stacked top to bottom
-        # (narrow boxes, so a layer of neurons fits a notebook's width).
-        return record_label(fields)
-
     def value_label(self, v: Node, group: str | None, collapsed: bool, look: NodeLook | None) -> str:
+        """The record label of a box. Fields sit side by side left to right (as micrograd draws them) and are
+        stacked top to bottom, so a layer of neurons fits a notebook's width; `compact` stacks them both ways.
+        """
+        return record_label(self.value_fields(v, group, collapsed, look), across=self.across())
+
+    def across(self) -> bool:
+        """Whether a record's fields are laid out across the rank direction (record_label's braces)."""
+        return not (self.compact and self.rankdir in ("LR", "RL"))
+
+    def value_fields(self, v: Node, group: str | None, collapsed: bool, look: NodeLook | None) -> list[str]:
         grad = look.grad_text if look is not None and look.grad_text is not None else f"grad {self.num(v.grad)}"
         if collapsed:
             title = self.title(self.name(v) or self._owner(v), group)
@@ -334,7 +341,7 @@ class _Style:
             fields.append(grad)
         if look is not None:
             fields.append(look.note)
-        return self.record(fields)
+        return fields
 
     def _owner(self, v: Node) -> str:
         """The module path owning a weighted sum's first weight ('' when the weight has no name)."""
@@ -390,6 +397,7 @@ def draw_dot(
     budget: int | None = LAYOUT_BUDGET,
     precision: int = 4,
     look: Look | None = None,
+    compact: bool = False,
 ) -> Drawing:
     """Draw the graph that `root` (a Value, or several) was computed from; returns a `graphviz.Digraph` subclass.
 
@@ -408,6 +416,8 @@ def draw_dot(
       automatically when that brings it under (the drawing says so), else GraphTooLargeError is raised, all
       before Graphviz runs; None lifts the budget (the layout is still stopped after LAYOUT_SECONDS).
     look: a hook Value -> NodeLook (or None) restyling single nodes, as the step-through view does.
+    compact: narrow boxes (fields stacked in either direction), small op nodes and tight spacing, so a small
+      graph fits a notebook left to right (the step-through widget draws this way).
     Raises TypeError/ValueError on bad arguments.
     """
     roots = _roots(root)
@@ -423,9 +433,9 @@ def draw_dot(
     names_found = resolve_names(names)
     order: Sequence[Node] = walk(roots, collapse, max_nodes)
     order, collapse, note = _fit_budget(roots, order, collapse, max_nodes, budget)
-    style = _Style(names_found, show_grad, collapse, precision, look)
-    if rankdir == "auto":
-        rankdir = _auto_rankdir(order, style)
+    style = _Style(names_found, show_grad, collapse, precision, look, compact)
+    style.rankdir = _auto_rankdir(order, style) if rankdir == "auto" else rankdir
+    rankdir = style.rankdir
 
     def param_group(v: Node) -> str | None:
         name = style.name(v)
@@ -445,6 +455,8 @@ def draw_dot(
     if _layout_cost(order, collapse) > SLOW_LAYOUT:
         # A capped network-simplex pass and straight edges: x*x*...*x (100 factors) takes 1 s, not minutes
         graph.attr(nslimit="1", splines="line")
+    if compact:
+        graph.attr(ranksep="0.25", nodesep="0.12")
     graph.attr("node", fontname="Helvetica", fontsize="11")
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="grey30")
     _emit(graph, statements.pop(None, []))
@@ -525,10 +537,12 @@ def _auto_rankdir(order: Sequence[Node], style: _Style) -> str:
     stacked: dict[int, list[float]] = {}  # box widths top to bottom
     for v in order:
         look = style.look(v) if style.look is not None else None
-        fields = style.value_label(v, None, style.collapse and v.op == "dot", look)[2:-2].split(" | ")
+        fields = [f for f in style.value_fields(v, None, style.collapse and v.op == "dot", look) if f]
         edge_labels = [style.edge_label(v, i, look) for i in range(len(v.parents)) if v.op == "dot"]
         label_px = max((CHAR_PT * max(map(len, e.split("\\n"))) for e in edge_labels), default=0.0)
-        across.setdefault(level[v], []).append(sum(CHAR_PT * len(f) + FIELD_PT for f in fields) + label_px)
+        side_by_side = style.across()
+        widths = [CHAR_PT * len(f) + FIELD_PT for f in fields]
+        across.setdefault(level[v], []).append((sum(widths) if side_by_side else max(widths)) + label_px)
         stacked.setdefault(level[v], []).append(max(CHAR_PT * len(f) + FIELD_PT for f in fields))
     gap = 36  # Graphviz's default ranksep (0.5 in); an op ellipse takes about 54 pt more per level
     left_to_right = sum(max(w) + gap + (54 + gap if k else 0) for k, w in across.items())
@@ -545,6 +559,7 @@ def _statements(
     ids = {v: f"n{i}" for i, v in enumerate(order)}
     statements: dict[str | None, list[NodeStatement]] = {}
     edges: list[tuple[str, str, str]] = []
+    op_size = _SMALL_OP if style.compact else {}
     for v in order:
         look = style.look(v) if style.look is not None else None
         collapsed = style.collapse and v.op == "dot"
@@ -567,7 +582,7 @@ def _statements(
                 (
                     target,
                     dot_label(style.op_text(v)),
-                    {"shape": "ellipse", "fontsize": "10", **(look.attrs if look else {})},
+                    {"shape": "ellipse", "fontsize": "10", **op_size, **(look.attrs if look else {})},
                 )
             )
             edges.append((target, ids[v], ""))

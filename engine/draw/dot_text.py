@@ -39,10 +39,12 @@ def dot_label(*lines: str) -> str:
     return graphviz.nohtml("\\n".join(quote_dot(line) for line in lines))  # type: ignore[no-any-return]
 
 
-def record_label(fields: Iterable[str]) -> str:
-    """A record label with one field per non-empty text, stacked across the rank direction (`{ a | b }`)."""
+def record_label(fields: Iterable[str], across: bool = True) -> str:
+    """A record label with one field per non-empty text: `{ a | b }` (side by side left to right, stacked top to
+    bottom) or, with `across=False`, `a | b` (stacked left to right, side by side top to bottom).
+    """
     body = " | ".join(_RECORD_SYNTAX.sub(r"\\\1", quote_dot(f)) for f in fields if f)
-    return graphviz.nohtml("{ " + body + " }")  # type: ignore[no-any-return]
+    return graphviz.nohtml("{ " + body + " }" if across else body)  # type: ignore[no-any-return]
 
 
 def dot_attributes(attrs: dict[str, str]) -> dict[str, str]:

@@ -7,6 +7,7 @@ are still written (as `.dot`), so a notebook never fails just because Graphviz i
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import os
 import shutil
@@ -170,13 +171,18 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         return render_svg(self.source)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        """SVG, plus a PNG beside it: an untrusted notebook (as saved lessons open) shows no SVG, but shows a PNG."""
         try:
             svg = render_svg(self.source)
+            png = None if svg is None or "image/png" in (exclude or ()) else render_bytes(self.source, "png")
         except (GraphTooLargeError, RenderError) as exc:
             return {"text/plain": str(exc)}
         if svg is None:
             return {"text/plain": source_with_hint(self.source)}
-        return {"image/svg+xml": svg, "text/plain": repr(self)}
+        bundle = {"image/svg+xml": svg, "text/plain": repr(self)}
+        if png is not None:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
+        return bundle
 
     def write_image(self, path: str | os.PathLike[str]) -> Path:
         """Write this drawing to `path` (.svg, .png, .pdf, .dot); see `engine.draw.render.write_image`."""
