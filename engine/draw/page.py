@@ -19,7 +19,7 @@ from engine.draw.dot import NodeLook, draw_dot, format_number, formula, module_p
 from engine.draw.foreign import not_a_value
 from engine.draw.render import RenderError, render_svg
 from engine.draw.steps import backward_steps
-from engine.draw.webpage import fill_page, read_asset
+from engine.draw.webpage import build_page, fill_slots, read_asset
 from engine.value import Value, as_float
 
 
@@ -144,15 +144,17 @@ def page_data(
 
 def render_page(data: Mapping[str, Any], svg: str | None, note: str) -> str:
     """The HTML text of the page from `page_data`'s output: template, style, script and data inline."""
-    return fill_page(
-        read_asset("engine.draw", "page.html"),
-        text={"TITLE": f"backpropagation through {data['title'] or 'a graph'}", "NOTE": note},
-        markup={
-            "STYLE": read_asset("engine.draw", "page.css"),
-            "SCRIPT": read_asset("engine.draw", "page.js"),
-            "FIGURE": svg or "",
-        },
+    title = f"backpropagation through {data['title'] or 'a graph'}"
+    body = fill_slots(
+        read_asset("engine.draw", "page.html"), text={"TITLE": title, "NOTE": note}, markup={"FIGURE": svg or ""}
+    )
+    return build_page(
+        title=title,
+        style=read_asset("engine.draw", "page.css"),
+        body=body,
+        data_id="page-data",
         data=data,
+        script=read_asset("engine.draw", "page.js"),
     )
 
 

@@ -1,8 +1,9 @@
 """How both pages (the step-through page and the training page) are made: one template, text escaped, data inert.
 
-A page is an HTML template with `{{NAME}}` slots. User text goes in through `html_text`, the data through
-`script_json` (read by the page's script with JSON.parse, never evaluated), and our own style, script and
-Graphviz's SVG in as they are. Nothing is fetched, so a page works from a file, an e-mail or a course site.
+`build_page` writes the document around a page's own body template (whose `{{NAME}}` slots `fill_slots`
+fills). User text goes in through `html_text`, the data through `script_json` (read by the page's script with
+JSON.parse, never evaluated), and our own style, script and Graphviz's SVG in as they are. Nothing is
+fetched, so a page works from a file, an e-mail or a course site.
 """
 
 from __future__ import annotations
@@ -35,16 +36,26 @@ def script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def fill_page(template: str, *, text: Mapping[str, str], markup: Mapping[str, str], data: Any) -> str:
-    """The page: `template` with each `{{NAME}}` filled, in one pass (so no filled-in text is read as a slot).
-
-    `text` values are escaped with `html_text`; `markup` values (our style, script, SVG) go in as they are;
-    `{{DATA}}` gets `script_json(data)`. Raises KeyError for a slot with no value.
+def fill_slots(template: str, *, text: Mapping[str, str], markup: Mapping[str, str]) -> str:
+    """`template` with each `{{NAME}}` filled in one pass (so no filled-in text is read as a slot): `text` values
+    escaped with `html_text`, `markup` values (our SVG) as they are. Raises KeyError for a slot with no value.
     """
     parts = {name: html_text(value) for name, value in text.items()}
     parts.update(markup)
-    parts["DATA"] = script_json(data)
     return _SLOT.sub(lambda m: parts[m.group(1)], template)
+
+
+def build_page(*, title: str, style: str, body: str, data_id: str, data: Any, script: str) -> str:
+    """A whole page: `title` (escaped) and our `style` in its head, then `body`, the data as inert JSON in a
+    <script type="application/json" id=data_id> for the page's script to JSON.parse, and our `script` last.
+    """
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html_text(title)}</title>\n<style>\n{style}</style>\n</head>\n<body>\n{body}"
+        f'<script type="application/json" id="{data_id}">{script_json(data)}</script>\n'
+        f"<script>\n{script}</script>\n</body>\n</html>\n"
+    )
 
 
 def read_asset(package: str, name: str) -> str:

@@ -1,7 +1,7 @@
 """A recording as one self-contained HTML page: the network as layers of circles, the curves, the decision regions.
 
-The page is made as the step-through page is (`engine.draw.webpage`): the template `page.html` with
-`page.css` and `page.js` inlined and the recording embedded as inert JSON, so it fetches nothing. It draws a
+The page is made as the step-through page is (`engine.draw.webpage`): the body `page.html` with `page.css`
+and `page.js` inlined and the recording embedded as inert JSON, so it fetches nothing. It draws a
 `Recording` (plain data), never the Recorder itself. Numbers are stored to 6 significant digits, which keeps
 a 100-frame recording of the demo's MLP well under 1 MB.
 """
@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from engine.draw.webpage import fill_page, read_asset
+from engine.draw.webpage import build_page, read_asset
 from nn.watch.frames import Frame, Recording
 
 MAX_POINTS = 500  # data points drawn over the decision regions
@@ -67,9 +67,11 @@ def training_page(recording: Recording, start: str = "first") -> str:
     """The HTML page of a recording, opening at its first frame (or its last with start="last")."""
     if start not in ("first", "last"):
         raise ValueError(f"start must be 'first' or 'last', got {start!r:.40}")
-    return fill_page(
-        read_asset("nn.watch", "page.html"),
-        text={"TITLE": recording.title},
-        markup={"STYLE": read_asset("nn.watch", "page.css"), "SCRIPT": read_asset("nn.watch", "page.js")},
+    return build_page(
+        title=recording.title,
+        style=read_asset("nn.watch", "page.css"),
+        body=read_asset("nn.watch", "page.html"),
+        data_id="recording",
         data=recording_data(recording, start),
+        script=read_asset("nn.watch", "page.js"),
     )
