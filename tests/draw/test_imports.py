@@ -156,6 +156,10 @@ try:
     require_matplotlib()
 except ImportError as missing:
     print("plots:", missing)
+try:
+    nn.to_torch(model)
+except ImportError as missing:
+    print("to_torch:", missing)
 """
 
 
@@ -172,6 +176,7 @@ def test_engine_and_nn_import_and_train_without_the_optional_libraries() -> None
     assert loaded == "[]" and float(score) >= 0.8 and paged == "True", out
     assert out[1].startswith("draw_dot: drawing graphs needs the graphviz Python package") and "pip install" in out[1]
     assert out[2].startswith("plots: plots need matplotlib: pip install"), out
+    assert out[3].startswith("to_torch:") and "pip install" in out[3], out
 
 
 def test_the_blocker_hides_what_it_should() -> None:
