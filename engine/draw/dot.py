@@ -544,8 +544,9 @@ def _auto_rankdir(order: Sequence[Node], style: _Style) -> str:
         widths = [CHAR_PT * len(f) + FIELD_PT for f in fields]
         across.setdefault(level[v], []).append((sum(widths) if side_by_side else max(widths)) + label_px)
         stacked.setdefault(level[v], []).append(max(CHAR_PT * len(f) + FIELD_PT for f in fields))
-    gap = 36  # Graphviz's default ranksep (0.5 in); an op ellipse takes about 54 pt more per level
-    left_to_right = sum(max(w) + gap + (54 + gap if k else 0) for k, w in across.items())
+    # Graphviz's default ranksep is 36 pt (0.5 in) and an op ellipse about 54 pt wide; compact: 18 pt and 22 pt.
+    gap, op = (18, 22) if style.compact else (36, 54)
+    left_to_right = sum(max(w) + gap + (op + gap if k else 0) for k, w in across.items())
     top_to_bottom = max(sum(w) + 18 * len(w) for w in stacked.values())
     if left_to_right <= NOTEBOOK_PT or left_to_right <= top_to_bottom:
         return "LR"

@@ -104,3 +104,14 @@ def test_an_executed_notebook_saves_pictures_that_need_no_trust(tmp_path: Path) 
     assert "VBox(children=" not in "".join(widget["text/plain"])
     for bundle in (drawing, widget):
         assert base64.b64decode("".join(bundle["image/png"])).startswith(PNG)
+
+
+def test_compact_drawings_of_small_graphs_run_left_to_right_with_stacked_fields() -> None:
+    wide = draw_dot(lecture_neuron())
+    compact = draw_dot(lecture_neuron(), compact=True)
+    assert compact.graph_attr["rankdir"] == "LR" and '"o | data 0.7071 | grad 0"' in compact.source
+    width, height = svg_px(compact._repr_mimebundle_()["image/svg+xml"])
+    assert width <= 1000 and height <= 800 and width > 2 * height
+    wide_width, wide_height = svg_px(wide._repr_mimebundle_()["image/svg+xml"])
+    assert max(wide_width, wide_height) > max(width, height)  # smaller than the default drawing, and not as tall
+    assert '"{ o | data 0.7071 | grad 0 }"' in draw_dot(lecture_neuron(), compact=True, rankdir="TB").source
