@@ -354,7 +354,7 @@ def _widget(steps: list[BackwardFrame], draw_kwargs: dict[str, Any]) -> Any:
 
     class StepThrough(widgets.VBox):  # type: ignore[misc]
         def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-            bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs)
+            bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
             return {**bundle, **still}
 
     total = len(steps)
