@@ -9,7 +9,6 @@ moment; `step_through(root)` turns the steps into a slider in Jupyter.
 from __future__ import annotations
 
 import base64
-import html
 import itertools
 import re
 import sys
@@ -23,6 +22,7 @@ from engine.draw.dot import NodeLook, draw_dot, format_number, formula, op_recor
 from engine.draw.dot_text import dot_label
 from engine.draw.foreign import not_a_value
 from engine.draw.render import Drawing, GraphTooLargeError, RenderError, render_bytes, render_svg, source_with_hint
+from engine.draw.webpage import html_text
 from engine.ops import attach
 from engine.value import Value, as_float
 
@@ -308,7 +308,7 @@ def _legend_html() -> str:
         border = "dashed" if "dashed" in style["style"] else "solid"
         swatch = (f"display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle;"
                   f"background:{style.get('fillcolor', '#ffffff')};border:1px {border} {_css_colour(style['color'])}")
-        items.append(f'<span><span style="{swatch}"></span>{html.escape(text)}</span>')
+        items.append(f'<span><span style="{swatch}"></span>{html_text(text)}</span>')
     row = "display:flex;flex-wrap:wrap;gap:2px 14px;font-size:12px;margin:2px 0 6px"
     return f'<div style="{row}">{"".join(items)}</div>'
 
@@ -326,9 +326,9 @@ def _frame_html(step: BackwardFrame, rankdir: str, draw_kwargs: Mapping[str, Any
     try:
         svg = render_svg(source)
     except RenderError as failed:
-        return f"<pre>{html.escape(str(failed))}</pre>"
+        return f"<pre>{html_text(str(failed))}</pre>"
     if svg is None:
-        return f"<pre>{html.escape(source_with_hint(source))}</pre>"
+        return f"<pre>{html_text(source_with_hint(source))}</pre>"
     return _legend_html() + svg[svg.find("<svg") :]
 
 
@@ -365,7 +365,7 @@ def _widget(steps: list[BackwardFrame], draw_kwargs: dict[str, Any]) -> Any:
     frame = widgets.HTML()
 
     def show(k: int) -> None:
-        caption.value = f"<b>{html.escape(steps[k - 1].describe())}</b>"
+        caption.value = f"<b>{html_text(steps[k - 1].describe())}</b>"
         frame.value = _frame_html(steps[k - 1], rankdir, draw_kwargs)
 
     slider.observe(lambda change: show(change["new"]), names="value")

@@ -8,12 +8,13 @@ slowed down by redrawing.
 
 from __future__ import annotations
 
-import html
 import math
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
+
+from engine.draw.webpage import html_text
 
 LIVE_SECONDS = 1.0
 IFRAME_HEIGHT = 780  # px: the page's height at a notebook's width, so no inner scroll bar
@@ -31,7 +32,7 @@ def in_jupyter() -> bool:
 
 def iframe(page: str) -> str:
     """HTML embedding one self-contained page, isolated in an iframe (in a div: IPython warns about a bare iframe)."""
-    return (f'<div><iframe srcdoc="{html.escape(page, quote=True)}" title="training recording" '
+    return (f'<div><iframe srcdoc="{html_text(page)}" title="training recording" '
             f'style="width:100%;max-width:1010px;height:{IFRAME_HEIGHT}px;border:1px solid #ddd"></iframe></div>')
 
 
