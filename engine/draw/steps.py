@@ -329,7 +329,9 @@ def _frame_html(step: BackwardFrame, rankdir: str, draw_kwargs: Mapping[str, Any
         return f"<pre>{html_text(str(failed))}</pre>"
     if svg is None:
         return f"<pre>{html_text(source_with_hint(source))}</pre>"
-    return _legend_html() + svg[svg.find("<svg") :]
+    # At most WIDGET_PX already; narrower output areas (a side panel open) shrink it rather than cut it off.
+    picture = svg[svg.find("<svg") :].replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
+    return _legend_html() + picture
 
 
 def _still(steps: list[BackwardFrame], rankdir: str, draw_kwargs: Mapping[str, Any]) -> dict[str, str]:

@@ -38,7 +38,7 @@ def lecture_neuron() -> Value:
 
 
 def svg_px(svg: str) -> tuple[float, float]:
-    found = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    found = re.search(r'<svg[^>]*? width="([\d.]+)pt" height="([\d.]+)pt"', svg)
     assert found is not None
     return float(found.group(1)) * 4 / 3, float(found.group(2)) * 4 / 3
 
