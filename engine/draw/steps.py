@@ -378,8 +378,9 @@ def _widget(steps: list[BackwardFrame], draw_kwargs: dict[str, Any]) -> Any:
 def step_through(root: Value, gradient: float = 1.0, **draw_kwargs: Any) -> Any:
     """Show backward one step at a time; keywords (names=, collapse=, ...) go to `draw_dot`.
 
-    In Jupyter with ipywidgets: returns a play button and slider showing frame k. In Jupyter without
-    ipywidgets: displays every frame and returns None. Elsewhere: returns the list of Steps (each has
+    In Jupyter with ipywidgets: returns a play button and slider (1..N) showing frame k, drawn to fit
+    WIDGET_PX; saved, it shows its first frame as a PNG until it can run. In Jupyter without ipywidgets:
+    displays every frame and returns None. Elsewhere: returns the list of Steps (each has
     `.draw()` and `.describe()`). Never modifies `.grad`. Raises TypeError as `backward_steps` does.
     """
     steps = BackwardFrames(backward_steps(root, gradient))
