@@ -56,7 +56,11 @@ def _renderers(fmt: str) -> list[tuple[str, list[str]]]:
 
 
 def available_renderer() -> str | None:
-    """Which renderer `render_bytes` would try first: "dot", "pygraphviz", or None when nothing can render."""
+    """Which renderer `render_bytes` would try first: "dot", "pygraphviz", "viz-js", or None when nothing can render."""
+    if sys.platform == "emscripten":
+        from engine.draw import viz
+
+        return "viz-js" if viz.instance() is not None else None
     found = _renderers("svg")
     return found[0][0] if found else None
 
@@ -65,8 +69,12 @@ def render_bytes(source: str, fmt: str = "svg", timeout: float = LAYOUT_SECONDS)
     """Render DOT `source` to `fmt` ("svg", "png", "pdf") with the first renderer that works; None if none does.
 
     Layout runs in a child process, stopped after `timeout` seconds or by Ctrl-C. Raises GraphTooLargeError
-    (naming collapse=/cluster=) when it overruns.
+    (naming collapse=/cluster=) when it overruns. In a browser (Pyodide) viz-js draws SVG instead.
     """
+    if sys.platform == "emscripten":  # no process can be started there; Graphviz compiled to WebAssembly can
+        from engine.draw import viz
+
+        return viz.render_bytes(source, fmt)
     for _, command in _renderers(fmt):
         try:
             done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
@@ -91,6 +99,10 @@ def render_svg(source: str) -> str | None:
 
 def source_with_hint(source: str) -> str:
     """What is shown in place of a picture: the one-line install hint, then the DOT source."""
+    if sys.platform == "emscripten":
+        from engine.draw import viz
+
+        return f"{viz.HINT}\n{source}"
     return f"{INSTALL_HINT}\n{source}"
 
 
