@@ -35,6 +35,13 @@ EXTRA_WHEELS = {
 }
 # What the kernel loads at start (as JupyterLite's Pyodide kernel does) and what the lessons import.
 ROOTS = ("micropip", "ipython", "jedi", "traitlets", "tqdm", *EXTRA_WHEELS)
+# What a lesson's first cell says in the site, for the first of these it needs (found in its code), most severe first.
+RUN_LOCALLY = "read it here, and run it locally with `python3 tasks.py lessons`."
+BROWSER_NOTES = (
+    ("import torch", "this lesson needs PyTorch and ONNX Runtime, which do not run here: " + RUN_LOCALLY),
+    ("load_digits", "this lesson needs scikit-learn's bundled data, which does not run here: " + RUN_LOCALLY),
+    ("matplotlib", "its matplotlib figures are skipped (each says so in one line); every other cell runs."),
+)
 PYODIDE_SKIP = (".map", ".d.ts", ".html", "README.md", "package.json", "pyodide.js")
 VIZ_INIT = '''"""viz-js (Graphviz compiled to WebAssembly), evaluated in this JavaScript realm on import."""
 
@@ -50,23 +57,51 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _write_wheel(folder: Path, name: str, version: str, files: dict[str, bytes]) -> Path:
+    """A pure-Python wheel of `files` (path in the wheel -> bytes), for Pyodide's lock only (no RECORD checks)."""
+    dist_info = f"{name.replace('-', '_')}-{version}.dist-info"
+    files = {
+        **files,
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/RECORD": b"",
+    }
+    target = folder / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for path, data in files.items():
+            wheel.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data)
+    return target
+
+
 def viz_wheel(folder: Path) -> Path:
     """The `scalargrad_viz` wheel: viz-js's script, its licence, and an __init__ that evaluates the script."""
     viz = downloads.npm_package("@viz-js/viz", downloads.VIZ_JS)
-    target = folder / f"scalargrad_viz-{downloads.VIZ_JS}-py3-none-any.whl"
-    dist_info = f"scalargrad_viz-{downloads.VIZ_JS}.dist-info"
     files = {
         "scalargrad_viz/__init__.py": VIZ_INIT.encode(),
         "scalargrad_viz/viz-global.js": (viz / "dist" / "viz-global.js").read_bytes(),
         "scalargrad_viz/LICENSE": downloads.VIZ_JS_LICENSE.format(version=downloads.VIZ_JS).encode(),
-        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: scalargrad-viz\nVersion: {downloads.VIZ_JS}\n".encode(),
-        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        f"{dist_info}/RECORD": b"",
     }
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as wheel:
-        for name, data in files.items():
-            wheel.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
-    return target
+    return _write_wheel(folder, "scalargrad-viz", downloads.VIZ_JS, files)
+
+
+def matplotlib_stub_wheel(folder: Path) -> Path:
+    """The site's stand-in `matplotlib` (web/stubs/matplotlib), which skips figures with a one-line note."""
+    stub = HERE / "stubs" / "matplotlib"
+    files = {f"matplotlib/{path.name}": path.read_bytes() for path in sorted(stub.glob("*.py"))}
+    return _write_wheel(folder, "matplotlib", "0.0.0", files)
+
+
+def lesson_copies(folder: Path) -> None:
+    """Copy the lessons into `folder`, each that needs what the browser lacks opening with a one-line note."""
+    folder.mkdir(parents=True)
+    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+        lesson = json.loads(notebook.read_text(encoding="utf-8"))
+        code = "\n".join("".join(cell["source"]) for cell in lesson["cells"] if cell["cell_type"] == "code")
+        notes = [note for needs, note in BROWSER_NOTES if needs in code]
+        if notes:
+            text = "**In the browser:** " + notes[0]
+            lesson["cells"].insert(0, {"cell_type": "markdown", "id": "in-the-browser", "metadata": {}, "source": text})
+        (folder / notebook.name).write_text(json.dumps(lesson, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def _lock_entry(wheel: Path, name: str, version: str, depends: list[str], imports: list[str]) -> dict[str, object]:
@@ -116,7 +151,7 @@ def pyodide_folder(python: str | Path, folder: Path) -> list[str]:
             raise downloads.BuildError(f"{name} is compiled for Pyodide ({entry['file_name']}): no PyPI wheel to ship")
         wheel = shutil.copy2(downloads.pure_wheel(python, name, entry["version"]), folder)
         packages[name] = {**entry, "file_name": Path(wheel).name, "sha256": _sha256(Path(wheel))}
-    own = [downloads.own_wheel(folder), viz_wheel(folder)]
+    own = [downloads.own_wheel(folder), viz_wheel(folder), matplotlib_stub_wheel(folder)]
     for name, version in EXTRA_WHEELS.items():
         if name not in known:
             own.append(Path(shutil.copy2(downloads.pure_wheel(python, name, version), folder)))
@@ -144,7 +179,7 @@ def _build(python: str | Path, out: Path, lite_dir: Path) -> Path:
     shutil.rmtree(lite_dir, ignore_errors=True)
     packages = pyodide_folder(python, lite_dir / "static" / "pyodide")
     # Loaded as Python starts (an `import` in a cell installs nothing by itself), in one go with the runtime.
-    preload = ["micropip", "ipython", "jedi", *EXTRA_WHEELS, "tqdm", "scalargrad", "scalargrad-viz"]
+    preload = ["micropip", "ipython", "jedi", *EXTRA_WHEELS, "tqdm", "scalargrad", "scalargrad-viz", "matplotlib"]
     kernel = {
         "pyodideUrl": "./static/pyodide/pyodide.mjs",
         "disablePyPIFallback": True,
@@ -160,7 +195,8 @@ def _build(python: str | Path, out: Path, lite_dir: Path) -> Path:
     (lite_dir / "jupyter-lite.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     command = [str(python), "-m", "jupyter", "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(out)]
-    command += ["--contents", str(NOTEBOOKS), "--no-sourcemaps"]
+    lesson_copies(lite_dir / "lessons")
+    command += ["--contents", str(lite_dir / "lessons"), "--no-sourcemaps"]
     done = subprocess.run(command, capture_output=True, text=True, cwd=lite_dir)
     if done.returncode != 0:
         raise downloads.BuildError(f"jupyter lite build failed:\n{(done.stdout + done.stderr)[-2000:]}")
