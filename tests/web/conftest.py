@@ -16,8 +16,9 @@ from browser import find_chromium
 from web import downloads
 
 
-def need_browser_build() -> None:
-    """Skip unless Chromium is installed and the downloads are cached or npm can fetch them."""
+@pytest.fixture(scope="session")
+def browser_build() -> None:
+    """Skips the test unless Chromium is installed and the downloads are cached or npm can fetch them."""
     if find_chromium() is None:
         pytest.skip("no Chromium: install Debian's `chromium` to run the browser-build tests")
     cached = (downloads.CACHE / "npm" / f"pyodide@{downloads.PYODIDE}" / "package" / "package.json").exists()
@@ -26,9 +27,8 @@ def need_browser_build() -> None:
 
 
 @pytest.fixture(scope="session")
-def playground_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def playground_file(browser_build: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The playground, built as `python3 tasks.py playground` builds it, into a temporary folder."""
-    need_browser_build()
     from web import playground
 
     return playground.build(sys.executable, tmp_path_factory.mktemp("playground") / "playground.html")

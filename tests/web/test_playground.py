@@ -24,7 +24,8 @@ from nn.training import fit
 
 X, y = make_moons(40, noise=0.1, seed=3)
 model = nn.MLP(2, [6, 1], seed=1)
-history = fit(model, X, y, steps=8, progress=False)
+rec = nn.Recorder(X, y, every=4)
+history = fit(model, X, y, steps=8, progress=False, recorder=rec)
 for loss, accuracy in zip(history.loss, history.accuracy):
     print(repr(loss), accuracy)
 """
@@ -73,6 +74,8 @@ def test_playground_runs_offline_as_native_python(playground_file: Path) -> None
         moons = run(page, MOONS)
         assert moons["error"] is None
         assert same_numbers(moons["stdout"] or "", runner.run(MOONS)["stdout"]), moons["stdout"]
+        training = "(() => { const f = document.getElementById('training'); return !f.hidden && f.srcdoc.length; })()"
+        assert page.evaluate(training) > 1000  # the Recorder's training page is shown
 
         error = run(page, "def f(x):\n    return 1 / x\n\nf(0)\n")
         assert error["stdout"] == ""

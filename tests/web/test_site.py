@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from browser import Browser, BrowserError, find_chromium
-from conftest import need_browser_build
 
 LESSON = "01_values_and_backprop.ipynb"
 START_SECONDS = 240.0  # a cold kernel on a loaded 2-core machine; about 15 s on an idle one
@@ -35,9 +34,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def served_site(tmp_path: Path) -> Iterator[str]:
+def served_site(browser_build: None, tmp_path: Path) -> Iterator[str]:
     """The site, built into a temporary folder and served on 127.0.0.1; yields its address."""
-    need_browser_build()
     pytest.importorskip("jupyterlite_core", reason="jupyterlite-core is not installed (pip install '.[site]')")
     pytest.importorskip("jupyterlite_pyodide_kernel", reason="jupyterlite-pyodide-kernel is not installed")
     from web import site
