@@ -6,6 +6,7 @@ One test drives one page load (starting Python takes seconds), so that parallel 
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -87,3 +88,19 @@ def test_playground_runs_offline_as_native_python(playground_file: Path) -> None
         assert page.console_errors == []
     finally:
         page.close()
+
+
+def test_a_code_link_restores_the_code_and_no_webassembly_is_said(playground_file: Path, chromium: Browser) -> None:
+    source = "from engine import Value\nprint(Value(2.0) * 3)  # ünïcode survives\n"
+    encoded = base64.urlsafe_b64encode(source.encode()).decode().rstrip("=")
+    mark = len(chromium.events)
+    chromium.call("Page.navigate", session=True, url=f"{playground_file.resolve().as_uri()}#code={encoded}")
+    chromium.wait_for("Page.loadEventFired", since=mark)
+    assert chromium.evaluate("document.getElementById('code').value") == source
+    chromium.click("#share")  # the link made from the box is the one it was restored from
+    assert chromium.evaluate("location.hash") == f"#code={encoded}"
+
+    chromium.call("Page.addScriptToEvaluateOnNewDocument", session=True, source="delete globalThis.WebAssembly;")
+    chromium.open(playground_file)
+    status = chromium.evaluate("document.getElementById('status').textContent")
+    assert "lacks WebAssembly" in status
