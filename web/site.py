@@ -161,6 +161,9 @@ def pyodide_folder(python: str | Path, folder: Path) -> list[str]:
         depends = ["graphviz"] if name == "scalargrad" else []
         packages[name] = _lock_entry(wheel, name, version, depends, _top_level(wheel))
     lock["packages"] = packages
+    licences = [downloads.PYODIDE_LICENSE.format(version=downloads.PYODIDE), downloads.VIZ_JS_LICENSE.format(
+        version=downloads.VIZ_JS)]
+    (folder / "LICENSES.txt").write_text("\n\n".join(licences), encoding="utf-8")
     (folder / "pyodide-lock.json").write_text(json.dumps(lock), encoding="utf-8")
     return sorted(packages)
 
