@@ -3,6 +3,8 @@
     python3 tasks.py demo   # install scalargrad with plotting extras, train on two moons, write ./scalargrad-out
     python3 tasks.py test   # install the test tools and the PyTorch oracle (CPU build), run every check
     python3 tasks.py lessons [--no-browser]   # install JupyterLab and the lessons' packages, serve notebooks/
+    python3 tasks.py playground   # write scalargrad-out/playground.html: Python and scalargrad in one offline page
+    python3 tasks.py site [--serve]   # build site/: every lesson as a JupyterLite site (and serve it on localhost)
 """
 
 from __future__ import annotations
@@ -201,7 +203,7 @@ def test() -> int:
     # Every test means README's Start here in a fresh clone too (tests/lessons/test_start_here.py, minutes).
     os.environ.setdefault("SCALARGRAD_START_HERE", "1")
     steps = [
-        (PY, "-m", "ruff", "check", "engine", "nn", "tests", "benchmarks", "tasks.py"),
+        (PY, "-m", "ruff", "check", "engine", "nn", "web", "tests", "benchmarks", "tasks.py"),
         (PY, "-m", "mypy"),
         (PY, "-m", "pytest", "-n", "auto", "tests", "--nbmake", "--nbmake-timeout=90", "notebooks", *skip),
     ]
@@ -212,6 +214,28 @@ def test() -> int:
     return 0
 
 
+def playground() -> int:
+    """Build the one-file browser playground (needs npm once, to fetch Pyodide and viz-js into .cache/)."""
+    if not PY.exists():
+        make_venv()
+    from web import playground as page
+
+    print(f"wrote {page.build(PY)}")
+    return 0
+
+
+def site(*options: str) -> int:
+    """Build the lessons as a JupyterLite site in site/ (JupyterLite goes into .venv); `--serve` then serves it."""
+    setup("site")
+    from web import site as lite
+
+    folder = lite.build(PY)
+    print(f"wrote {folder}: publish the folder as it is on any static web host")
+    if "--serve" in options:
+        return lite.serve(folder)
+    return 0
+
+
 def main() -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 - this script is what an older python3 runs first
         version = ".".join(map(str, sys.version_info[:2]))
@@ -219,6 +243,10 @@ def main() -> int:
     commands = {"demo": demo, "test": test}
     if sys.argv[1:2] == ["lessons"] and set(sys.argv[2:]) <= {"--no-browser"}:
         return lessons(*sys.argv[2:])
+    if sys.argv[1:2] == ["site"] and set(sys.argv[2:]) <= {"--serve"}:
+        return site(*sys.argv[2:])
+    if sys.argv[1:] == ["playground"]:
+        return playground()
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2

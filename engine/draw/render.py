@@ -77,7 +77,11 @@ def _renderers(fmt: str) -> list[tuple[str, list[str]]]:
 
 
 def available_renderer() -> str | None:
-    """Which renderer `render_bytes` would try first: "dot", "pygraphviz", or None when nothing can render."""
+    """Which renderer `render_bytes` would try first: "dot", "pygraphviz", "viz-js", or None when nothing can render."""
+    if sys.platform == "emscripten":
+        from engine.draw import viz
+
+        return "viz-js" if viz.instance() is not None else None
     found = _renderers("svg")
     return found[0][0] if found else None
 
@@ -86,8 +90,13 @@ def render_bytes(source: str, fmt: str = "svg", timeout: float = LAYOUT_SECONDS)
     """Render DOT `source` to `fmt` ("svg", "png", "pdf") with the first renderer that works; None if none does.
 
     Layout runs in a child process, stopped after `timeout` seconds or by Ctrl-C. Raises GraphTooLargeError
-    (naming collapse=/cluster=) when it overruns, RenderError when Graphviz refuses the source.
+    (naming collapse=/cluster=) when it overruns, RenderError when Graphviz refuses the source. In a browser
+    (Pyodide) viz-js draws SVG instead.
     """
+    if sys.platform == "emscripten":  # no process can be started there; Graphviz compiled to WebAssembly can
+        from engine.draw import viz
+
+        return viz.render_bytes(source, fmt)
     complaints = []
     for name, command in _renderers(fmt):
         try:
@@ -118,6 +127,10 @@ def render_svg(source: str) -> str | None:
 
 def source_with_hint(source: str) -> str:
     """What is shown in place of a picture: the one-line install hint, then the DOT source."""
+    if sys.platform == "emscripten":
+        from engine.draw import viz
+
+        return f"{viz.HINT}\n{source}"
     return f"{INSTALL_HINT}\n{source}"
 
 
