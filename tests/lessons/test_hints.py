@@ -64,13 +64,17 @@ def test_a_teacher_turns_hints_off_and_the_checkers_still_say_what_is_off() -> N
         nn.lessons.hints("off")  # type: ignore[arg-type]
 
 
-def test_the_environment_variable_turns_hints_off_for_a_graded_run() -> None:
+def test_the_environment_variable_turns_hints_off_for_a_graded_run(monkeypatch: pytest.MonkeyPatch) -> None:
     code = ("from nn.lessons import lesson02; "
             "print(lesson02.check_mse(lambda p, t: 0.0)); print(lesson02.check_mse(lambda p, t: 0.0))")
     env = {**os.environ, "SCALARGRAD_HINTS": "off", "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.count("not right yet") == 2 and "off by" in out and "hint" not in out and "help" not in out, out
+    monkeypatch.delenv("SCALARGRAD_HINTS", raising=False)
     assert feedback._Help().enabled  # without it, hints are on
+    for value, enabled in [("OFF", False), ("0", False), ("no", False), ("on", True), ("1", True)]:
+        monkeypatch.setenv("SCALARGRAD_HINTS", value)
+        assert feedback._Help().enabled is enabled, value
 
 
 def test_a_pass_and_an_untouched_starter_are_not_labelled_hint() -> None:
