@@ -176,7 +176,6 @@ class Adam(Optimizer):
             new.append(d - step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps))
         return new, {"t": t, "m": m, "v": v}
 
-
     def state_dict(self) -> dict[str, Any]:
         """The settings and the state as plain numbers (JSON-able), to save next to the model and resume training:
         lr, betas, eps, weight_decay, decoupled_weight_decay, and torch's names for the state: the step count
