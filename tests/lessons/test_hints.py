@@ -83,3 +83,19 @@ def test_a_pass_and_an_untouched_starter_are_not_labelled_hint() -> None:
     untouched = str(lesson02.check_mse(lambda p, t: ...))
     assert untouched.startswith("… exercise 2.2 (mean squared error): not attempted yet, replace the `...`")
     assert "hint" not in passed + untouched
+
+
+def test_every_lessons_checker_goes_through_the_hints_switch_and_offers_show_hint() -> None:
+    """A checker without @checker would give hints on a graded run and never a second step: none may lack it."""
+    import importlib
+    import pkgutil
+
+    names = [m.name for m in pkgutil.iter_modules(nn.lessons.__path__) if m.name.startswith("lesson")]
+    assert len(names) == 10, names
+    for name in names:
+        module = importlib.import_module(f"nn.lessons.{name}")
+        checks = [f for key, f in vars(module).items()
+                  if key.startswith("check_") and getattr(f, "__module__", None) == module.__name__]
+        assert checks and module.show_hint is feedback.show_hint, name
+        unwrapped = [f.__name__ for f in checks if getattr(f, "__wrapped__", None) is None]
+        assert unwrapped == [], f"{name}: {unwrapped} lack @checker"
