@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
 
-from nn.checks import is_real
+from nn.checks import check_bool, is_real
 
 CORRECT, NOT_ATTEMPTED, INCORRECT = "correct", "not attempted yet", "not right yet"
 REL_TOL, ABS_TOL = 1e-6, 1e-9
@@ -86,10 +86,9 @@ _HELP = _Help()
 
 
 def hints(enabled: bool) -> None:
-    """Turn the checkers' hints on or off (off for a graded run: only what is right and what is off is said)."""
-    if not isinstance(enabled, bool):
-        raise TypeError(f"hints: expected True or False, got {enabled!r}")
-    _HELP.enabled = enabled
+    """Turn the checkers' hints on or off (off for a graded run: only what is right and what is off is said).
+    Raises TypeError for anything but True or False (`hints("off")` would otherwise read as on)."""
+    _HELP.enabled = check_bool(enabled, "hints(enabled)")
 
 
 class Note(str):
