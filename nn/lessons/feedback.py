@@ -299,8 +299,14 @@ def call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
 
 def _matching_mistake(mistakes: Iterable[Mistake], answers: Sequence[Any],
                       cases: Sequence[Sequence[Any]]) -> Mistake | None:
+    """The first mistake that gives every one of the student's answers; one that raises on a case matches nothing
+    (its None is not a number to compare with)."""
     for mistake in mistakes:
-        if all(close(a, call(mistake.computes, args)[0]) for a, args in zip(answers, cases)):
+        for answer, args in zip(answers, cases):
+            result, error = call(mistake.computes, args)
+            if error is not None or not close(answer, result):
+                break
+        else:
             return mistake
     return None
 
@@ -362,7 +368,8 @@ def check_numbers(
 ) -> Feedback:
     """Compare named numbers worked out by hand with the right ones; a known wrong value gets its own help.
 
-    `mistakes[name]` lists (typical wrong value, nudge[, fix]). Missing names or any `...` left means not attempted.
+    `mistakes[name]` lists (typical wrong value, nudge[, fix]). Any `...` left means not attempted; a missing or
+    unexpected name is a miss that names it.
     """
     if is_blank(answers):
         return not_attempted(exercise, what)
