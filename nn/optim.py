@@ -176,7 +176,6 @@ class Adam(Optimizer):
             new.append(d - step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps))
         return new, {"t": t, "m": m, "v": v}
 
-
     def state_dict(self) -> dict[str, Any]:
         """The settings and the state as plain numbers (JSON-able), to save next to the model and resume training:
         lr, betas, eps, weight_decay, decoupled_weight_decay, and torch's names for the state: the step count
@@ -196,41 +195,42 @@ class Adam(Optimizer):
         """Take the settings and state of `state_dict()` (of this optimiser or one over as many parameters).
 
         All or nothing: every key and number is checked first, so a missing or unexpected key, a wrong length, a
-        non-number or a value a constructor would refuse raises ValueError/TypeError naming the key and changes
-        nothing. Each value is read once: what is stored is what was checked.
+        non-number or a value a constructor would refuse raises ValueError/TypeError naming the optimiser's
+        load_state_dict and the key (and index), and changes nothing. Each value is read once: what is stored is
+        what was checked.
         """
+        where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
-            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict, got {type(state).__name__}")
+            raise TypeError(f"{where}: expected a dict, got {type(state).__name__}")
         expected = self.state_dict().keys()
         missing = [k for k in expected if k not in state]
         unexpected = [k for k in state if k not in expected]
         if missing or unexpected:
-            where = f"{type(self).__name__}.load_state_dict"
             raise ValueError(f"{where}: missing key(s) {missing}, unexpected key(s) {unexpected}")
         read = {key: state[key] for key in expected}
         n = len(self.params)
         checked = {
-            "lr": check_scale(read["lr"], "lr"),
-            "betas": _checked_betas(read["betas"]),
-            "eps": check_positive(read["eps"], "eps"),
-            "weight_decay": check_scale(read["weight_decay"], "weight_decay"),
-            "decoupled_weight_decay": check_bool(read["decoupled_weight_decay"], "decoupled_weight_decay"),
-            "t": check_count(read["step"], "step", minimum=0),
-            "m": _checked_numbers(read["exp_avg"], n, "exp_avg"),
-            "v": _checked_numbers(read["exp_avg_sq"], n, "exp_avg_sq", minimum=0.0),
+            "lr": check_scale(read["lr"], f"{where}: lr"),
+            "betas": _checked_betas(read["betas"], f"{where}: "),
+            "eps": check_positive(read["eps"], f"{where}: eps"),
+            "weight_decay": check_scale(read["weight_decay"], f"{where}: weight_decay"),
+            "decoupled_weight_decay": check_bool(read["decoupled_weight_decay"], f"{where}: decoupled_weight_decay"),
+            "t": check_count(read["step"], f"{where}: step", minimum=0),
+            "m": _checked_numbers(read["exp_avg"], n, f"{where}: exp_avg"),
+            "v": _checked_numbers(read["exp_avg_sq"], n, f"{where}: exp_avg_sq", minimum=0.0),
         }
         for name, value in checked.items():  # plain assignments: they cannot fail halfway
             setattr(self, name, value)
 
 
-def _checked_betas(betas: object) -> tuple[float, float]:
-    """`betas` as a pair of floats in [0, 1); raises TypeError/ValueError naming beta1 or beta2."""
+def _checked_betas(betas: object, where: str = "") -> tuple[float, float]:
+    """`betas` as a pair of floats in [0, 1); raises TypeError/ValueError naming beta1 or beta2 (after `where`)."""
     if not isinstance(betas, tuple | list):
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {type(betas).__name__}")
+        raise TypeError(f"{where}betas must be a pair (beta1, beta2), got {type(betas).__name__}")
     if len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r:.40}")
-    return (check_number(betas[0], "beta1", 0.0, 1.0, below=True),
-            check_number(betas[1], "beta2", 0.0, 1.0, below=True))  # fmt: skip
+        raise ValueError(f"{where}betas must be a pair (beta1, beta2), got {betas!r:.40}")
+    return (check_number(betas[0], f"{where}beta1", 0.0, 1.0, below=True),
+            check_number(betas[1], f"{where}beta2", 0.0, 1.0, below=True))  # fmt: skip
 
 
 def _checked_numbers(values: object, n: int, name: str, minimum: float | None = None) -> list[float]:

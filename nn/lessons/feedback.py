@@ -16,7 +16,6 @@ import functools
 import math
 import os
 import reprlib
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
@@ -66,13 +65,20 @@ class Feedback:
     __repr__ = __str__  # a checker's result is the last line of a cell: Jupyter shows it as this text
 
 
+def _hints_from_environment() -> bool:
+    """Whether hints start on: yes, unless SCALARGRAD_HINTS is off, 0, false or no (a graded run)."""
+    return os.environ.get("SCALARGRAD_HINTS", "on").lower() not in {"off", "0", "false", "no"}
+
+
 @dataclass
 class _Help:
-    """The one switch (help on or off) and what two-step help must remember: this session's misses."""
+    """The one switch (help on or off), and this session's latest miss of each exercise, the latest last.
 
-    enabled: bool = field(default_factory=lambda: os.environ.get("SCALARGRAD_HINTS", "on").lower()
-                          not in {"off", "0", "false", "no"})
-    misses: Counter[str] = field(default_factory=Counter)
+    A miss already remembered is a repeated one (it gets code-level help). One record for all lessons, not one per
+    checker, because `show_hint()` with no argument looks for the latest miss across them.
+    """
+
+    enabled: bool = field(default_factory=_hints_from_environment)
     last_miss: dict[str, Feedback] = field(default_factory=dict)
 
 
@@ -80,7 +86,8 @@ _HELP = _Help()
 
 
 def hints(enabled: bool) -> None:
-    """Turn the checkers' hints on or off (off for a graded run: only what is right and what is off is said)."""
+    """Turn the checkers' hints on or off (off for a graded run: only what is right and what is off is said).
+    Raises TypeError for anything but True or False (`hints("off")` would otherwise read as on)."""
     _HELP.enabled = check_bool(enabled, "hints(enabled)")
 
 
@@ -108,10 +115,10 @@ def deliver(feedback: Feedback) -> Feedback:
         return replace(feedback, nudge="", hint="")
     if feedback.status != INCORRECT:
         return feedback
-    _HELP.misses[feedback.number] += 1
-    _HELP.last_miss.pop(feedback.number, None)  # the latest miss goes last: show_hint() with no argument takes it
+    # Popped and put back so the latest miss goes last: show_hint() with no argument takes it.
+    missed_before = _HELP.last_miss.pop(feedback.number, None) is not None
     _HELP.last_miss[feedback.number] = feedback
-    return replace(feedback, more_help=_HELP.misses[feedback.number] > 1)
+    return replace(feedback, more_help=missed_before)
 
 
 P = ParamSpec("P")
@@ -127,6 +134,7 @@ def checker(check: Callable[P, Feedback]) -> Callable[P, Feedback]:
 
 
 def not_attempted(exercise: str, what: str) -> Feedback:
+    """The feedback for a starter still left as `...`: replace it with `what` (not a miss, so no help is given)."""
     return Feedback(exercise, NOT_ATTEMPTED, note=f"replace the `...` with {what}, then run the cell again")
 
 
@@ -291,8 +299,14 @@ def call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
 
 def _matching_mistake(mistakes: Iterable[Mistake], answers: Sequence[Any],
                       cases: Sequence[Sequence[Any]]) -> Mistake | None:
+    """The first mistake that gives every one of the student's answers; one that raises on a case matches nothing
+    (its None is not a number to compare with)."""
     for mistake in mistakes:
-        if all(close(a, call(mistake.computes, args)[0]) for a, args in zip(answers, cases)):
+        for answer, args in zip(answers, cases):
+            result, error = call(mistake.computes, args)
+            if error is not None or not close(answer, result):
+                break
+        else:
             return mistake
     return None
 
@@ -354,7 +368,8 @@ def check_numbers(
 ) -> Feedback:
     """Compare named numbers worked out by hand with the right ones; a known wrong value gets its own help.
 
-    `mistakes[name]` lists (typical wrong value, nudge[, fix]). Missing names or any `...` left means not attempted.
+    `mistakes[name]` lists (typical wrong value, nudge[, fix]). Any `...` left means not attempted; a missing or
+    unexpected name is a miss that names it.
     """
     if is_blank(answers):
         return not_attempted(exercise, what)

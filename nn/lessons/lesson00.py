@@ -85,6 +85,7 @@ Program = list[Step]
 
 
 def leaf(x: float) -> Step:
+    """The program line that makes a leaf Value holding `x`."""
     return Step("leaf", (x,))
 
 
@@ -175,6 +176,7 @@ def _build(cls: Any, program: Program) -> list[Any]:
 
 
 def _why_raised(step: Step, error: str) -> tuple[str, str]:
+    """The likely mistake behind a step that raised `error`, as (nudge, code-level hint)."""
     number_first = step.op in "+*" and isinstance(step.args[0], Const)
     number_second = step.op in "+*" and isinstance(step.args[1], Const)
     method, verb = {"+": ("__radd__", "add"), "*": ("__rmul__", "multiply")}.get(step.op, ("", ""))
@@ -364,8 +366,8 @@ def _feeds_root(j: int, users: dict[int, list[int]], root: int) -> bool:
 def _run(exercise: str, cls: Any, ops: tuple[str, ...], with_backward: bool) -> Feedback:
     """Build every program with `cls` and engine.Value; compare data and structure, each local rule alone, and,
     `with_backward`, the gradients backward() leaves."""
-    checked = 0
-    for program in programs(ops):
+    checked, made = 0, programs(ops)
+    for program in made:
         try:
             mine = _build(cls, program)
             theirs = _engine_nodes(program)
@@ -376,7 +378,7 @@ def _run(exercise: str, cls: Any, ops: tuple[str, ...], with_backward: bool) -> 
         except Mismatch as wrong:
             return Feedback(exercise, INCORRECT, [wrong.problem], wrong.nudge, wrong.hint)
         checked += len(program)
-    return Feedback(exercise, CORRECT, note=f"{checked} nodes in {len(programs(ops))} graphs agree with engine.Value")
+    return Feedback(exercise, CORRECT, note=f"{checked} nodes in {len(made)} graphs agree with engine.Value")
 
 
 def _missing(cls: Any, names: tuple[str, ...]) -> list[str]:
@@ -413,6 +415,7 @@ def check_value_class(cls: Any) -> Feedback:
 
 
 NEURON = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+_NEURON_HINT = "a = (x1 * w1 + x2 * w2 + b).tanh(); a.backward(); return a"
 
 
 def _children(node: Any) -> list[Any]:
@@ -476,12 +479,12 @@ def check_neuron(neuron: Callable[[Any], Any], cls: Any) -> Feedback:
     if error is not None or mine is None:
         return Feedback(exercise, INCORRECT, [f"neuron(Value) {'raised ' + str(error) if error else 'returned None'}"],
                         "build a = (x1*w1 + x2*w2 + b).tanh() with the Values the cell makes.",
-                        "a = (x1 * w1 + x2 * w2 + b).tanh(); a.backward(); return a")
+                        _NEURON_HINT)
     theirs, error = call(neuron, (engine.Value,))
     if error is not None:
         return Feedback(exercise, INCORRECT, [f"neuron(engine.Value) raised {error}"],
                         "neuron(V) must use only what both classes have: V(number), +, *, tanh() and backward().",
-                        "a = (x1 * w1 + x2 * w2 + b).tanh(); a.backward(); return a")
+                        _NEURON_HINT)
     if not isinstance(theirs, engine.Value):
         return Feedback(exercise, INCORRECT, [f"neuron(engine.Value) returned {fmt(theirs)}, not a Value"],
                         "return the neuron's output a itself, a Value.", "return a")
@@ -492,7 +495,7 @@ def check_neuron(neuron: Callable[[Any], Any], cls: Any) -> Feedback:
     if problems:
         return Feedback(exercise, INCORRECT, problems,
                         "the same neuron with both classes: build a from the five inputs, then call a.backward().",
-                        "a = (x1 * w1 + x2 * w2 + b).tanh(); a.backward(); return a")
+                        _NEURON_HINT)
     return Feedback(exercise, CORRECT, note=f"a = {fmt(theirs.data)} and the five gradients agree with engine.Value; "
                                             "now draw both graphs: engine.draw_dot(neuron(Value)) and "
                                             "engine.draw_dot(neuron(engine.Value))")

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from nn.lessons import lesson01, lesson02, lesson04, lesson07, solutions
-from nn.lessons.feedback import CORRECT, INCORRECT
+from nn.lessons.feedback import CORRECT, INCORRECT, Mistake, check_function
 
 
 def mse_reusing_predictions(p: list[float], t: list[float]) -> float:
@@ -121,3 +121,14 @@ def test_self_holding_deep_and_broken_answers_get_a_message_not_a_crash() -> Non
     feedback = lesson04.check_cross_correlation(lambda image, kernel: rows)
     assert "[2] has 3 items" not in feedback.problems[0] and "[2][0] should be a number" in \
         feedback.problems[0], str(feedback)
+
+
+def test_a_typical_mistake_that_raises_on_a_case_matches_nothing_and_crashes_nothing() -> None:
+    feedback = check_function(
+        "exercise 9.9 (double)", lambda x: x + 1, lambda x: 2 * x, [(1.0,), (0.0,)],
+        describe=lambda x: f"double({x:g})",
+        mistakes=[Mistake(lambda x: 2 / x, "divides"), Mistake(lambda x: x + 1, "adds one")],  # 2 / x fits case 1
+        nudge="the exercise's own nudge", hint="2 * x",
+    )
+    assert feedback.status == INCORRECT and feedback.nudge == "adds one", str(feedback)
+    assert feedback.problems == ["double(0) is 1, expected 0 (off by 1)"], feedback.problems

@@ -60,17 +60,22 @@ def test_a_teacher_turns_hints_off_and_the_checkers_still_say_what_is_off() -> N
     assert repr(nn.lessons.show_hint()) == "hints are turned off for this run"
     nn.lessons.hints(True)
     assert "  hint: " in str(lesson02.check_mse(lambda p, t: 0.0))
-    with pytest.raises(TypeError, match=r"hints\(enabled\) must be a bool"):
+    with pytest.raises(TypeError, match=r"^hints\(enabled\) must be a bool, got str$"):
         nn.lessons.hints("off")  # type: ignore[arg-type]
+    assert "  hint: " in str(lesson02.check_mse(lambda p, t: 0.0))  # the refused call left hints on
 
 
-def test_the_environment_variable_turns_hints_off_for_a_graded_run() -> None:
+def test_the_environment_variable_turns_hints_off_for_a_graded_run(monkeypatch: pytest.MonkeyPatch) -> None:
     code = ("from nn.lessons import lesson02; "
             "print(lesson02.check_mse(lambda p, t: 0.0)); print(lesson02.check_mse(lambda p, t: 0.0))")
     env = {**os.environ, "SCALARGRAD_HINTS": "off", "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.count("not right yet") == 2 and "off by" in out and "hint" not in out and "help" not in out, out
+    monkeypatch.delenv("SCALARGRAD_HINTS", raising=False)
     assert feedback._Help().enabled  # without it, hints are on
+    for value, enabled in [("OFF", False), ("0", False), ("no", False), ("on", True), ("1", True)]:
+        monkeypatch.setenv("SCALARGRAD_HINTS", value)
+        assert feedback._Help().enabled is enabled, value
 
 
 def test_a_pass_and_an_untouched_starter_are_not_labelled_hint() -> None:
@@ -79,3 +84,19 @@ def test_a_pass_and_an_untouched_starter_are_not_labelled_hint() -> None:
     untouched = str(lesson02.check_mse(lambda p, t: ...))
     assert untouched.startswith("… exercise 2.2 (mean squared error): not attempted yet, replace the `...`")
     assert "hint" not in passed + untouched
+
+
+def test_every_lessons_checker_goes_through_the_hints_switch_and_offers_show_hint() -> None:
+    """A checker without @checker would give hints on a graded run and never a second step: none may lack it."""
+    import importlib
+    import pkgutil
+
+    names = [m.name for m in pkgutil.iter_modules(nn.lessons.__path__) if m.name.startswith("lesson")]
+    assert len(names) == 10, names
+    for name in names:
+        module = importlib.import_module(f"nn.lessons.{name}")
+        checks = [f for key, f in vars(module).items()
+                  if key.startswith("check_") and getattr(f, "__module__", None) == module.__name__]
+        assert checks and module.show_hint is feedback.show_hint, name
+        unwrapped = [f.__name__ for f in checks if getattr(f, "__wrapped__", None) is None]
+        assert unwrapped == [], f"{name}: {unwrapped} lack @checker"
