@@ -170,19 +170,37 @@ class Value:
             collecting = gc.isenabled()
             gc.disable()
             try:
-                order, checked = _walk(self)
+                order, checked, odd = _walk(self)
+                # Leaves whose .grad is not a float (None, as torch leaves it, or an int) are checked and made
+                # floats before any .grad changes, so a bad one changes nothing.
+                saved = [(v, v.grad) for v in odd]
+                starts = [_start(v) for v in odd]
                 # A built-in float rule never raises (IEEE inf, as torch); a custom op's derivative may, so
                 # then every .grad it could touch is kept, to be put back.
-                saved = [(v, v.grad) for node in order for v in (node, *node.parents)] if checked else []
+                if checked:
+                    saved += [(v, v.grad) for node in order for v in (node, *node.parents)]
                 try:
+                    for v, g in zip(odd, starts):
+                        v.grad = g
                     _run(self, seed, order)
                 except BaseException:
-                    for v, g in saved:
+                    for v, g in reversed(saved):
                         v.grad = g
                     raise
             finally:
                 if collecting:
                     gc.enable()
+
+
+def _start(leaf: Value) -> float:
+    """The float a leaf's gradient accumulates onto: its .grad, with None counting as 0.0 as in PyTorch.
+    Raises TypeError naming the leaf when .grad holds something else."""
+    g = leaf.grad
+    if g is None:
+        return 0.0
+    if isinstance(g, bool) or not isinstance(g, numbers.Real):
+        raise TypeError(f"backward: {leaf!r} has a .grad of type {type(g).__name__}; set it to a number or None")
+    return as_float(g, f"backward: .grad of {leaf!r}")
 
 
 _one_pass_at_a_time = threading.RLock()  # a custom op's derivative may itself call backward()
@@ -200,12 +218,14 @@ def _run(root: Value, seed: float, order: list[Value]) -> None:
             node._record.backward(node)  # type: ignore[union-attr]
 
 
-def _walk(root: Value) -> tuple[list[Value], bool]:
-    """`backward_order(root)`, and whether it holds an op with a derivative that may raise (a custom op)."""
+def _walk(root: Value) -> tuple[list[Value], bool, list[Value]]:
+    """`backward_order(root)`, whether it holds an op with a derivative that may raise (a custom op), and the
+    leaves whose .grad is not a float."""
     op = root._record
     if op is None:
-        return [], False
+        return [], False, [] if type(root.grad) is float else [root]
     order: list[Value] = []
+    odd: dict[Value, None] = {}  # an ordered set
     seen = {root}
     checked = op.arity < 0
     # A depth-first walk keeping the node in hand in locals and stacking only the ones it comes back to: it is
@@ -215,7 +235,10 @@ def _walk(root: Value) -> tuple[list[Value], bool]:
     while True:
         for parent in parents:
             op = parent._record
-            if op is not None and parent not in seen:
+            if op is None:
+                if type(parent.grad) is not float:
+                    odd[parent] = None
+            elif parent not in seen:
                 seen.add(parent)
                 stack.append((node, parents))
                 node = parent
@@ -234,7 +257,7 @@ def _walk(root: Value) -> tuple[list[Value], bool]:
                 break
             node, parents = stack.pop()
     order.reverse()
-    return order, checked
+    return order, checked, list(odd)
 
 
 def backward_order(root: Value) -> list[Value]:
