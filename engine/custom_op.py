@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 from engine.grad_mode import no_grad
-from engine.ops import OPS, Op, make_node
+from engine.ops import OPS, Op, as_operand, make_node
 from engine.value import Value, as_float
 
 Forward = Callable[..., float]
@@ -43,14 +43,6 @@ def _arity_check(name: str, fn: Callable[..., object]) -> Callable[[int], None]:
             raise TypeError(f"op {name!r} got {n} argument(s), but its forward does not take that: {exc}") from None
 
     return check
-
-
-def _as_leaf(name: str, i: int, x: object) -> Value:
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"op {name!r}: argument {i} must be a Value or a number, got {type(x).__name__}")
-    return Value(as_float(x, f"op {name!r}: argument {i}"))
 
 
 def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Value]:
@@ -103,7 +95,7 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
 
     def apply(*args: Value | float) -> Value:
         check_arity(len(args))
-        values = tuple(_as_leaf(name, i, x) for i, x in enumerate(args))
+        values = tuple(as_operand(x, f"op {name!r}: argument {i}") for i, x in enumerate(args))
         try:
             data = forward(*(v.data for v in values))
         except Exception as exc:

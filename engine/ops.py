@@ -16,8 +16,8 @@ from typing import Any
 
 from engine.op_record import OPS as OPS
 from engine.op_record import Op as Op
+from engine.op_record import _number, binary, make_node, nary, unary
 from engine.op_record import attach as attach
-from engine.op_record import binary, make_node, nary, unary
 from engine.op_record import generic_backward as generic_backward
 from engine.op_record import vjp as vjp
 from engine.value import Value
@@ -172,11 +172,29 @@ LEAKY_RELU = unary("leaky_relu", forward=_leaky_relu, derivative=lambda a, slope
 
 
 def _check_values(items: Sequence[object], where: str) -> None:
-    if set(map(type, items)) <= {Value}:  # the common case, checked at C speed (pooling calls this per window)
-        return
     for i, item in enumerate(items):
         if not isinstance(item, Value):
             raise TypeError(f"{where}: item {i} must be a Value, got {type(item).__name__}")
+
+
+def as_operand(x: object, where: str) -> Value:
+    """`x` as an op's operand: a Value as it is, a number as a constant leaf (the check `x * 2` makes).
+    Raises TypeError naming `where` for anything else, OverflowError for an int too large for a float."""
+    if isinstance(x, Value):
+        return x
+    c = _number(x, where)
+    if c is None:
+        raise TypeError(f"{where} must be a Value or a number, got {type(x).__name__}")
+    return Value(c)
+
+
+def _operands(values: Iterable[object], where: str) -> tuple[Value, ...]:
+    items = tuple(values)
+    if len(items) == 0:
+        raise ValueError(f"{where}: needs at least one Value")
+    if set(map(type, items)) <= {Value}:  # the common case, checked at C speed (pooling calls this per window)
+        return items  # type: ignore[return-value]
+    return tuple(as_operand(x, f"{where}: item {i}") for i, x in enumerate(items))
 
 
 # dot's operands are w0..w(n-1), x0..x(n-1) and maybe the bias: d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
@@ -235,12 +253,10 @@ def _sum_backward(out: Value) -> None:  # hand-tuned: losses sum over a batch
 SUM.backward = _sum_backward
 
 
-def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
-    """values[0] + values[1] + ... as one node. Raises ValueError when empty, TypeError on non-Values."""
-    values = tuple(values)
-    if len(values) == 0:
-        raise ValueError("sum: needs at least one Value")
-    _check_values(values, "sum")
+def sum(values: Iterable[Value | float]) -> Value:  # the name of the op, as torch.sum
+    """values[0] + values[1] + ... as one node; numbers among them are constants. Raises ValueError when
+    empty, TypeError on an item that is neither a Value nor a number."""
+    values = _operands(values, "sum")
     acc = 0.0
     for v in values:
         acc += v.data
@@ -257,15 +273,12 @@ def _max_backward(out: Value) -> None:  # hand-tuned: one per pooling window; on
 MAX.backward = _max_backward
 
 
-def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
-    """The largest of `values` as one node; its gradient goes to the first arg-max (ties go to the first).
-
-    A NaN wins, as in torch.max, so it is not hidden. Raises ValueError when empty, TypeError on non-Values.
+def max(values: Iterable[Value | float]) -> Value:  # the name of the op, as torch.max
+    """The largest of `values` as one node; numbers among them are constants (`max([x, 0])`). Its gradient
+    goes to the first arg-max (ties go to the first). A NaN wins, as in torch.max, so it is not hidden.
+    Raises ValueError when empty, TypeError on an item that is neither a Value nor a number.
     """
-    values = tuple(values)
-    if len(values) == 0:
-        raise ValueError("max: needs at least one Value")
-    _check_values(values, "max")
+    values = _operands(values, "max")
     winner = 0
     best = values[0].data
     for i in range(1, len(values)):

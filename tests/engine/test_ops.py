@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
@@ -522,7 +522,7 @@ def test_the_spy_sees_nodes_being_made(made_nodes: list[Value]) -> None:
         (lambda: engine.sum([]), ValueError, ("sum",)),
         (lambda: engine.sum([Value(1), None]), TypeError, ("sum", "item 1", "NoneType")),
         (lambda: engine.max([]), ValueError, ("max",)),
-        (lambda: engine.max([Value(1), 2.0]), TypeError, ("max", "item 1", "float")),
+        (lambda: engine.max([Value(1), "2.0"]), TypeError, ("max", "item 1", "str")),
     ],
     ids=[
         "dot-lengths",
@@ -635,3 +635,24 @@ def test_star_import_keeps_pythons_sum_and_max() -> None:
     namespace: dict[str, object] = {}
     exec("from engine import *", namespace)  # noqa: S102 - a fixed statement, the point of the test
     assert "sum" not in namespace and "max" not in namespace and "Value" in namespace
+
+
+@given(y=st.floats(-5, 5), c=st.floats(-5, 5) | st.integers(-5, 5))
+def test_max_and_sum_take_numbers_as_constants_as_x_times_2_does(torch: Any, y: float, c: float) -> None:
+    """`-engine.max([-y, -c])` is min(y, c), with torch.minimum's value and gradient (numbers as constants)."""
+    assume(y != c)  # at a tie torch.minimum splits the gradient; engine.max gives it to the first
+    v = Value(y)
+    out = -engine.max([-v, -c]) + engine.sum([v, c, 0.5])
+    out.backward()
+    t = torch.tensor(y, dtype=torch.float64, requires_grad=True)
+    expected = torch.minimum(t, torch.tensor(float(c), dtype=torch.float64)) + (t + c + 0.5)
+    expected.backward()
+    assert (out.data, v.grad) == (expected.item(), t.grad.item())
+    assert len(out.parents[0].parents[0].parents) == 2
+
+
+@pytest.mark.parametrize("build", [engine.max, engine.sum])
+@pytest.mark.parametrize(("bad", "kind"), [("2", "str"), (None, "NoneType"), (True, "bool"), ([1.0], "list")])
+def test_max_and_sum_refuse_what_is_not_a_value_or_a_number(build: Any, bad: object, kind: str) -> None:
+    with pytest.raises(TypeError, match=rf"{build.__name__}: item 1 must be a Value or a number, got {kind}"):
+        build([Value(1.0), bad])
