@@ -19,7 +19,7 @@ from typing import Any
 from engine.autograd import backward_order
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, op_record, op_text
 from engine.draw.render import Drawing, render_svg, source_with_hint
-from engine.ops import attach
+from engine.op_record import attach
 from engine.value import Value, as_float
 
 # How a Value looks in a step's drawing, by the state of its gradient at that step.
@@ -121,7 +121,7 @@ class BackwardFrame:
             computed = formula(node, who, terms=2)
             head += f" = {computed if len(computed) <= width // 3 else op_text(node)}"
         head += f", grad {g}:"
-        if not self.grad:
+        if not self.grad and not any(self.pushed):
             return f"{head} 0, passes nothing on"
         pushes = [
             f"{who(p)} += {g}×{format_number(d)} = {format_number(q)}"
@@ -230,9 +230,10 @@ def _replay(root: Value, seed: float, order: list[Value]) -> Iterator[BackwardFr
         attach(m, op, [mirror(p) for p in node.parents], arg)
         g = m.grad
         local = _probe(node, 1.0)
-        # As in backward(), a node whose gradient is exactly 0 passes nothing on.
-        pushed = _probe(node, g) if g else (0.0,) * len(node.parents)
-        if g:
+        # As in backward(), a node whose gradient is 0 is skipped where running it would add only zeros.
+        runs = bool(g) or not op.passes_nothing(node.data)
+        pushed = _probe(node, g) if runs else (0.0,) * len(node.parents)
+        if runs:
             op.backward(m)
         replay.log += [(p, mirrors[p].grad) for p in node.parents]
         replay.ends.append(len(replay.log))
