@@ -29,7 +29,7 @@ class Op:
 
     __slots__ = ("name", "symbol", "arity", "forward", "derivative", "position", "source", "backward",
                  "may_raise", "skip_zero", "method", "param", "activation", "ordered", "negated",
-                 "micrograd")  # fmt: skip
+                 "micrograd", "apply", "reflected_apply")  # fmt: skip
 
     def __init__(self, name: str, symbol: str, arity: int, derivative: Derivative, position: int | None = None) -> None:
         self.name = name
@@ -52,6 +52,9 @@ class Op:
         self.activation = self.ordered = False  # for drawings: a neuron's activation; operand order matters
         self.negated = ""  # for add_const, which also records x - c as x + -c: how that is shown ("- {c}")
         self.micrograd = symbol  # the symbol micrograd's `_op` writes: "+" for x + 2 too, "**{c}", "ReLU"
+        # Value's method for the op (made by `unary` and `binary`), and for a binary op its reflected form (2 - x)
+        self.apply: Callable[..., Value] = _not_applied
+        self.reflected_apply: Callable[..., Value] = _not_applied
 
     def partials(self, operands: Sequence[Any], c: Any, out: Any) -> tuple[Partial, ...]:
         """The local derivative of each Value operand of a node (floats or Values), with constant `c`."""
@@ -74,50 +77,15 @@ class Op:
         return self.micrograd.format(c=c)
 
     def __call__(self, *operands: Any) -> Value:
-        """Apply the op (Unary and Binary records; dot, sum and max are functions in engine/ops.py)."""
-        raise TypeError(f"op {self.name!r} is applied by its Value operator or function, not called")
+        """The op applied to `operands`, as its Value method does: `TANH(x)`, `MUL(x, 2)`."""
+        return self.apply(*operands)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
 
-class Unary(Op):
-    """An op on one Value (and maybe a number c, its `param`); calling it applies it: `TANH(x)`."""
-
-    __slots__ = ("compute", "default")
-    compute: Callable[..., float]
-    default: float
-
-    def __call__(self, a: Value, *c: Any) -> Value:  # type: ignore[override]
-        if not self.param:
-            return make_node(self.compute(a.data), self, a)
-        k = as_float(c[0], f"{self.name}({self.param})") if c else self.default
-        return make_node(self.compute(a.data, k), self, a, arg=k)
-
-
-class Binary(Op):
-    """An op on two operands; calling it applies it: `MUL(x, y)`, `MUL(x, 2)`, `MUL(2, x)`. A number operand
-    makes a node of `number_op` (`x * 2`) or `reflected` (`2 - x`; the same op when it commutes).
-    It returns NotImplemented for an operand that is neither a Value nor a number, as an operator must."""
-
-    __slots__ = ("number_op", "reflected", "number_forward", "minus")
-    number_op: Op
-    reflected: Op
-    number_forward: Callable[[float, float], float]
-    minus: bool
-
-    def __call__(self, a: Any, b: Any) -> Value:  # type: ignore[override]
-        if type(a) is type(b):  # two Values: the Value methods always pass one
-            return make_node(self.forward(a.data, b.data), self, a, b)  # type: ignore[misc]
-        c = number_or_none(b, self.name)
-        if c is not None:
-            return make_node(self.number_forward(a.data, c), self.number_op, a, arg=-c if self.minus else c)
-        c = number_or_none(a, self.name)
-        if c is not None:
-            return make_node(self.forward(c, b.data), self.reflected, b, arg=c)  # type: ignore[misc]
-        if isinstance(b, type(a)) or isinstance(a, type(b)):  # Values of a class and its subclass
-            return make_node(self.forward(a.data, b.data), self, a, b)  # type: ignore[misc]
-        return NotImplemented
+def _not_applied(*operands: Any) -> Value:
+    raise TypeError("this op is applied through its Value operator or function (dot, sum, max)")
 
 
 def as_float(x: object, where: str) -> float:
@@ -243,18 +211,31 @@ def unary(
     name: str, forward: Callable[..., float], derivative: Derivative, *, activation: bool = False, param: str = "",
     default: float = 0.0, symbol: str = "", method: str = "", source: tuple[str, tuple[str, ...]] | None = None,
     skip_zero: bool = False,
-) -> Unary:
+) -> Op:
     """Define an op on one Value, `Value.<name>()` (or `method`): `forward(x)` on a float, `derivative(a, out)`.
     With `param` it also takes a number c (default `default`): `forward(x, c)`, `derivative(a, c, out)`
     returning both partials. Raises ValueError for a name already defined."""
-    op = Unary(name, symbol or (f"{name}({{c}})" if param else name), 1, derivative, 0 if param else None)
-    op.compute, op.forward = forward, forward if param else (lambda x, c: forward(x))
-    op.activation, op.param, op.default, op.source, op.skip_zero = activation, param, default, source, skip_zero
+    op = Op(name, symbol or (f"{name}({{c}})" if param else name), 1, derivative, 0 if param else None)
+    op.forward = forward if param else (lambda x, c: forward(x))
+    op.activation, op.param, op.source, op.skip_zero = activation, param, source, skip_zero
+    if param:
+
+        def apply(a: Value, c: float = default) -> Value:
+            c = as_float(c, f"{name}({param})")
+            return make_node(forward(a.data, c), op, a, arg=c)
+    else:
+
+        def apply(a: Value) -> Value:  # type: ignore[misc]
+            return make_node(forward(a.data), op, a)
+
+    apply.__name__ = apply.__qualname__ = method or name
+    apply.__doc__ = forward.__doc__
+    op.apply = apply
     if source is not None:
         op.backward = rule_from_source(op)
     elif not param:
         op.backward = _unary_backward(derivative)
-    return _register(op, method or name)  # type: ignore[return-value]
+    return _register(op, method or name)
 
 
 def _unary_backward(derivative: Derivative) -> Callable[[Value], None]:
@@ -271,37 +252,55 @@ def binary(
     commutative: bool = False, number_forward: Callable[[float, float], float] | None = None,
     minus: Op | None = None, micrograd: str = "", sources: dict[str, tuple[str, tuple[str, ...]]] | None = None,
     skip_zero: bool = False,
-) -> Binary:
+) -> Op:
     """Define an op on two operands, `Value.<method>` and its reflected form: `forward(a, b)` on floats,
     `derivative(a, b, out)` giving both partials. A number operand makes `<name>_const` (`x * 2`; computed
     with `number_forward` if given) or `r<name>` (`2 - x`), whose derivative is this one with the number
     in its place; with `minus`, `a - c` is recorded as that op with -c. `sources` gives the hot ones' text by
     name. Raises ValueError for a name already defined."""
     sources = sources or {}
-    op = Binary(name, symbol, 2, derivative)
-    op.forward, op.number_forward, op.minus = forward, number_forward or forward, minus is not None
+    op = Op(name, symbol, 2, derivative)
+    op.forward, on_number = forward, number_forward or forward
     op.ordered = not commutative
     if minus is not None:
-        op.number_op = minus
+        right = minus
         minus.negated = f"{symbol} {{c}}"
     else:
-        op.number_op = _register(Op(f"{name}_const", f"{symbol} {{c}}", 1, derivative, position=0), method)
-        op.number_op.forward = op.number_forward
-        op.number_op.micrograd = micrograd or symbol
+        right = _register(Op(f"{name}_const", f"{symbol} {{c}}", 1, derivative, position=0), method)
+        right.forward, right.micrograd = on_number, micrograd or symbol
     if commutative:
-        op.reflected = op.number_op
+        left = right
     else:
-        op.reflected = _register(Op(f"r{name}", f"{{c}} {symbol}", 1, derivative, position=1), f"__r{method[2:]}")
-        op.reflected.forward = lambda a, c: forward(c, a)
-        op.reflected.micrograd = symbol
-    for record in (op, op.number_op, op.reflected):
+        left = _register(Op(f"r{name}", f"{{c}} {symbol}", 1, derivative, position=1), f"__r{method[2:]}")
+        left.forward, left.micrograd = (lambda a, c: forward(c, a)), symbol
+    for record in (op, right, left):
         record.skip_zero = record.skip_zero or skip_zero
         if record.name in sources:
             record.source = sources[record.name]
             record.backward = rule_from_source(record)
+
+    def apply(a: Value, b: Any) -> Value:
+        if type(b) is type(a):  # two Values
+            return make_node(forward(a.data, b.data), op, a, b)
+        c = number_or_none(b, name)
+        if c is not None:
+            return make_node(on_number(a.data, c), right, a, arg=-c if minus else c)
+        if isinstance(b, type(a)) or isinstance(a, type(b)):  # Values of a class and its subclass
+            return make_node(forward(a.data, b.data), op, a, b)
+        return NotImplemented  # so that Python tries the other operand's method, as an operator must
+
+    def reflected_apply(a: Value, b: Any) -> Value:  # b op a, for a number b
+        c = number_or_none(b, name)
+        if c is None:
+            return NotImplemented
+        return make_node(forward(c, a.data), left, a, arg=c)
+
+    apply.__name__ = apply.__qualname__ = method
+    reflected_apply.__name__ = reflected_apply.__qualname__ = f"__r{method[2:]}"
+    op.apply, op.reflected_apply = apply, reflected_apply
     if op.source is None:
         op.backward = _binary_backward(derivative)
-    return _register(op, method)  # type: ignore[return-value]
+    return _register(op, method)
 
 
 def _binary_backward(derivative: Derivative) -> Callable[[Value], None]:

@@ -105,7 +105,7 @@ def _run_rule(op: Op) -> _Run:
         if special is not None:
             return lambda a, k, be: getattr(be, op.name)(a[0], k)
         return lambda a, k, be: getattr(a[0], op.method)(a[1] if op.arity == 2 else k)
-    return lambda a, k, be: getattr(a[0], op.method)()
+    return lambda a, k, be: op(a[0]) if isinstance(a[0], Value) else getattr(a[0], op.method)()
 
 
 _NARY: dict[str, _Run] = {

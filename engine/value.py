@@ -9,11 +9,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-import types
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
-from engine.op_record import NOT_RECORDED, OPS, Op, Unary, as_float, number_or_none
+from engine.op_record import NOT_RECORDED, Op, as_float, number_or_none
 from engine.ops import ADD, DIV, EXP, LEAKY_RELU, LOG, MUL, NEG, POW, RELU, SIGMOID, SUB, TANH
 
 Number = int | float
@@ -125,72 +124,24 @@ class Value:
     def is_leaf(self) -> bool:
         return self._record is None
 
-    # ---------------------------------------------------------------- the ops (engine/ops.py has each record)
-
-    def __add__(self, other: Operand) -> Value:
-        return ADD(self, other)
-
-    def __radd__(self, other: Number) -> Value:
-        return ADD(other, self)
-
-    def __sub__(self, other: Operand) -> Value:
-        return SUB(self, other)
-
-    def __rsub__(self, other: Number) -> Value:
-        return SUB(other, self)
-
-    def __mul__(self, other: Operand) -> Value:
-        return MUL(self, other)
-
-    def __rmul__(self, other: Number) -> Value:
-        return MUL(other, self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return DIV(self, other)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return DIV(other, self)
-
-    def __pow__(self, other: Operand) -> Value:
-        return POW(self, other)
-
-    def __rpow__(self, other: Number) -> Value:
-        return POW(other, self)
-
-    def __neg__(self) -> Value:
-        return NEG(self)
-
-    def exp(self) -> Value:
-        """e ** self."""
-        return EXP(self)
-
-    def log(self) -> Value:
-        """The natural log. Raises ValueError for data <= 0."""
-        return LOG(self)
-
-    def tanh(self) -> Value:
-        return TANH(self)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e ** -self)."""
-        return SIGMOID(self)
-
-    def relu(self) -> Value:
-        """max(0, self), with derivative 0 at 0 as in PyTorch."""
-        return RELU(self)
+    # ---------------------------------------------------------------- the ops
+    # Each operator and method is its op's `apply`, made from the op's record in engine/ops.py, where its
+    # forward and derivative are written side by side (a `def` calling it would cost one more call per node).
+    __add__, __radd__ = ADD.apply, ADD.reflected_apply
+    __sub__, __rsub__ = SUB.apply, SUB.reflected_apply
+    __mul__, __rmul__ = MUL.apply, MUL.reflected_apply
+    __truediv__, __rtruediv__ = DIV.apply, DIV.reflected_apply
+    __pow__, __rpow__ = POW.apply, POW.reflected_apply
+    __neg__ = NEG.apply
+    exp = EXP.apply
+    log = LOG.apply
+    tanh = TANH.apply
+    sigmoid = SIGMOID.apply
+    relu = RELU.apply
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """self if self > 0 else slope * self."""
-        return LEAKY_RELU(self, slope)
-
-    if not TYPE_CHECKING:  # (hidden from mypy, which would otherwise accept any attribute of a Value)
-
-        def __getattr__(self, name: str) -> Any:
-            """An op on one Value defined after this class (`engine.op_record.unary(...)`) is a method too."""
-            for op in OPS.values():
-                if op.method == name and isinstance(op, Unary):
-                    return types.MethodType(op, self)
-            raise AttributeError(f"'Value' object has no attribute {name!r}")
+        return LEAKY_RELU.apply(self, slope)
 
     def backward(self, gradient: float = 1.0) -> None:
         """Set `.grad` of every Value this one depends on to d(self)/d(value) times `gradient`; leaves add it.
@@ -239,7 +190,8 @@ def _run(root: Value, seed: float, order: list[Value]) -> None:
     root.grad = seed
     for node in order:
         op = node._record
-        if node.grad or not op.passes_nothing(node.data):  # type: ignore[union-attr]  # a dead relu's neuron is skipped
+        # skipped at gradient 0 where that adds only zeros (Op.skip_zero; x - x is 0 for finite x only)
+        if node.grad or not (op.skip_zero and node.data - node.data == 0.0):  # type: ignore[union-attr]
             op.backward(node)  # type: ignore[union-attr]
 
 
@@ -251,22 +203,36 @@ def _walk(root: Value) -> tuple[list[Value], bool, list[Value]]:
         return [], False, [] if type(root.grad) is float else [root]
     order: list[Value] = []
     seen = {root}
-    may_raise = False
-    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]  # nodes with operands to visit
-    while stack:
-        node, operands = stack[-1]
+    may_raise = root._record.may_raise
+    # A depth-first walk keeping the node in hand in locals and stacking only the ones it comes back to, reading
+    # operands from the slots with no call: the plain form (a stack of (node, iterator) pairs, `v.parents`) made
+    # backward() twice as slow on micrograd's binary-op graph (measured, benchmarks/).
+    stack: list[tuple[Value, Iterator[Value]]] = []
+    node, operands = root, iter(root.parents)
+    while True:
         for v in operands:
-            if v._record is None:
+            op = v._record
+            if op is None:
                 if type(v.grad) is not float:
                     odd[v] = None
             elif v not in seen:
                 seen.add(v)
-                stack.append((v, iter(v.parents)))
+                stack.append((node, operands))
+                node = v
+                arity = op.arity
+                if arity == 2:
+                    operands = iter((v._a, v._b))
+                elif arity == 1:
+                    operands = iter((v._a,))
+                else:
+                    operands = iter(v._a)
+                    may_raise = may_raise or op.may_raise
                 break
         else:  # every operand visited: the node comes after them all
-            stack.pop()
             order.append(node)
-            may_raise = may_raise or node._record.may_raise  # type: ignore[union-attr]
+            if not stack:
+                break
+            node, operands = stack.pop()
     order.reverse()
     return order, may_raise, list(odd)
 

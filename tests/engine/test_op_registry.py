@@ -18,7 +18,7 @@ NEW_OP = textwrap.dedent(
     from engine.op_record import unary
 
     # the inverse square root unit, x / sqrt(1 + x**2): its definition, forward and then its derivative
-    unary("isru", lambda x: x / math.sqrt(1 + x * x), lambda a, out: (1 + a * a) ** -1.5, activation=True)
+    isru = unary("isru", lambda x: x / math.sqrt(1 + x * x), lambda a, out: (1 + a * a) ** -1.5, activation=True)
 
     from hypothesis import given, settings
     import engine
@@ -28,11 +28,12 @@ NEW_OP = textwrap.dedent(
     from nn.layers import ACTIVATIONS
 
     x = Value(-0.75, "x")
-    y = x.isru()                                        # a Value method
+    y = isru(x)                                         # the record applies it (a built-in op also gets a
+                                                        # one-line method in class Value, engine/value.py)
     assert y.op == "isru" and y.data == -0.6
     y.backward()
     assert x.grad == 0.512 and engine.grad(y, [x])[0].data == 0.512
-    assert engine.gradcheck(lambda v: v.isru() * v, [0.7]) and engine.gradgradcheck(lambda v: v.isru(), [0.7])
+    assert engine.gradcheck(lambda v: isru(v) * v, [0.7]) and engine.gradgradcheck(isru, [0.7])
     assert evaluate("isru(x) * 2", {"x": -0.75}).data == -1.2 and "isru" in FUNCTION_NAMES  # the parser
     assert "isru" in OPS                            # the Hypothesis strategies
     from engine.draw.dot import ACTIVATION_OPS              # drawings: its symbol, and drawn inside a neuron's cluster
@@ -42,12 +43,12 @@ NEW_OP = textwrap.dedent(
     neuron = nn.Neuron(2, activation="isru", seed=0)    # and a neuron uses it
     assert neuron([1.0, 2.0]).op == "isru"
     w = Value(0.3, "w")                                 # compile replays it, from the record, as backward() does
-    step = engine.compile(lambda v: (v * w).isru() * w, [w])
+    step = engine.compile(lambda v: isru(v * w) * w, [w])
     for arg in (-0.75, 2.0, 2.0):
         w.grad = 0.0
         loss = step(arg)
         w.grad, replayed = 0.0, w.grad
-        out = (Value(arg) * w).isru() * w
+        out = isru(Value(arg) * w) * w
         out.backward()
         assert (loss, replayed) == (out.data, w.grad)
 
