@@ -26,7 +26,7 @@ Activation = Callable[[Value], Value]
 
 # The activation ops of the engine (leaky_relu with torch's slope 0.01), by name, and None for "linear".
 ACTIVATIONS: MappingProxyType[str, Activation | None] = MappingProxyType(
-    {**{op.name: op for op in ops.OPS.values() if op.activation}, "linear": None}  # a record applies its op
+    {**{op.name: op.apply for op in ops.OPS.values() if op.activation}, "linear": None}  # as Value.relu etc.
 )
 
 GAINS = MappingProxyType(

@@ -38,7 +38,7 @@ NEW_OP = textwrap.dedent(
     assert "isru" in OPS                            # the Hypothesis strategies
     from engine.draw.dot import ACTIVATION_OPS              # drawings: its symbol, and drawn inside a neuron's cluster
     assert "isru" in ACTIVATION_OPS and "isru" in engine.draw_dot(y).source
-    assert ACTIVATIONS["isru"] is engine.ops.OPS["isru"]  # nn.layers lists it as an activation
+    assert ACTIVATIONS["isru"] is isru.apply           # nn.layers lists it as an activation
     import nn
     neuron = nn.Neuron(2, activation="isru", seed=0)    # and a neuron uses it
     assert neuron([1.0, 2.0]).op == "isru"
