@@ -30,14 +30,16 @@ if TYPE_CHECKING:
 # Each: name, symbol, the Value operator; the forward on floats; the derivative, one partial per operand.
 
 ADD = binary("add", "+", "__add__", forward=operator.add, derivative=lambda a, b, out: (1.0, 1.0),
-             commutative=True, skip_zero=True, sources={"add": ("{a} + {b}", ("{t} += {g}", "{t} += {g}")),
-                                        "add_const": ("{a} + {c}", ("{t} += {g}",))})  # fmt: skip
+             commutative=True, skip_zero=True,
+             sources={"add": ("{a} + {b}", ("{t} += {g}", "{t} += {g}")),
+                      "add_const": ("{a} + {c}", ("{t} += {g}",))})  # fmt: skip
 SUB = binary("sub", "-", "__sub__", forward=operator.sub, derivative=lambda a, b, out: (1.0, -1.0),
              minus=OPS["add_const"], skip_zero=True,
              sources={"sub": ("{a} - {b}", ("{t} += {g}", "{t} -= {g}"))})  # fmt: skip
 MUL = binary("mul", "*", "__mul__", forward=operator.mul, derivative=lambda a, b, out: (b, a),
-             commutative=True, skip_zero=True, sources={"mul": ("{a} * {b}", ("{t} += {g} * {b}", "{t} += {g} * {a}")),
-                                        "mul_const": ("{a} * {c}", ("{t} += {g} * {c}",))})  # fmt: skip
+             commutative=True, skip_zero=True,
+             sources={"mul": ("{a} * {b}", ("{t} += {g} * {b}", "{t} += {g} * {a}")),
+                      "mul_const": ("{a} * {c}", ("{t} += {g} * {c}",))})  # fmt: skip
 
 
 def _divide(a: float, b: float) -> float:
