@@ -1,11 +1,13 @@
-"""Reverse mode over the Value graph: `backward`, `grad` (gradients as new Values) and `zero_grad`."""
+"""Reverse mode as functions, as torch.autograd has them: `backward` (the pass itself is `Value.backward`, in
+engine/value.py), `grad` (gradients as new Values, maybe differentiable again), `zero_grad` and
+`backward_order`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
 from engine.grad_mode import enable_grad, no_grad
-from engine.ops import vjp
+from engine.op_record import vjp
 from engine.value import Value
 from engine.value import backward_order as backward_order
 
@@ -34,7 +36,14 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     with enable_grad() if create_graph else no_grad():
         grads: dict[Value, Value] = {output: Value(1.0)}
         for node in backward_order(output):
-            for parent, part in zip(node.parents, vjp(node, grads[node])):
+            g = grads.get(node)
+            if g is None:  # no path from the output reaches this node
+                continue
+            if not create_graph and not g.data and node._record.passes_nothing(node.data):  # type: ignore[union-attr]
+                continue  # as backward() skips it
+            for parent, part in zip(node.parents, vjp(node, g)):
+                if part is None:  # no path from this operand (a relu that is off, a max's loser)
+                    continue
                 have = grads.get(parent)
                 grads[parent] = part if have is None else have + part
     if create_graph:

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.autograd import backward_order
 from engine.grad_mode import enable_grad
-from engine.ops import OPS
+from engine.op_record import OPS, SOURCE_NAMESPACE
 from engine.value import Value
 
 MAX_TRACES = 8  # traces kept per compiled function (one per argument structure), oldest dropped first
@@ -27,34 +27,21 @@ class TraceChangedError(RuntimeError):
 
 
 # ---------------------------------------------------------------- per-op replay rules
-# The replay of a node of op X is derived from X's record (engine/op_record.py): its value is
-# `X.forward(a, b)` (or `(a, c)` with the op's constant c), and each operand i that receives gradient gets
-# `+= g * d_i`, with d_i from `X.partials((a, b), c, out)`, which is what the generic float rule does. For the
-# ops that dominate training graphs, `_INLINE` writes the record's forward and float backward (hand-tuned or
-# not) as source, so the replay spends no call on them; tests/test_compile.py runs every entry against its
-# record's own functions, bit for bit. dot, sum and max (n-ary) are written by functions below, mirroring
-# their records' hand-tuned backward. {t} is the operand's gradient accumulator, {g} the node's gradient.
+# The replay of a node of op X is derived from X's record (engine/op_record.py): for the hot ops, the
+# record's `source` (its forward and float backward as text, which backward()'s rule is generated from too),
+# so the replay spends no call on them; for the others, a call of `X.forward(a, b)` (or `(a, c)` with the
+# op's constant c), and `+= g * d_i` for each operand i that receives gradient, with d_i from
+# `X.partials((a, b), c, out)` (None: no path), as the generic float rule does. dot, sum and max (n-ary) are
+# written by functions below, mirroring their records' hand-tuned backward. {t} is the operand's gradient
+# accumulator, {g} the node's gradient.
 
-_INLINE: dict[str, tuple[str, tuple[str, ...]]] = {
-    "add": ("{a} + {b}", ("{t} += {g}", "{t} += {g}")),
-    "add_const": ("{a} + {c}", ("{t} += {g}",)),
-    "sub": ("{a} - {b}", ("{t} += {g}", "{t} -= {g}")),  # x + g * -1.0 is x - g, bit for bit
-    "mul": ("{a} * {b}", ("{t} += {g} * {b}", "{t} += {g} * {a}")),
-    "mul_const": ("{a} * {c}", ("{t} += {g} * {c}",)),
-    "neg": ("-{a}", ("{t} -= {g}",)),
-    "relu": ("(0.0 if {a} <= 0.0 else {a})", ("if {out} > 0.0: {t} += {g}",)),
-    "tanh": ("_tanh({a})", ("{t} += {g} * (1.0 - {out} * {out})",)),
-    "sigmoid": (
-        "(1.0 / (1.0 + _exp(-{a})) if {a} >= 0.0 else _exp({a}) / (1.0 + _exp({a})))",
-        ("{t} += {g} * ({out} * (1.0 - {out}))",),
-    ),
-}
+_INLINE: dict[str, tuple[str, tuple[str, ...]]] = {name: op.source for name, op in OPS.items() if op.source}
+_NAMESPACE: dict[str, Any] = {**SOURCE_NAMESPACE, "_inf": math.inf, "_nan": math.nan}
 
-_NAMESPACE: dict[str, Any] = {"_exp": math.exp, "_tanh": math.tanh, "_inf": math.inf, "_nan": math.nan}
-for _op in OPS.values():  # every built-in op's float forward and partials, for the generic replay
-    _NAMESPACE[f"_F_{_op.name}"] = _op.forward
-    _NAMESPACE[f"_P_{_op.name}"] = _op.partials
-del _op
+
+def _record_names() -> dict[str, Any]:
+    """Every op's float forward and partials by name, for the generic replay (ops defined after import too)."""
+    return {k: v for op in OPS.values() for k, v in ((f"_F_{op.name}", op.forward), (f"_P_{op.name}", op.partials))}
 
 
 def _literal(x: float) -> str:
@@ -120,8 +107,8 @@ def _unary_binary(node: Value, names: _Names, n: int) -> tuple[list[str], list[s
     g = names.grad[id(node)]
     assert g is not None
     second = fields["b"] if op.arity == 2 else fields["c"]
-    if op.name in _INLINE:
-        forward, rules = _INLINE[op.name]
+    if op.source is not None:
+        forward, rules = op.source
         value = forward.format(**fields)
         back = [rule.format(t=t, g=g, **fields) for t, rule in zip(grads, rules) if t is not None]
     else:  # the record's own functions, called on floats
@@ -129,7 +116,7 @@ def _unary_binary(node: Value, names: _Names, n: int) -> tuple[list[str], list[s
         wanted = [(i, t) for i, t in enumerate(grads) if t is not None]
         operand_floats = ", ".join(names.data[id(x)] for x in operands)
         back = [f"_d = _P_{op.name}(({operand_floats},), {fields['c']}, {fields['out']})"] if wanted else []
-        back += [f"{t} += {g} * _d[{i}]" for i, t in wanted]
+        back += [f"if _d[{i}] is not None: {t} += {g} * _d[{i}]" for i, t in wanted]
     return [f"{fields['out']} = {value}"], back
 
 
@@ -189,6 +176,11 @@ def _max(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
 _NARY = {"dot": _dot, "sum": _sum, "max": _max}
 
 
+def _runs_when(node: Value, n: int) -> str:
+    """When node n's rule runs, as in backward(): skipped at gradient 0 only where it would add zeros."""
+    return f"g{n} or not v{n} - v{n} == 0.0" if node._record.skip_zero else "True"  # type: ignore[union-attr]
+
+
 def _node_source(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
     """The forward statements and the backward statements (gradient of `node` known nonzero) of one node."""
     op = node._record
@@ -226,7 +218,7 @@ def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs:
         backward.append("g0 = 1.0")
         for n, (_, back) in enumerate(sources):
             if back:
-                backward.append(f"if g{n}:")
+                backward.append(f"if {_runs_when(order[n], n)}:")
                 backward += ["    " + line for line in back]
     elif names.grad[id(root)] is not None:
         backward.append(f"{names.grad[id(root)]} += 1.0")  # backward() on a leaf adds the seed to it
@@ -307,7 +299,7 @@ class _Trace:
     __slots__ = ("source", "run", "outputs")
 
     def __init__(self, source: str, outputs: object) -> None:
-        namespace = dict(_NAMESPACE)
+        namespace = {**_NAMESPACE, **_record_names()}
         exec(builtins.compile(source, "<engine.compile trace>", "exec"), namespace)  # our own generated source
         self.source = source
         self.run: Callable[[list[float], list[Value]], tuple[float, tuple[float, ...]]] = namespace["_replay"]

@@ -1,6 +1,6 @@
 """`engine.op`: define a new scalar op from Python, with a forward on floats and a derivative in Value ops.
 
-The result is an `engine.ops.Op` record like a built-in's, applied by the same rules, so backward,
+The result is an `engine.op_record.Op` record like a built-in's, applied by the same rules, so backward,
 `grad(create_graph=True)`, drawing and `gradcheck` treat it like a built-in (it is not added to `OPS` or
 to Value's methods: two programs may each define their own "square"). The rules are closures over the op
 (its name and functions), never over a node: a node referring to a function referring to it is a cycle.
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from engine.grad_mode import no_grad
-from engine.ops import OPS, Op, make_node
+from engine.op_record import OPS, Op, as_operand, make_node
 from engine.value import Value, as_float
 
 Forward = Callable[..., float]
@@ -45,17 +45,10 @@ def _arity_check(name: str, fn: Callable[..., object]) -> Callable[[int], None]:
     return check
 
 
-def _as_leaf(name: str, i: int, x: object) -> Value:
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"op {name!r}: argument {i} must be a Value or a number, got {type(x).__name__}")
-    return Value(as_float(x, f"op {name!r}: argument {i}"))
-
-
 def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Value]:
     """Make a scalar op: `forward(*floats) -> float` computes it, `derivative(*inputs, out)` returns the
-    partial d(out)/d(input) (a tuple of them for several inputs) written with Value ops or numbers.
+    partial d(out)/d(input) (a tuple of them for several inputs) written with Value ops or numbers, or None
+    for no path: the built-in ops' one signature (engine/ops.py).
 
     Returns a function taking Values or numbers. In `backward()` the derivative runs under `no_grad()`; in
     `grad(create_graph=True)` it builds graph, so second derivatives work. Raises TypeError for a name that
@@ -70,21 +63,21 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
             raise TypeError(f"op {name!r}: {part} must be callable, got {type(fn).__name__}")
     check_arity = _arity_check(name, forward)
 
-    def partials(args: Sequence[Value], c: object, out: Value) -> tuple[Value | float, ...]:
+    def checked(*args_out: Value) -> tuple[Value | float | None, ...]:
         try:
-            result = derivative(*args, out)
+            result = derivative(*args_out)
         except Exception as exc:
             raise _renamed(exc, name, "derivative") from exc
         parts = tuple(result) if isinstance(result, tuple | list) else (result,)
-        if len(parts) != len(args):
+        if len(parts) != len(args_out) - 1:
             raise ValueError(
-                f"op {name!r}: derivative returned {len(parts)} partial(s) for {len(args)} input(s); "
+                f"op {name!r}: derivative returned {len(parts)} partial(s) for {len(args_out) - 1} input(s); "
                 "return one per input, as a tuple when there are several"
             )
         for i, p in enumerate(parts):
-            if not isinstance(p, Value) and (isinstance(p, bool) or not isinstance(p, numbers.Real)):
+            if p is not None and not isinstance(p, Value) and (isinstance(p, bool) or not isinstance(p, numbers.Real)):
                 kind = type(p).__name__
-                raise TypeError(f"op {name!r}: derivative's partial {i} must be a Value or number, got {kind}")
+                raise TypeError(f"op {name!r}: derivative's partial {i} must be a Value, a number or None, got {kind}")
         return parts
 
     def backward(out: Value) -> None:
@@ -92,18 +85,21 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
         # recording nothing; its partials then become floats like any built-in's.
         g = out.grad
         with no_grad():
-            parts = partials(out.parents, None, out)
-        floats = [p.data if isinstance(p, Value) else as_float(p, f"op {name!r}: partial {i}")
+            parts = checked(*out.parents, out)
+        floats = [p.data if isinstance(p, Value) else None if p is None else as_float(p, f"op {name!r}: partial {i}")
                   for i, p in enumerate(parts)]
         for operand, p in zip(out.parents, floats):
-            operand.grad += g * p
+            if p is not None:
+                operand.grad += g * p
 
-    record = Op(name, name, -1, partials)  # arity -1: n-ary, and its derivative may raise
-    record.backward = backward
+    record = Op(name, name, 0, checked)
+    record.backward, record.may_raise = backward, True
 
     def apply(*args: Value | float) -> Value:
         check_arity(len(args))
-        values = tuple(_as_leaf(name, i, x) for i, x in enumerate(args))
+        if not args:
+            raise TypeError(f"op {name!r} needs at least one argument to differentiate by")
+        values = tuple(as_operand(x, f"op {name!r}: argument {i}", Value) for i, x in enumerate(args))
         try:
             data = forward(*(v.data for v in values))
         except Exception as exc:

@@ -10,47 +10,9 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _ThreadMode(threading.local):
-    enabled = True  # each thread starts with grad mode on
-
-    def __init__(self) -> None:
-        self.saved: list[bool] = []  # the modes to restore, innermost last
-        self.end = _ThreadEnd()  # dropped with the thread's locals when the thread ends
-
-
-class _ThreadEnd:
-    off = False
-
-    def __del__(self) -> None:
-        if self.off:  # a thread that ended with grad mode off no longer counts (see _Shared)
-            with _lock:
-                state.threads_off -= 1
-
-
-class _Shared:
-    # How many threads have grad mode off. While it is 0, as in almost all training, building a node reads
-    # this one slot instead of the thread-local (which costs several times more on every node).
-    __slots__ = ("threads_off",)
-    threads_off: int
-
-
-_thread = _ThreadMode()
-state = _Shared()
-state.threads_off = 0
-_lock = threading.Lock()
-
-
 def is_grad_enabled() -> bool:
     """Whether new ops in this thread record their parents (False inside `no_grad()`)."""
     return _thread.enabled
-
-
-def _set(mode: bool) -> None:
-    with _lock:
-        if _thread.enabled != mode:
-            _thread.enabled = mode
-            _thread.end.off = not mode
-            state.threads_off += -1 if mode else 1
 
 
 class _Mode:
@@ -119,3 +81,45 @@ class set_grad_enabled(_Mode):  # noqa: N801 - named as torch.set_grad_enabled
     def __call__(self, fn: F) -> F:
         _set(self.previous)  # as a decorator it changes nothing until the function runs
         return super().__call__(fn)
+
+
+# ---------------------------------------------------------------- the per-thread switch
+
+
+def _set(mode: bool) -> None:
+    with _lock:
+        if _thread.enabled != mode:
+            _thread.enabled = mode
+            _thread.end.off = not mode
+            state.threads_off += -1 if mode else 1
+
+
+class _ThreadMode(threading.local):
+    enabled = True  # each thread starts with grad mode on
+
+    def __init__(self) -> None:
+        self.saved: list[bool] = []  # the modes to restore, innermost last
+        self.end = _ThreadEnd()  # dropped with the thread's locals when the thread ends
+
+
+class _ThreadEnd:
+    # Why a __del__: a thread's locals are dropped when it ends, and this is the one hook that then runs.
+    off = False
+
+    def __del__(self) -> None:
+        if self.off:  # a thread that ended with grad mode off no longer counts (see _Shared)
+            with _lock:
+                state.threads_off -= 1
+
+
+class _Shared:
+    # How many threads have grad mode off. While it is 0, as in almost all training, building a node reads
+    # this one slot instead of the thread-local (which costs several times more on every node).
+    __slots__ = ("threads_off",)
+    threads_off: int
+
+
+_thread = _ThreadMode()
+state = _Shared()
+state.threads_off = 0
+_lock = threading.Lock()

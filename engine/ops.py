@@ -1,10 +1,17 @@
-"""Every built-in scalar op, each defined once: its forward on floats, then the local derivative of each operand.
+"""Every built-in scalar op, one record each: its forward on floats and its derivative, side by side.
 
-A derivative is written with operations that work on floats and on Values alike (tanh's is `1 - out * out`,
-`out` being the op's result): `backward()` applies it to floats, `engine.grad(create_graph=True)` to Values,
-building a graph that can be differentiated again. A number operand stays out of the graph: `x * 2` is one
-node of `mul_const`, which keeps 2 as its constant c and reuses `mul`'s derivative. Defining an op makes its
-`Op` record and registers it in `OPS`, from which Value's methods, drawings, the parser and strategies come.
+A derivative has one signature, the same as `engine.op`'s: `derivative(*operands, out)` returns the
+partial d(out)/d(operand) of each operand (a tuple when there are several), `out` being the op's result.
+It is written with operations that work on floats and on Values alike (tanh's is `1 - out * out`), so
+`backward()` applies it to floats and `engine.grad(create_graph=True)` to Values, building a graph that can
+be differentiated again. A partial of None means "no path here": that operand gets no gradient, not even
+from an inf or NaN upstream gradient (a relu that is off, the losers of a max: PyTorch's `where`).
+
+A number operand stays out of the graph: `x * 2` is one node of `mul_const`, whose derivative is mul's
+with the number in b's place. The hottest ops also carry `sources`, their forward and gradients as Python
+text: backward()'s float rule and the compiled replay are generated from it (engine/op_record.py), and
+tests/engine/test_op_rules.py proves it equal to the derivative, bit for bit. The Value methods that apply
+these records are written in engine/value.py; engine/op_record.py is how a definition becomes a record.
 """
 
 from __future__ import annotations
@@ -12,62 +19,27 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.op_record import OPS as OPS
-from engine.op_record import Op as Op
-from engine.op_record import attach as attach
-from engine.op_record import binary, make_node, nary, unary
-from engine.op_record import generic_backward as generic_backward
-from engine.op_record import vjp as vjp
-from engine.value import Value
+from engine.op_record import OPS, SOURCE_NAMESPACE, as_operand, binary, make_node, nary, unary
 
-# ---------------------------------------------------------------- helpers for rules on floats and Values
+if TYPE_CHECKING:
+    from engine.value import Value
 
+# ---------------------------------------------------------------- the ops on one or two operands
+# Each: name, symbol, the Value operator; the forward on floats; the derivative, one partial per operand.
 
-def _power(base: Any, exponent: float) -> Any:
-    """base ** exponent for a derivative: on floats, IEEE's signed inf where Python would raise."""
-    if isinstance(base, Value):
-        return base**exponent
-    try:
-        return base**exponent
-    except ZeroDivisionError:
-        return math.inf
-    except OverflowError:
-        odd = exponent.is_integer() and exponent % 2 == 1
-        return -math.inf if odd and base < 0.0 else math.inf
-
-
-# ---------------------------------------------------------------- the ops
-
-# Each definition: name, symbol, the Value operator; the forward on floats; d(out)/da and d(out)/db.
-ADD = binary("add", "+", "__add__", forward=operator.add, da=lambda a, b, out: 1.0, db=lambda a, b, out: 1.0,
-             commutative=True)  # fmt: skip
-
-
-def _add_backward(out: Value) -> None:  # hand-tuned: with mul, nearly every node of a binary-op graph
-    g = out.grad
-    out._a.grad += g
-    out._b.grad += g
-
-
-ADD.backward = _add_backward
-
-SUB = binary("sub", "-", "__sub__", forward=operator.sub, da=lambda a, b, out: 1.0, db=lambda a, b, out: -1.0,
-             minus=OPS["add_const"])  # fmt: skip
-
-MUL = binary("mul", "*", "__mul__", forward=operator.mul, da=lambda a, b, out: b, db=lambda a, b, out: a,
-             commutative=True)  # fmt: skip
-
-
-def _mul_backward(out: Value) -> None:  # hand-tuned: the hottest rule of a binary-op graph
-    a, b = out._a, out._b
-    g = out.grad
-    a.grad += g * b.data
-    b.grad += g * a.data
-
-
-MUL.backward = _mul_backward
+ADD = binary("add", "+", "__add__", forward=operator.add, derivative=lambda a, b, out: (1.0, 1.0),
+             commutative=True, skip_zero=True,
+             sources={"add": ("{a} + {b}", ("{t} += {g}", "{t} += {g}")),
+                      "add_const": ("{a} + {c}", ("{t} += {g}",))})  # fmt: skip
+SUB = binary("sub", "-", "__sub__", forward=operator.sub, derivative=lambda a, b, out: (1.0, -1.0),
+             minus=OPS["add_const"], skip_zero=True,
+             sources={"sub": ("{a} - {b}", ("{t} += {g}", "{t} -= {g}"))})  # fmt: skip
+MUL = binary("mul", "*", "__mul__", forward=operator.mul, derivative=lambda a, b, out: (b, a),
+             commutative=True, skip_zero=True,
+             sources={"mul": ("{a} * {b}", ("{t} += {g} * {b}", "{t} += {g} * {a}")),
+                      "mul_const": ("{a} * {c}", ("{t} += {g} * {c}",))})  # fmt: skip
 
 
 def _divide(a: float, b: float) -> float:
@@ -78,7 +50,7 @@ def _divide(a: float, b: float) -> float:
 
 
 # d/db is -out / b, not -a / b**2: b * b underflows to 0 where a / b is still finite
-DIV = binary("div", "/", "__truediv__", forward=_divide, da=lambda a, b, out: 1.0 / b, db=lambda a, b, out: -out / b)
+DIV = binary("div", "/", "__truediv__", forward=_divide, derivative=lambda a, b, out: (1.0 / b, -out / b))
 
 
 def _pow(base: float, exponent: float) -> float:
@@ -100,20 +72,32 @@ def _pow_of_value_exponent(base: float, exponent: float) -> float:
     return _pow(base, exponent)
 
 
-def _pow_da(a: Any, b: Any, out: Any) -> Any:
+def _pow_derivative(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    """d/da is b * a ** (b - 1), kept differentiable at b = 0 (so second derivatives are right there; PyTorch
+    masks it to 0 instead); d/db of 0 ** b is 0, not 0 * log(0), as in PyTorch."""
     if float(a) == 0.0 and float(b) < 1.0:  # 0 at b == 0 where 0 * inf would be NaN, else infinite (as torch)
-        return 0.0 if float(b) == 0.0 else b * _power(0.0, float(b) - 1.0)
-    return b * _power(a, b - 1.0)
+        da = 0.0 if float(b) == 0.0 else b * _power(0.0, float(b) - 1.0)
+    else:
+        da = b * _power(a, b - 1.0)
+    db = out * (math.log(a) if isinstance(a, float) else a.log()) if float(a) > 0.0 else 0.0
+    return da, db
 
 
-def _pow_db(a: Any, b: Any, out: Any) -> Any:
-    if not float(a) > 0.0:
-        return 0.0  # as PyTorch: d/db of 0 ** b is 0, not 0 * log(0)
-    return out * (a.log() if isinstance(a, Value) else math.log(a))
+def _power(base: Any, exponent: Any) -> Any:
+    """base ** exponent for a derivative: on floats, IEEE's signed inf where Python would raise."""
+    if not isinstance(base, float):
+        return base**exponent
+    try:
+        return base**exponent
+    except ZeroDivisionError:
+        return math.inf
+    except OverflowError:
+        odd = exponent.is_integer() and exponent % 2 == 1
+        return -math.inf if odd and base < 0.0 else math.inf
 
 
-POW = binary("pow", "**", "__pow__", forward=_pow_of_value_exponent, da=_pow_da, db=_pow_db, forward_constant=_pow)
-NEG = unary("neg", forward=operator.neg, derivative=lambda a, out: -1.0, symbol="-", method="__neg__")
+POW = binary("pow", "**", "__pow__", forward=_pow_of_value_exponent, derivative=_pow_derivative,
+             number_forward=_pow, micrograd="**{c}")  # fmt: skip
 
 
 def _exp(x: float) -> float:
@@ -124,7 +108,7 @@ def _exp(x: float) -> float:
         raise OverflowError(f"exp: result overflows a float for operand {x!r}") from None
 
 
-def _log_forward(x: float) -> float:
+def _log(x: float) -> float:
     """Natural log. Raises ValueError for an operand <= 0."""
     if x <= 0.0:
         raise ValueError(f"log: operand must be > 0, got {x!r}")
@@ -133,10 +117,7 @@ def _log_forward(x: float) -> float:
 
 def _sigmoid(x: float) -> float:
     """1 / (1 + e ** -x), computed from the side where exp cannot overflow."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def _relu(x: float) -> float:
@@ -149,66 +130,35 @@ def _leaky_relu(x: float, slope: float) -> float:
     return x if x > 0.0 else x * slope
 
 
-# Each definition: name, the forward on a float, then d(out)/da, written to work on floats and Values alike.
-EXP = unary("exp", forward=_exp, derivative=lambda a, out: out)
-LOG = unary("log", forward=_log_forward, derivative=lambda a, out: 1.0 / a)
-RELU = unary("relu", forward=_relu, derivative=lambda a, out: 1.0 if float(out) > 0.0 else 0.0, activation=True)
-
-
-def _relu_backward(out: Value) -> None:  # hand-tuned: one per neuron; and as torch, a dead unit gets 0 even from inf
-    if out.data > 0.0:
-        out._a.grad += out.grad
-
-
-RELU.backward = _relu_backward
+# Each: name, the forward on a float, then d(out)/da, written to work on floats and Values alike.
+NEG = unary("neg", forward=operator.neg, derivative=lambda a, out: -1.0, symbol="-", method="__neg__",
+            source=("-{a}", ("{t} -= {g}",)), skip_zero=True)  # fmt: skip
+EXP = unary("exp", forward=_exp, derivative=lambda a, out: out, skip_zero=True)
+LOG = unary("log", forward=_log, derivative=lambda a, out: 1.0 / a)
+# as PyTorch's threshold_backward: no path where out <= 0 (a NaN unit passes its gradient on, as in torch)
+RELU = unary("relu", forward=_relu, derivative=lambda a, out: None if float(out) <= 0.0 else 1.0, skip_zero=True,
+             activation=True,
+             source=("(0.0 if {a} <= 0.0 else {a})", ("if not {out} <= 0.0: {t} += {g}",)))  # fmt: skip
+TANH = unary("tanh", forward=math.tanh, derivative=lambda a, out: 1.0 - out * out, activation=True, skip_zero=True,
+             source=("_tanh({a})", ("{t} += {g} * (1.0 - {out} * {out})",)))  # fmt: skip
+SIGMOID = unary("sigmoid", forward=_sigmoid, derivative=lambda a, out: out * (1.0 - out), activation=True,
+                skip_zero=True,
+                source=("(1.0 / (1.0 + _exp(-{a})) if {a} >= 0.0 else _exp({a}) / (1.0 + _exp({a})))",
+                        ("{t} += {g} * ({out} * (1.0 - {out}))",)))  # fmt: skip
+LEAKY_RELU = unary("leaky_relu", forward=_leaky_relu, activation=True, param="slope", default=0.01, skip_zero=True,
+                   derivative=lambda a, slope, out: (1.0, 0.0) if float(a) > 0.0 else (slope, a))  # fmt: skip
 RELU.micrograd = "ReLU"
-TANH = unary("tanh", forward=math.tanh, derivative=lambda a, out: 1.0 - out * out, activation=True)
-SIGMOID = unary("sigmoid", forward=_sigmoid, derivative=lambda a, out: out * (1.0 - out), activation=True)
-LEAKY_RELU = unary("leaky_relu", forward=_leaky_relu, derivative=lambda a, slope, out: 1.0 if float(a) > 0.0 else slope,
-                   activation=True, param="slope", default=0.01)  # fmt: skip
+SOURCE_NAMESPACE.update(_exp=math.exp, _tanh=math.tanh)
 
 
 # ---------------------------------------------------------------- n-ary ops: weighted sums, sums and max
 
 
-def _check_values(items: Sequence[object], where: str) -> None:
-    if set(map(type, items)) <= {Value}:  # the common case, checked at C speed (pooling calls this per window)
-        return
-    for i, item in enumerate(items):
-        if not isinstance(item, Value):
-            raise TypeError(f"{where}: item {i} must be a Value, got {type(item).__name__}")
-
-
-# dot's operands are w0..w(n-1), x0..x(n-1) and maybe the bias: d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
-DOT = nary("dot", "Σ w·x", partials=lambda xs, n, out: (*xs[n : 2 * n], *xs[:n], *(1.0,) * (len(xs) - 2 * n)))
-
-
-def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> Value:
-    """bias + w[0]*x[0] + w[1]*x[1] + ... as one node (the fused weighted sum of a neuron).
-
-    The sum is taken in that order, so the value is bit-for-bit the chain of binary `+` and `*` that
-    micrograd's Neuron builds. Raises ValueError on different lengths, TypeError on non-Values.
-    """
-    n = len(ws)
-    if len(xs) != n:
-        raise ValueError(f"dot: {n} weights but {len(xs)} inputs")
-    if bias is None:
-        acc = 0.0
-        operands = (*ws, *xs)
-    else:
-        if not isinstance(bias, Value):
-            raise TypeError(f"dot(bias): must be a Value or None, got {type(bias).__name__}")
-        acc = bias.data
-        operands = (*ws, *xs, bias)
-    # This loop is the forward hot path of every neuron, so operands are checked only when it fails.
-    try:
-        for w, x in zip(ws, xs):
-            acc += w.data * x.data
-    except AttributeError:
-        _check_values(ws, "dot(ws)")
-        _check_values(xs, "dot(xs)")
-        raise
-    return make_node(acc, DOT, operands, arg=n)
+def _dot_derivative(*operands_out: Any) -> tuple[Any, ...]:
+    """dot's operands are w0..w(n-1), x0..x(n-1) and maybe the bias: d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1."""
+    xs = operands_out[:-1]
+    n = len(xs) // 2
+    return (*xs[n : 2 * n], *xs[:n], *(1.0,) * (len(xs) - 2 * n))
 
 
 def _dot_backward(out: Value) -> None:  # hand-tuned: one per neuron, most of an MLP's backward
@@ -222,56 +172,101 @@ def _dot_backward(out: Value) -> None:  # hand-tuned: one per neuron, most of an
         operands[-1].grad += g
 
 
-DOT.backward = _dot_backward
-SUM = nary("sum", "Σ", partials=lambda xs, c, out: (1.0,) * len(xs))
-
-
 def _sum_backward(out: Value) -> None:  # hand-tuned: losses sum over a batch
     g = out.grad
     for v in out._a:
         v.grad += g
 
 
-SUM.backward = _sum_backward
+def _winner(values: Sequence[float]) -> int:
+    """The first arg-max; a NaN wins, as in torch.max, so it is not hidden."""
+    winner, best = 0, values[0]
+    for i in range(1, len(values)):
+        x = values[i]
+        if best == best and (x > best or x != x):  # `x != x` is the NaN test
+            winner, best = i, x
+    return winner
 
 
-def sum(values: Iterable[Value]) -> Value:  # the name of the op, as torch.sum
-    """values[0] + values[1] + ... as one node. Raises ValueError when empty, TypeError on non-Values."""
-    values = tuple(values)
-    if len(values) == 0:
-        raise ValueError("sum: needs at least one Value")
-    _check_values(values, "sum")
+def _max_derivative(*operands_out: Any) -> tuple[Any, ...]:
+    xs = operands_out[:-1]
+    k = _winner([float(x) for x in xs])
+    return tuple(1.0 if i == k else None for i in range(len(xs)))
+
+
+def _max_backward(out: Value) -> None:  # hand-tuned: one per pooling window; the winner is kept in the node
+    out._a[out._arg].grad += out.grad
+
+
+DOT = nary("dot", "Σ w·x", _dot_derivative, _dot_backward)
+SUM = nary("sum", "Σ", lambda *xs_out: (1.0,) * (len(xs_out) - 1), _sum_backward)
+MAX = nary("max", "max", _max_derivative, _max_backward)
+
+
+def _check_values(items: Sequence[object], where: str) -> None:
+    for i, item in enumerate(items):
+        if not hasattr(item, "_record"):
+            raise TypeError(f"{where}: item {i} must be a Value, got {type(item).__name__}")
+
+
+def _operands(values: Iterable[object], where: str) -> tuple[Value, ...]:
+    """The items as Values, numbers becoming constant leaves of the first Value's class (as `x * 2` takes
+    2). Raises ValueError without a Value, TypeError naming an item that is neither."""
+    items = tuple(values)
+    first = next((x for x in items if hasattr(x, "_record")), None)
+    if first is None:
+        raise ValueError(f"{where}: needs at least one Value" + (", got only numbers" if items else ""))
+    if set(map(type, items)) == {type(first)}:  # the common case, checked at C speed (pooling calls this per window)
+        return items  # type: ignore[return-value]
+    return tuple(as_operand(x, f"{where}: item {i}", type(first)) for i, x in enumerate(items))  # type: ignore[arg-type]
+
+
+def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> Value:
+    """bias + w[0]*x[0] + w[1]*x[1] + ... as one node (the fused weighted sum of a neuron).
+
+    The sum is taken in that order, so the value is bit-for-bit the chain of binary `+` and `*` that
+    micrograd's Neuron builds. Raises ValueError on different lengths or nothing to add, TypeError on
+    non-Values.
+    """
+    n = len(ws)
+    if len(xs) != n:
+        raise ValueError(f"dot: {n} weights but {len(xs)} inputs")
+    if bias is None:
+        acc = 0.0
+        operands = (*ws, *xs)
+    else:
+        if not hasattr(bias, "_record"):
+            raise TypeError(f"dot(bias): must be a Value or None, got {type(bias).__name__}")
+        acc = bias.data
+        operands = (*ws, *xs, bias)
+    if not operands:
+        raise ValueError("dot: no weights and no bias, so nothing to add")
+    # This loop is the forward hot path of every neuron, so operands are checked only when it fails.
+    try:
+        for w, x in zip(ws, xs):
+            acc += w.data * x.data
+    except AttributeError:
+        _check_values(ws, "dot(ws)")
+        _check_values(xs, "dot(xs)")
+        raise
+    return make_node(acc, DOT, operands, arg=n)
+
+
+def sum(values: Iterable[Value | float]) -> Value:  # the name of the op, as torch.sum
+    """values[0] + values[1] + ... as one node; numbers among them are constants. Raises ValueError
+    without a Value, TypeError on an item that is neither a Value nor a number."""
+    values = _operands(values, "sum")
     acc = 0.0
     for v in values:
         acc += v.data
     return make_node(acc, SUM, values)
 
 
-MAX = nary("max", "max", partials=lambda xs, winner, out: [1.0 if i == winner else 0.0 for i in range(len(xs))])
-
-
-def _max_backward(out: Value) -> None:  # hand-tuned: one per pooling window; only the winner gets gradient
-    out._a[out._arg].grad += out.grad
-
-
-MAX.backward = _max_backward
-
-
-def max(values: Iterable[Value]) -> Value:  # the name of the op, as torch.max
-    """The largest of `values` as one node; its gradient goes to the first arg-max (ties go to the first).
-
-    A NaN wins, as in torch.max, so it is not hidden. Raises ValueError when empty, TypeError on non-Values.
+def max(values: Iterable[Value | float]) -> Value:  # the name of the op, as torch.max
+    """The largest of `values` as one node; numbers among them are constants (`max([x, 0])`). Its gradient
+    goes to the first arg-max (ties go to the first). A NaN wins, as in torch.max, so it is not hidden.
+    Raises ValueError without a Value, TypeError on an item that is neither a Value nor a number.
     """
-    values = tuple(values)
-    if len(values) == 0:
-        raise ValueError("max: needs at least one Value")
-    _check_values(values, "max")
-    winner = 0
-    best = values[0].data
-    for i in range(1, len(values)):
-        x = values[i].data
-        if best == best and (x > best or x != x):  # `x != x` is the NaN test
-            winner, best = i, x
-    return make_node(best, MAX, values, arg=winner)
-
-
+    values = _operands(values, "max")
+    winner = _winner([v.data for v in values])
+    return make_node(values[winner].data, MAX, values, arg=winner)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import engine
 import engine.ops
-from engine.ops import Op
+from engine.op_record import Op
 from engine.value import Value, as_float
 
 #: Every op `expressions` can draw: all of the engine's built-in scalar ops (`engine.ops.OPS`), by name.
@@ -105,7 +105,7 @@ def _run_rule(op: Op) -> _Run:
         if special is not None:
             return lambda a, k, be: getattr(be, op.name)(a[0], k)
         return lambda a, k, be: getattr(a[0], op.method)(a[1] if op.arity == 2 else k)
-    return lambda a, k, be: getattr(a[0], op.method)()
+    return lambda a, k, be: op(a[0]) if isinstance(a[0], Value) else getattr(a[0], op.method)()
 
 
 _NARY: dict[str, _Run] = {
@@ -146,8 +146,10 @@ _PRECEDENCE = {"+": (_SUM, _SUM, _PRODUCT), "-": (_SUM, _SUM, _PRODUCT), "*": (_
 
 def _format_rule(op: Op) -> _Format:
     """The text of a node of `op`, from its symbol: `a * b`, `a * 2`, `2 - a`, `-a`, `tanh(a)`, `leaky_relu(a, k)`."""
-    if op.name == "add_const":  # `x - 1` is recorded as x + (-1); shown as written
-        return lambda at, a, k: (f"{at(0, _SUM)} {'-' if k < 0 else '+'} {abs(k):g}", _SUM)
+    if op.negated:  # `x - 1` is recorded as x + (-1); shown as written
+        minus = op.negated.replace("{c}", "").strip()
+        plus = op.symbol.replace("{c}", "").strip()
+        return lambda at, a, k: (f"{at(0, _SUM)} {minus if k < 0 else plus} {abs(k):g}", _SUM)
     if op.param:
         return lambda at, a, k: (f"{op.name}({a[0][0]}, {k:g})", _ATOM)
     if op.arity == 1 and op.symbol in _PRECEDENCE:  # unary minus

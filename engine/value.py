@@ -1,32 +1,22 @@
-"""`Value`: one scalar in the computation graph, with its data, its gradient, the op that made it, and backward."""
+"""`Value`: one scalar in the computation graph, with its data, its gradient, the op that made it, and backward.
+
+Each operator and method applies its op's record from engine/ops.py, where its forward and its derivative
+are written side by side. `backward()` is at the end of this file.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import gc
-import numbers
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
-if TYPE_CHECKING:
-    from engine.ops import Op
+from engine.op_record import NOT_RECORDED, Op, as_float, number_or_none
+from engine.ops import ADD, DIV, EXP, LEAKY_RELU, LOG, MUL, NEG, POW, RELU, SIGMOID, SUB, TANH
 
 Number = int | float
 Operand = Union["Value", int, float]
-NOT_RECORDED = ("built under no_grad()",)  # the operands slot of a result made while grad mode was off
-
-
-def as_float(x: object, where: str) -> float:
-    """`x` as a Python float, numpy scalars included. Raises TypeError naming `where` for a non-number
-    (bool, str, None, complex, ...), OverflowError for an int too large for a float."""
-    if type(x) is float:
-        return x  # type: ignore[return-value]
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} ({x!r:.60})")
-    try:
-        return float(x)
-    except OverflowError:
-        raise OverflowError(f"{where}: {x!r:.40} is too large for a float") from None
 
 
 class Value:
@@ -34,7 +24,7 @@ class Value:
 
     `data` is the float value, `grad` the gradient of the last output `backward()` ran from (leaves
     accumulate across calls, as in PyTorch), `label` a name for drawings. Its operators and methods (`+`,
-    `*`, `tanh`, ...) are the ops of engine/ops.py, bound to this class where each op is defined.
+    `*`, `tanh`, ...) apply the ops of engine/ops.py.
     """
 
     # The graph fields are plain slots, not a closure per node: a closure referring to its own node makes a
@@ -87,7 +77,7 @@ class Value:
 
     @property
     def op_record(self) -> Op | None:
-        """The record (`engine.ops.Op`) of the op that produced this Value: symbol, kinds, rules (None for a leaf)."""
+        """The record (`engine.op_record.Op`) of the op that made this Value: symbol, rules (None for a leaf)."""
         return self._record
 
     # micrograd's names, read-only, so code written in its style (drawing a graph by `_prev` and `_op`) runs.
@@ -126,7 +116,7 @@ class Value:
         op = self._record
         if op is None:
             return ()
-        if op.arity <= 0:
+        if op.arity == 0:
             return self._a  # type: ignore[no-any-return]
         return (self._a, self._b) if op.arity == 2 else (self._a,)
 
@@ -134,24 +124,24 @@ class Value:
     def is_leaf(self) -> bool:
         return self._record is None
 
-    if TYPE_CHECKING:  # bound by engine/ops.py from each op's definition
-        def __add__(self, other: Operand) -> Value: ...
-        def __radd__(self, other: Number) -> Value: ...
-        def __sub__(self, other: Operand) -> Value: ...
-        def __rsub__(self, other: Number) -> Value: ...
-        def __mul__(self, other: Operand) -> Value: ...
-        def __rmul__(self, other: Number) -> Value: ...
-        def __truediv__(self, other: Operand) -> Value: ...
-        def __rtruediv__(self, other: Number) -> Value: ...
-        def __pow__(self, other: Operand) -> Value: ...
-        def __rpow__(self, other: Number) -> Value: ...
-        def __neg__(self) -> Value: ...
-        def exp(self) -> Value: ...
-        def log(self) -> Value: ...
-        def tanh(self) -> Value: ...
-        def sigmoid(self) -> Value: ...
-        def relu(self) -> Value: ...
-        def leaky_relu(self, slope: float = 0.01) -> Value: ...
+    # ---------------------------------------------------------------- the ops
+    # Each operator and method is its op's `apply`, made from the op's record in engine/ops.py, where its
+    # forward and derivative are written side by side (a `def` calling it would cost one more call per node).
+    __add__, __radd__ = ADD.apply, ADD.reflected_apply
+    __sub__, __rsub__ = SUB.apply, SUB.reflected_apply
+    __mul__, __rmul__ = MUL.apply, MUL.reflected_apply
+    __truediv__, __rtruediv__ = DIV.apply, DIV.reflected_apply
+    __pow__, __rpow__ = POW.apply, POW.reflected_apply
+    __neg__ = NEG.apply
+    exp = EXP.apply
+    log = LOG.apply
+    tanh = TANH.apply
+    sigmoid = SIGMOID.apply
+    relu = RELU.apply
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """self if self > 0 else slope * self."""
+        return LEAKY_RELU.apply(self, slope)
 
     def backward(self, gradient: float = 1.0) -> None:
         """Set `.grad` of every Value this one depends on to d(self)/d(value) times `gradient`; leaves add it.
@@ -164,28 +154,31 @@ class Value:
         seed = as_float(gradient, "backward(gradient)")
         if self._a is NOT_RECORDED:
             raise RuntimeError(f"backward: {self!r} was computed under no_grad(), so it has no graph to differentiate")
-        # The walk allocates while the graph is alive, which would make the cyclic GC scan the whole graph
-        # again and again; the graph has no cycles for it to find, so it is paused for the pass.
-        with _one_pass_at_a_time:
-            collecting = gc.isenabled()
-            gc.disable()
+        with _one_pass_at_a_time, _collector_paused():
+            order, may_raise, odd = _walk(self)
+            # Leaves whose .grad is not a float (None, as PyTorch leaves it, or an int) are checked and made
+            # floats before any .grad changes, so a bad one changes nothing.
+            saved = [(v, v.grad) for v in odd]
+            starts = [_start(v) for v in odd]
+            # A built-in float rule never raises (IEEE inf, as torch); a custom op's derivative may, so then
+            # every .grad it could touch is kept, to be put back.
+            if may_raise:
+                saved += [(v, v.grad) for node in order for v in (node, *node.parents)]
             try:
-                order, checked = _walk(self)
-                # A built-in float rule never raises (IEEE inf, as torch); a custom op's derivative may, so
-                # then every .grad it could touch is kept, to be put back.
-                saved = [(v, v.grad) for node in order for v in (node, *node.parents)] if checked else []
-                try:
-                    _run(self, seed, order)
-                except BaseException:
-                    for v, g in saved:
-                        v.grad = g
-                    raise
-            finally:
-                if collecting:
-                    gc.enable()
+                for v, g in zip(odd, starts):
+                    v.grad = g
+                _run(self, seed, order)
+            except BaseException:
+                for v, g in reversed(saved):
+                    v.grad = g
+                raise
 
 
-_one_pass_at_a_time = threading.RLock()  # a custom op's derivative may itself call backward()
+def backward_order(root: Value) -> list[Value]:
+    """The interior nodes `root` depends on, in the order backward processes them: `root` first, each node
+    before its operands. No recursion, so a million-node chain works; leaves are left out (they pass nothing on).
+    """
+    return _walk(root)[0]
 
 
 def _run(root: Value, seed: float, order: list[Value]) -> None:
@@ -196,49 +189,78 @@ def _run(root: Value, seed: float, order: list[Value]) -> None:
         node.grad = 0.0
     root.grad = seed
     for node in order:
-        if node.grad:
-            node._record.backward(node)  # type: ignore[union-attr]
+        op = node._record
+        # skipped at gradient 0 where that adds only zeros (Op.skip_zero; x - x is 0 for finite x only)
+        if node.grad or not (op.skip_zero and node.data - node.data == 0.0):  # type: ignore[union-attr]
+            op.backward(node)  # type: ignore[union-attr]
 
 
-def _walk(root: Value) -> tuple[list[Value], bool]:
-    """`backward_order(root)`, and whether it holds an op with a derivative that may raise (a custom op)."""
-    op = root._record
-    if op is None:
-        return [], False
+def _walk(root: Value) -> tuple[list[Value], bool, list[Value]]:
+    """`backward_order(root)`, whether an op in it may raise (engine.op's), and the leaves whose .grad is
+    not a float."""
+    odd: dict[Value, None] = {}  # an ordered set
+    if root._record is None:
+        return [], False, [] if type(root.grad) is float else [root]
     order: list[Value] = []
     seen = {root}
-    checked = op.arity < 0
-    # A depth-first walk keeping the node in hand in locals and stacking only the ones it comes back to: it is
-    # half the cost of backward() on graphs of binary ops, so it reads operands from the slots with no call.
+    may_raise = root._record.may_raise
+    # A depth-first walk keeping the node in hand in locals and stacking only the ones it comes back to, reading
+    # operands from the slots with no call: the plain form (a stack of (node, iterator) pairs, `v.parents`) made
+    # backward() twice as slow on micrograd's binary-op graph (measured, benchmarks/).
     stack: list[tuple[Value, Iterator[Value]]] = []
-    node, parents = root, iter(root.parents)
+    node, operands = root, iter(root.parents)
     while True:
-        for parent in parents:
-            op = parent._record
-            if op is not None and parent not in seen:
-                seen.add(parent)
-                stack.append((node, parents))
-                node = parent
+        for v in operands:
+            op = v._record
+            if op is None:
+                if type(v.grad) is not float:
+                    odd[v] = None
+            elif v not in seen:
+                seen.add(v)
+                stack.append((node, operands))
+                node = v
                 arity = op.arity
                 if arity == 2:
-                    parents = iter((parent._a, parent._b))
+                    operands = iter((v._a, v._b))
                 elif arity == 1:
-                    parents = iter((parent._a,))
+                    operands = iter((v._a,))
                 else:
-                    parents = iter(parent._a)
-                    checked = checked or arity < 0
+                    operands = iter(v._a)
+                    may_raise = may_raise or op.may_raise
                 break
-        else:
+        else:  # every operand visited: the node comes after them all
             order.append(node)
             if not stack:
                 break
-            node, parents = stack.pop()
+            node, operands = stack.pop()
     order.reverse()
-    return order, checked
+    return order, may_raise, list(odd)
 
 
-def backward_order(root: Value) -> list[Value]:
-    """The interior nodes `root` depends on, in the order backward processes them: `root` first, each node
-    before its operands. No recursion, so a million-node chain works; leaves are left out (they pass nothing on).
-    """
-    return _walk(root)[0]
+def _start(leaf: Value) -> float:
+    """The float a leaf's gradient accumulates onto: its .grad, with None counting as 0.0 as in PyTorch.
+    Raises TypeError naming the leaf when .grad holds something else."""
+    g = leaf.grad
+    if g is None:
+        return 0.0
+    c = number_or_none(g, f"backward: .grad of {leaf!r}")
+    if c is None:
+        raise TypeError(f"backward: {leaf!r} has a .grad of type {type(g).__name__}; set it to a number or None")
+    return c
+
+
+# Calls from several threads run one after another (an RLock: a custom op's derivative may call backward()).
+_one_pass_at_a_time = threading.RLock()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The walk allocates while the graph is alive, which makes the cyclic GC scan the whole graph again and
+    again (measured: benchmarks/, notebook heap); a graph has no cycles for it to find, so it waits."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

@@ -26,7 +26,7 @@ Activation = Callable[[Value], Value]
 
 # The activation ops of the engine (leaky_relu with torch's slope 0.01), by name, and None for "linear".
 ACTIVATIONS: MappingProxyType[str, Activation | None] = MappingProxyType(
-    {**{op.name: getattr(Value, op.name) for op in ops.OPS.values() if op.activation}, "linear": None}
+    {**{op.name: op.apply for op in ops.OPS.values() if op.activation}, "linear": None}  # as Value.relu etc.
 )
 
 GAINS = MappingProxyType(

@@ -71,8 +71,8 @@ def op_text(v: Node, precision: int = 4) -> str:
         return op.symbol + (" + b" if len(v.parents) > 2 * arg else "")
     if op.name in _NON_COMMUTATIVE:
         return f"a {op.symbol} b"
-    if op.name == "add_const" and arg < 0:
-        return f"- {format_number(-arg, precision)}"  # `x - 1` is recorded as x + (-1); draw it as written
+    if op.negated and arg < 0:  # `x - 1` is recorded as x + (-1); draw it as written
+        return op.negated.replace("{c}", format_number(-arg, precision))
     return op.symbol.replace("{c}", format_number(arg, precision)) if arg is not None else op.symbol
 
 

@@ -23,7 +23,7 @@ from engine.draw.dot_text import dot_label
 from engine.draw.foreign import not_a_value
 from engine.draw.render import Drawing, GraphTooLargeError, RenderError, render_bytes, render_svg, source_with_hint
 from engine.draw.webpage import html_text
-from engine.ops import attach
+from engine.op_record import attach
 from engine.value import Value, as_float
 
 # How a Value looks in a step's drawing, by the state of its gradient at that step.
@@ -129,7 +129,7 @@ class BackwardFrame:
             computed = formula(node, who, terms=2)
             head += f" = {computed if len(computed) <= width // 3 else op_text(node)}"
         head += f", grad {g}:"
-        if not self.grad:
+        if not self.grad and not any(self.pushed):
             return f"{head} 0, passes nothing on"
         pushes = [
             f"{who(p)} += {g}×{format_number(d)} = {format_number(q)}"
@@ -245,9 +245,10 @@ def _replay(root: Value, seed: float, order: list[Value]) -> Iterator[BackwardFr
         attach(m, op, [mirror(p) for p in node.parents], arg)
         g = m.grad
         local = _probe(node, 1.0)
-        # As in backward(), a node whose gradient is exactly 0 passes nothing on.
-        pushed = _probe(node, g) if g else (0.0,) * len(node.parents)
-        if g:
+        # As in backward(), a node whose gradient is 0 is skipped where running it would add only zeros.
+        runs = bool(g) or not op.passes_nothing(node.data)
+        pushed = _probe(node, g) if runs else (0.0,) * len(node.parents)
+        if runs:
             op.backward(m)
         replay.log += [(p, mirrors[p].grad) for p in node.parents]
         replay.ends.append(len(replay.log))

@@ -39,7 +39,7 @@ _REFLECTED: dict[str, Callable[[Value, float], Value]] = {
     op.symbol: getattr(Value, "__r" + op.method[2:]) for op in OPS.values() if op.arity == 2
 }
 _FUNCTIONS: dict[str, Callable[..., Value]] = {
-    op.method: getattr(Value, op.method) for op in OPS.values() if op.arity == 1 and op.method == op.name
+    op.method: op.apply for op in OPS.values() if op.arity == 1 and op.method == op.name  # as Value.tanh etc.
 }
 _NUMBER_ARGUMENT = {op.name for op in OPS.values() if op.param}  # functions such as leaky_relu(x, 0.1)
 FUNCTION_NAMES = tuple(_FUNCTIONS)

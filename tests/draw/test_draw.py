@@ -421,7 +421,8 @@ def test_counting_stops_past_the_limit() -> None:
         def __hash__(self) -> int:
             raise AssertionError("the size check walked past the limit")
 
-    deep = -Poison(0.0)  # its operand would be hashed if the walk went on
+    deep = Value(0.0) - Poison(0.0)  # its operand would be hashed if the walk went on (ops make Values of
+    # their first operand's class, so the Poison is the second)
     top = deep
     for _ in range(10):
         top = top + 1.0

@@ -15,10 +15,10 @@ from engine import Value
 NEW_OP = textwrap.dedent(
     """
     import math
-    import engine.ops
+    from engine.op_record import unary
 
     # the inverse square root unit, x / sqrt(1 + x**2): its definition, forward and then its derivative
-    engine.ops.unary("isru", lambda x: x / math.sqrt(1 + x * x), lambda a, out: (1 + a * a) ** -1.5, activation=True)
+    isru = unary("isru", lambda x: x / math.sqrt(1 + x * x), lambda a, out: (1 + a * a) ** -1.5, activation=True)
 
     from hypothesis import given, settings
     import engine
@@ -28,19 +28,29 @@ NEW_OP = textwrap.dedent(
     from nn.layers import ACTIVATIONS
 
     x = Value(-0.75, "x")
-    y = x.isru()                                        # a Value method
+    y = isru(x)                                         # the record applies it (a built-in op also gets a
+                                                        # one-line method in class Value, engine/value.py)
     assert y.op == "isru" and y.data == -0.6
     y.backward()
     assert x.grad == 0.512 and engine.grad(y, [x])[0].data == 0.512
-    assert engine.gradcheck(lambda v: v.isru() * v, [0.7]) and engine.gradgradcheck(lambda v: v.isru(), [0.7])
+    assert engine.gradcheck(lambda v: isru(v) * v, [0.7]) and engine.gradgradcheck(isru, [0.7])
     assert evaluate("isru(x) * 2", {"x": -0.75}).data == -1.2 and "isru" in FUNCTION_NAMES  # the parser
     assert "isru" in OPS                            # the Hypothesis strategies
     from engine.draw.dot import ACTIVATION_OPS              # drawings: its symbol, and drawn inside a neuron's cluster
     assert "isru" in ACTIVATION_OPS and "isru" in engine.draw_dot(y).source
-    assert ACTIVATIONS["isru"] is Value.isru        # nn.layers lists it as an activation
+    assert ACTIVATIONS["isru"] is isru.apply           # nn.layers lists it as an activation
     import nn
     neuron = nn.Neuron(2, activation="isru", seed=0)    # and a neuron uses it
     assert neuron([1.0, 2.0]).op == "isru"
+    w = Value(0.3, "w")                                 # compile replays it, from the record, as backward() does
+    step = engine.compile(lambda v: isru(v * w) * w, [w])
+    for arg in (-0.75, 2.0, 2.0):
+        w.grad = 0.0
+        loss = step(arg)
+        w.grad, replayed = 0.0, w.grad
+        out = isru(Value(arg) * w) * w
+        out.backward()
+        assert (loss, replayed) == (out.data, w.grad)
 
     @settings(max_examples=30, deadline=None)
     @given(expressions(n_inputs=2, ops=["isru", "mul"]), values(), values())
@@ -62,7 +72,7 @@ def test_a_new_unary_op_is_found_everywhere() -> None:
 
 def test_defining_an_op_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="'tanh' is already defined"):
-        engine.ops.unary("tanh", lambda x: x, lambda a, out: 1.0)
+        engine.op_record.unary("tanh", lambda x: x, lambda a, out: 1.0)
     assert Value(0.5).tanh().op == "tanh"
 
 
@@ -102,11 +112,11 @@ def test_the_core_works_without_graphviz_and_drawing_loads_on_first_use() -> Non
 
 
 def test_the_core_modules_import_each_other_in_one_direction() -> None:
-    """grad_mode <- value <- op_record <- ops <- autograd: each core module imports only the ones before it."""
+    """grad_mode <- op_record <- ops <- value <- autograd: each core module imports only the ones before it."""
     import ast
     from pathlib import Path
 
-    order = ["grad_mode", "value", "op_record", "ops", "autograd"]
+    order = ["grad_mode", "op_record", "ops", "value", "autograd"]
     for i, name in enumerate(order):
         tree = ast.parse(Path(engine.__file__).with_name(f"{name}.py").read_text())
         # imports for type annotations only (under `if TYPE_CHECKING:`) do not run
