@@ -263,18 +263,8 @@ def copy_layer_at_once(layer: Any, linear: Any) -> None:
         linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons]))
 
 
-def engine_max_takes_numbers() -> bool:
-    try:
-        engine.max([Value(1.0), -2])  # type: ignore[list-item]
-    except TypeError:
-        return False
-    return True
-
-
 NEEDS_TORCH = pytest.mark.skipif(importlib.util.find_spec("torch") is None,
                                  reason="exercise 8.1 copies into a torch.nn.Linear: torch is not installed")
-NUMBERS_IN_MAX = pytest.mark.skipif(not engine_max_takes_numbers(),
-                                    reason="engine.max does not take plain numbers in this tree yet")
 
 # checker: (its wrong answers by name, its right answers by name); marks per checker
 EXERCISES: dict[Callable[..., Any], tuple[dict[str, Answer], dict[str, Answer]]] = {
@@ -373,7 +363,7 @@ EXERCISES: dict[Callable[..., Any], tuple[dict[str, Answer], dict[str, Answer]]]
     lesson[9].check_clip_without_if: (CLIP_WRONG, {
         "relu": solutions.lesson09_clip_without_if,
         "engine.max of Values": lambda y: -engine.max([-y, Value(-2.0)]),
-        "engine.max with a number": pytest.param(lambda y: -engine.max([-y, -2]), marks=NUMBERS_IN_MAX),
+        "engine.max with a number": lambda y: -engine.max([-y, -2]),
         "y minus its excess": lambda y: y - (y - 2).relu(),
     }),
     lesson[9].check_check_every: (dict_answer({"first_wrong_call": 2.0, "raising_call": 6.0}),
