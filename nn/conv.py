@@ -85,6 +85,9 @@ class _ConvNd(WindowedModule):
         for w_idx, x_idx in rows:
             window = [xs[i] for i in x_idx]
             for w, b, channel in zip(weights, biases, result):
+                if not window and b is None:  # a window wholly in the padding, with no bias: the constant 0
+                    channel.append(Value(0.0))
+                    continue
                 channel.append(dot(w if w_idx is None else [w[i] for i in w_idx], window, b))
         return [unflatten(channel, out) for channel in result]
 
