@@ -10,13 +10,14 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from engine.autograd import backward_order
-from engine.grad_mode import enable_grad
-from engine.ops import OPS
-from engine.value import Value
+from engine.grad_mode import is_grad_enabled, no_grad
+from engine.ops import OPS, Op
+from engine.value import Value, _one_pass_at_a_time, as_float
 
 MAX_TRACES = 8  # traces kept per compiled function (one per argument structure), oldest dropped first
 _SUM_CHUNK = 32  # terms per generated `+` chain: Python's compiler recurses on long left-nested expressions
@@ -24,6 +25,14 @@ _SUM_CHUNK = 32  # terms per generated `+` chain: Python's compiler recurses on 
 
 class TraceChangedError(RuntimeError):
     """A re-trace (`check_every`) built a different graph from the same argument structure: `f` branches on data."""
+
+
+class _NotFinite(ArithmeticError):
+    """Raised by a replay whose result is NaN or infinite, before any .grad changes: the graph runs that call."""
+
+
+class TraceEvictionWarning(RuntimeWarning):
+    """More argument structures than MAX_TRACES keep coming back, so traces are dropped and made again."""
 
 
 # ---------------------------------------------------------------- per-op replay rules
@@ -50,7 +59,9 @@ _INLINE: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
-_NAMESPACE: dict[str, Any] = {"_exp": math.exp, "_tanh": math.tanh, "_inf": math.inf, "_nan": math.nan}
+_NAMESPACE: dict[str, Any] = {
+    "_exp": math.exp, "_tanh": math.tanh, "_inf": math.inf, "_nan": math.nan, "_NotFinite": _NotFinite
+}
 for _op in OPS.values():  # every built-in op's float forward and partials, for the generic replay
     _NAMESPACE[f"_F_{_op.name}"] = _op.forward
     _NAMESPACE[f"_P_{_op.name}"] = _op.partials
@@ -87,6 +98,7 @@ class _Names:
         self.data: dict[int, str] = {}
         self.grad: dict[int, str | None] = {}
         self.used_params: dict[int, None] = {}  # ordered set of parameter indices the trace reads
+        self.custom: dict[Op, int] = {}  # the custom ops (engine.op) the trace calls, numbered in order of use
 
     def leaf(self, v: Value) -> None:
         key = id(v)
@@ -189,24 +201,52 @@ def _max(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
 _NARY = {"dot": _dot, "sum": _sum, "max": _max}
 
 
+def _custom(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
+    """A custom op (engine.op): its own forward, then its own derivative, called per node as backward() calls it."""
+    op = node.op_record
+    assert op is not None
+    k = names.custom.setdefault(op, len(names.custom))
+    operands = ", ".join(names.data[id(x)] for x in node.parents)
+    out, g = names.data[id(node)], names.grad[id(node)]
+    # Called even when no operand needs its gradient: backward() calls it too, and it may raise.
+    back = [f"_d = _D{k}(({operands},), {out})"]
+    back += [f"{t} += {g} * _d[{i}]" for i, x in enumerate(node.parents) if (t := _grad(x, names)) is not None]
+    return [f"{out} = _C{k}({operands})"], back
+
+
+def _custom_partials(op: Op) -> Callable[[tuple[float, ...], float], list[float]]:
+    """The float partials of custom op `op` as its backward() rule takes them: its derivative run under
+    no_grad() on Values holding the operands' and the result's data, each partial then as a float."""
+
+    def partials(operands: tuple[float, ...], out: float) -> list[float]:
+        with no_grad():
+            parts = op.partials(tuple(Value(x) for x in operands), None, Value(out))
+        return [p.data if isinstance(p, Value) else as_float(p, f"op {op.name!r}: partial {i}")
+                for i, p in enumerate(parts)]
+
+    return partials
+
+
 def _node_source(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
     """The forward statements and the backward statements (gradient of `node` known nonzero) of one node."""
-    op = node._op
+    op = node.op_record
     assert op is not None
     if op.name in _NARY and OPS.get(op.name) is op:
         return _NARY[op.name](node, names, n)
+    if op.arity < 0 and op.forward is not None:
+        return _custom(node, names, n)
     if op.forward is None or OPS.get(op.name) is not op:
-        raise TypeError(
-            f"compile: op {op.name!r} has no replay rule (ops made with engine.op cannot be compiled yet); "
-            "call f uncompiled"
-        )
+        raise TypeError(f"compile: op {op.name!r} has no replay rule; call f uncompiled")
     return _unary_binary(node, names, n)
 
 
-def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs: Sequence[Value] = ()) -> str:
+def generate(
+    root: Value, args: dict[int, int], params: dict[int, int], outputs: Sequence[Value] = ()
+) -> tuple[str, dict[str, Any]]:
     """Python source of `_replay(X, P)`: the forward and backward of the graph under `root`, reading argument k
     from X[k] and parameter j's data and grad from P[j], adding the gradients into P[j].grad, returning the
-    root's data and a tuple of the `outputs`' data. `args` and `params` map id() of leaves to those indices.
+    root's data and a tuple of the `outputs`' data; and the functions of custom ops the source calls by name.
+    `args` and `params` map id() of leaves to those indices.
     Raises TypeError for an op without rule, ValueError for an output that is not in the root's graph.
     """
     order = backward_order(root)
@@ -214,7 +254,7 @@ def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs:
     for n, node in enumerate(order):
         names.node(node, n)
         for child in node.parents:
-            if child._op is None:
+            if child.is_leaf:
                 names.leaf(child)
     if not order:
         names.leaf(root)
@@ -230,16 +270,23 @@ def generate(root: Value, args: dict[int, int], params: dict[int, int], outputs:
                 backward += ["    " + line for line in back]
     elif names.grad[id(root)] is not None:
         backward.append(f"{names.grad[id(root)]} += 1.0")  # backward() on a leaf adds the seed to it
+    results = [names.data[id(root)], *(_output_name(v, i, names) for i, v in enumerate(outputs))]
     body = [
         *(f"x{k} = X[{k}]" for k in range(len(args))),
         *(f"p{j} = P[{j}].data; q{j} = P[{j}].grad" for j in names.used_params),
         *forward,
+        # A NaN or inf result may be one the graph refuses (a layer's input check, say): the graph decides.
+        *_chained_sum("_s", "0.0", results),
+        "if _s - _s != 0.0: raise _NotFinite",
         *zero,
         *backward,
         *(f"P[{j}].grad = q{j}" for j in names.used_params),
-        f"return {names.data[id(root)]}, ({''.join(_output_name(v, i, names) + ', ' for i, v in enumerate(outputs))})",
+        f"return {results[0]}, ({''.join(name + ', ' for name in results[1:])})",
     ]
-    return "def _replay(X, P):\n" + "".join(f"    {line}\n" for line in body)
+    functions: dict[str, Any] = {}
+    for op, k in names.custom.items():
+        functions[f"_C{k}"], functions[f"_D{k}"] = op.forward, _custom_partials(op)
+    return "def _replay(X, P):\n" + "".join(f"    {line}\n" for line in body), functions
 
 
 def _output_name(v: Value, i: int, names: _Names) -> str:
@@ -306,8 +353,8 @@ class _Trace:
 
     __slots__ = ("source", "run", "outputs")
 
-    def __init__(self, source: str, outputs: object) -> None:
-        namespace = dict(_NAMESPACE)
+    def __init__(self, source: str, functions: dict[str, Any], outputs: object) -> None:
+        namespace = {**_NAMESPACE, **functions}
         exec(builtins.compile(source, "<engine.compile trace>", "exec"), namespace)  # our own generated source
         self.source = source
         self.run: Callable[[list[float], list[Value]], tuple[float, tuple[float, ...]]] = namespace["_replay"]
@@ -330,7 +377,9 @@ class Compiled:
         self.check_every = check_every
         self.calls = 0
         self.traces_made = 0
+        self.thrashing = False  # set when a dropped trace had to be made again (see MAX_TRACES)
         self._traces: dict[object, _Trace] = {}
+        self._dropped: set[int] = set()  # hashes of the argument structures whose traces were dropped
         self._index = {id(p): j for j, p in reversed(list(enumerate(params)))}  # a repeated Value: its first index
 
     @property
@@ -341,19 +390,31 @@ class Compiled:
     def __call__(self, *args: Any) -> Any:
         floats: list[float] = []
         key = tuple([_structure(x, f"argument {i}", floats) for i, x in enumerate(args)])
-        self.calls += 1
-        trace = self._traces.get(key)
-        if trace is None or (self.check_every is not None and self.calls % self.check_every == 0):
-            return self._record(key, floats, trace)
-        try:
-            loss, outputs = trace.run(floats, self.params)
-        except (ArithmeticError, ValueError):
-            # A domain error (division by zero, log of <= 0, a negative base's real power, overflow) met in the
-            # replay: the graph run raises the very error the uncompiled step would, from the op that caused it.
-            out, _, structure, values = self._graph_step(key, floats)
-            out.backward()  # reached only if the graph does not raise after all: its result is the truth
-            return _result(out.data, structure, (v.data for v in values))
-        return _result(loss, trace.outputs, outputs)
+        # One call at a time, as backward() runs: a replay reads every parameter's .grad and writes it back.
+        with _one_pass_at_a_time:
+            self.calls += 1
+            if not is_grad_enabled():  # f's result has no graph, so its backward() raises: the graph says how
+                return self._graph_call(key, floats)
+            total = builtins.sum(floats, 0.0)
+            if total - total != 0.0:  # a NaN or inf argument, which f may refuse (a layer does): the graph decides
+                return self._graph_call(key, floats)
+            trace = self._traces.get(key)
+            if trace is None or (self.check_every is not None and self.calls % self.check_every == 0):
+                return self._record(key, floats, trace)
+            try:
+                loss, outputs = trace.run(floats, self.params)
+            except Exception:
+                # An error met in the replay (a domain error: division by zero, log of <= 0, overflow; one a
+                # custom op raised; a NaN or inf result): the graph run raises the very error the uncompiled
+                # step would, from the op that caused it, with no .grad changed; or gives the result.
+                return self._graph_call(key, floats)
+            return _result(loss, trace.outputs, outputs)
+
+    def _graph_call(self, key: tuple[object, ...], floats: list[float]) -> Any:
+        """The uncompiled step: f on the Value graph, then backward(); what a replay stands for."""
+        out, _, structure, values = self._graph_step(key, floats)
+        out.backward()
+        return _result(out.data, structure, (v.data for v in values))
 
     def _graph_step(
         self, key: tuple[object, ...], floats: list[float]
@@ -361,8 +422,7 @@ class Compiled:
         """Run f on the ordinary Value graph (forward only); returns the loss node, the argument leaves, and the
         structure and Values of f's extra outputs."""
         leaves = [Value(x) for x in floats]
-        with enable_grad():
-            out = self.f(*_rebuild((tuple, key), iter(leaves)))
+        out = self.f(*_rebuild((tuple, key), iter(leaves)))
         structure: object = _NO_OUTPUTS
         values: list[Value] = []
         if type(out) is tuple and len(out) == 2 and isinstance(out[0], Value):
@@ -375,7 +435,7 @@ class Compiled:
 
     def _record(self, key: tuple[object, ...], floats: list[float], old: _Trace | None) -> Any:
         out, leaves, structure, values = self._graph_step(key, floats)
-        source = generate(out, {id(v): k for k, v in enumerate(leaves)}, self._index, values)
+        source, functions = generate(out, {id(v): k for k, v in enumerate(leaves)}, self._index, values)
         if old is not None and source != old.source:
             raise TraceChangedError(
                 f"compile: call {self.calls} of f built a different graph from the same argument structure than "
@@ -383,12 +443,27 @@ class Compiled:
                 "cannot see; keep data-dependent choices inside ops (relu, max) or call f uncompiled"
             )
         if old is None:
-            self._traces[key] = _Trace(source, structure)
-            self.traces_made += 1
-            if len(self._traces) > MAX_TRACES:
-                del self._traces[next(iter(self._traces))]
+            self._keep(key, _Trace(source, functions, structure))
         out.backward()
         return _result(out.data, structure, (v.data for v in values))
+
+    def _keep(self, key: tuple[object, ...], trace: _Trace) -> None:
+        """Keep a new trace, dropping the oldest past MAX_TRACES; warn once when a dropped one is needed again."""
+        self._traces[key] = trace
+        self.traces_made += 1
+        if hash(key) in self._dropped and not self.thrashing:
+            self.thrashing = True
+            warnings.warn(
+                f"compile: f is called with more than MAX_TRACES = {MAX_TRACES} argument structures (lengths, "
+                "labels or shapes) in turn, so traces are dropped and made again; every re-trace costs more than "
+                "an uncompiled step",
+                TraceEvictionWarning,
+                stacklevel=4,
+            )
+        if len(self._traces) > MAX_TRACES:
+            dropped = next(iter(self._traces))
+            del self._traces[dropped]
+            self._dropped.add(hash(dropped))
 
 
 def compile(f: Callable[..., Any], params: Iterable[Value], *, check_every: int | None = None) -> Compiled:  # noqa: A001
@@ -401,9 +476,13 @@ def compile(f: Callable[..., Any], params: Iterable[Value], *, check_every: int 
     Value made per node, reading each parameter's current `.data` (an optimiser may update them between calls)
     and adding the gradients into each parameter's `.grad`, as backward() does. Data-dependent ops (relu,
     leaky_relu, max's winner, pow) are decided anew at every call, and a domain error (division by zero, log of
-    0, a negative base's real power, overflow) raises the same error the graph raises. Arguments of another
-    structure make a new trace; int arguments (class labels) are part of the structure, so each new int makes
-    one (the last MAX_TRACES traces are kept). Values `f` uses that are neither arguments nor in `params` are
+    0, a negative base's real power, overflow) raises the same error the graph raises. Ops made with `engine.op`
+    replay through their own forward and derivative, per node. Calls from several threads run one after another,
+    as backward() does; under `no_grad()` a call runs `f(*args).backward()` itself, so it raises as that does.
+    Arguments of another structure (another length, say) make a new trace; int arguments are part of the
+    structure, so each new int makes one: pass labels as floats (one-hot rows, ±1 signs) to share a trace. The
+    last MAX_TRACES traces are kept, with a TraceEvictionWarning, once, when dropped ones keep coming back.
+    Values `f` uses that are neither arguments nor in `params` are
     constants of the trace: their data at tracing time, and they receive no gradient. `f` may also return
     `(loss, outputs)`, outputs being Values of the loss's graph in nested lists (a model's scores, say); then g
     returns `(loss, the outputs' data in the same nesting)`.
@@ -413,8 +492,7 @@ def compile(f: Callable[..., Any], params: Iterable[Value], *, check_every: int 
     took, silently. `check_every=N` re-traces every Nth call and raises TraceChangedError if the graph changed.
 
     Raises TypeError for a non-callable f, params that are not Values, or a bad check_every (ValueError if < 1);
-    at call time, TypeError for arguments that are not numbers or lists of them, or for an op that has no
-    replay rule (ops made with engine.op).
+    at call time, TypeError for arguments that are not numbers or lists of them, and what f or its graph raise.
     """
     if not callable(f):
         raise TypeError(f"compile: f must be callable, got {type(f).__name__}")

@@ -98,19 +98,23 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
         for operand, p in zip(out.parents, floats):
             operand.grad += g * p
 
-    record = Op(name, name, -1, partials)  # arity -1: n-ary, and its derivative may raise
-    record.backward = backward
-
-    def apply(*args: Value | float) -> Value:
-        check_arity(len(args))
-        values = tuple(_as_leaf(name, i, x) for i, x in enumerate(args))
+    def checked_forward(*floats: float) -> float:
         try:
-            data = forward(*(v.data for v in values))
+            data = forward(*floats)
         except Exception as exc:
             raise _renamed(exc, name, "forward") from exc
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
             raise TypeError(f"op {name!r}: forward must return a number, got {type(data).__name__} ({data!r:.60})")
-        return make_node(as_float(data, f"op {name!r}: forward's result"), record, values)
+        return as_float(data, f"op {name!r}: forward's result")
+
+    record = Op(name, name, -1, partials)  # arity -1: n-ary, and its derivative may raise
+    record.backward = backward
+    record.forward = checked_forward  # forward(*operands) on floats, which engine.compile replays per node
+
+    def apply(*args: Value | float) -> Value:
+        check_arity(len(args))
+        values = tuple(_as_leaf(name, i, x) for i, x in enumerate(args))
+        return make_node(checked_forward(*(v.data for v in values)), record, values)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The custom scalar op {name!r} (made by engine.op)."

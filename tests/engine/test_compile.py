@@ -6,6 +6,7 @@ import math
 import random
 import re
 import struct
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 import engine
 import nn
 from engine import TraceChangedError, Value
-from engine.compile import _INLINE, _NAMESPACE
+from engine.compile import _INLINE, _NAMESPACE, MAX_TRACES, TraceEvictionWarning
 from engine.op_record import make_node
 from engine.ops import OPS
 from engine.testing import expressions, values
@@ -316,11 +317,125 @@ def test_bad_arguments_name_what_is_wrong() -> None:
         engine.compile(lambda x: 1.0, [w])(2.0)  # type: ignore[arg-type, return-value]
 
 
-def test_custom_ops_are_refused_by_name() -> None:
-    square = engine.op("square", lambda x: x * x, lambda x, out: 2 * x)
+def test_custom_ops_replay_through_their_own_forward_and_derivative() -> None:
+    calls: list[str] = []
+
+    def forward(x: float, y: float) -> float:
+        calls.append("forward")
+        return x * x * y
+
+    def derivative(x: Value, y: Value, out: Value) -> tuple[Value, Value]:
+        calls.append("derivative")
+        return 2.0 * x * y, x * x
+
+    square_times = engine.op("square_times", forward, derivative)
+    clipped = engine.op("clipped", lambda x: min(x, 1.0), lambda x, out: 1.0 if x.data < 1.0 else 0.0)
+    w, v = Value(0.7), Value(-0.2)
+    params = [w, v]
+
+    def f(xs: list[float]) -> Value:
+        return engine.sum([clipped(square_times(x * w, v) + x) for x in xs])
+
+    g = engine.compile(f, params)
+    for xs in ([0.5, -1.5], [2.0, 0.25], [-3.0, 0.0]):
+        calls.clear()
+        assert_same_as_graph(g, f, params, xs)
+        sgd(params, 0.1)
+        assert calls.count("forward") == 2 * 4  # per node, in the graph and in the replay, from both starts
+    assert g.traces_made == 1
+
+
+def test_a_custom_op_raising_in_the_replay_raises_as_the_graph_does() -> None:
+    def derivative(x: Value, out: Value) -> float:
+        if x.data > 1.0:
+            raise ValueError("too big")
+        return 1.0
+
+    guarded = engine.op("guarded", lambda x: x, derivative)
     w = Value(1.0)
-    with pytest.raises(TypeError, match="op 'square' has no replay rule"):
-        engine.compile(lambda x: square(x * w), [w])(3.0)
+    f = lambda x: guarded(x * w)  # noqa: E731
+    g = engine.compile(f, [w])
+    assert_same_as_graph(g, f, [w], 0.5)
+    outcome = assert_same_as_graph(g, f, [w], 2.0)
+    assert outcome[:3] == ("raised", ValueError, "op 'guarded': derivative raised ValueError: too big")
+
+
+def test_calls_from_several_threads_give_the_gradients_of_the_same_calls_in_turn() -> None:
+    # The reproducer: MLP(2, [16, 16, 2]) on 100 moons, 2 threads x 30 calls, lost gradient.
+    X, y = nn.data.make_moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 2], seed=0)
+    params = model.parameters()
+    f = lambda xs, ys: nn.functional.cross_entropy([model(x) for x in xs], ys)  # noqa: E731
+    g = engine.compile(f, params)
+    g(X, y)  # traced
+    engine.zero_grad(params)
+    for _ in range(60):
+        g(X, y)
+    in_turn = [bits(p.grad) for p in params]
+    engine.zero_grad(params)
+    threads = [threading.Thread(target=lambda: [g(X, y) for _ in range(30)]) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Each call adds the same gradient, so any order of the 60 calls gives these bits.
+    assert [bits(p.grad) for p in params] == in_turn
+
+
+def test_under_no_grad_a_compiled_call_raises_as_backward_does() -> None:
+    w = Value(1.5)
+    f = lambda x: w * x  # noqa: E731
+    g = engine.compile(f, [w])
+    g(3.0)  # traced
+    w.grad = 0.0
+    with engine.no_grad():
+        with pytest.raises(RuntimeError, match="computed under no_grad"):
+            (w * 3.0).backward()  # control: what the graph does
+        with pytest.raises(RuntimeError, match="computed under no_grad"):
+            g(3.0)
+    assert w.grad == 0.0
+    assert g(3.0) == 4.5 and w.grad == 3.0  # grad mode back on: the replay again
+
+
+def test_bce_with_logits_traced_at_one_sign_replays_the_other() -> None:
+    # The reproducer: traced at x = 0.3, replayed at x = -0.3, it gave 0.8543552444685272 against
+    # 0.854355244468527 before the loss was written with ops instead of an `if` on the logit's sign.
+    w = Value(1.0)
+    f = lambda x: nn.functional.binary_cross_entropy_with_logits([x * w], [1.0])  # noqa: E731
+    g = engine.compile(f, [w])
+    for x in (0.3, -0.3, 0.0, 40.0, -40.0, -750.0):
+        assert_same_as_graph(g, f, [w], x)
+    assert g.traces_made == 1
+
+
+def test_a_non_finite_argument_or_result_is_decided_by_the_graph() -> None:
+    layer = nn.Layer(2, 1, activation=None, seed=0)
+    params = layer.parameters()
+    f = lambda x: layer(x)[0].tanh()  # noqa: E731
+    g = engine.compile(f, params)
+    assert_same_as_graph(g, f, params, [0.5, 1.0])
+    for bad in ([math.nan, 1.0], [math.inf, 1.0]):  # the layer refuses it; tanh would have hidden the inf
+        outcome = assert_same_as_graph(g, f, params, bad)
+        assert outcome[:2] == ("raised", ValueError)
+    w = Value(1e200)
+    h = lambda x: (x * w) * w  # noqa: E731
+    gh = engine.compile(h, [w])
+    assert_same_as_graph(gh, h, [w], 1.0)
+    assert_same_as_graph(gh, h, [w], 1e10)  # inf, with NaN gradients: the graph's numbers
+
+
+def test_thrashing_traces_are_reported_once() -> None:
+    w = Value(1.0)
+    f = lambda xs: engine.sum([x * w for x in xs])  # noqa: E731
+    g = engine.compile(f, [w])
+    lengths = range(1, MAX_TRACES + 2)
+    for length in lengths:  # one more structure than is kept: the first is dropped, quietly
+        g([1.0] * length)
+    with pytest.warns(TraceEvictionWarning, match="more than MAX_TRACES = 8") as caught:
+        for _ in range(2):
+            for length in lengths:
+                g([1.0] * length)
+    assert len(caught) == 1 and g.thrashing
 
 
 def test_a_leaf_loss_gets_the_seed() -> None:
