@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import operator
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -93,19 +94,24 @@ class _Names:
     """Source names of the trace's nodes: arguments x<k>, parameters p<j> (gradient q<j>), other leaves as
     literals (constants, no gradient), interior nodes v<n> (gradient g<n>)."""
 
-    def __init__(self, args: dict[int, int], params: dict[int, int]) -> None:
+    def __init__(self, args: dict[int, int], params: dict[int, int], custom: dict[Op, int]) -> None:
         self.args, self.params = args, params
         self.data: dict[int, str] = {}
         self.grad: dict[int, str | None] = {}
         self.used_params: dict[int, None] = {}  # ordered set of parameter indices the trace reads
-        self.custom: dict[Op, int] = {}  # the custom ops (engine.op) the trace calls, numbered in order of use
+        self.custom = custom  # the custom ops (engine.op) the trace calls, numbered in order of use
+        self.local_args: list[int] | None = None  # in a block: the arguments it reads, named x0, x1, ... in turn
 
     def leaf(self, v: Value) -> None:
         key = id(v)
         if key in self.data:
             return
         if key in self.args:
-            self.data[key], self.grad[key] = f"x{self.args[key]}", None
+            k = self.args[key]
+            if self.local_args is not None:
+                self.local_args.append(k)
+                k = len(self.local_args) - 1
+            self.data[key], self.grad[key] = f"x{k}", None
         elif key in self.params:
             j = self.params[key]
             self.data[key], self.grad[key] = f"p{j}", f"q{j}"
@@ -240,40 +246,166 @@ def _node_source(node: Value, names: _Names, n: int) -> tuple[list[str], list[st
     return _unary_binary(node, names, n)
 
 
+# A batch's loss is one n-ary node (the sum of the per-sample losses) over subgraphs of one shape. One line of
+# source per node makes a 16-image CNN batch 100,000 lines, slow to compile(); so each per-sample part (a
+# "block") is written once as a pair of functions, its forward and its backward, called once per sample.
+_MIN_BLOCK = 32  # nodes per block, below which the parts are written out in line
+_BLOCK_SEARCH = 8  # how many nodes nearest the root may be the batch's sum
+
+
+def _blocks(order: list[Value]) -> tuple[int, list[range]]:
+    """(s, ranges): the operands of node order[s] are roots of disjoint parts of `order`, each a contiguous
+    range starting at its root, whose nodes read only leaves and each other and are read from outside only by
+    order[s]; (-1, []) when no node near the root has such operands."""
+    pos = {id(node): i for i, node in enumerate(order)}
+    for s, node in enumerate(order[:_BLOCK_SEARCH]):
+        parents = node.parents
+        if len(parents) < 2 or any(p.is_leaf for p in parents):
+            continue
+        ranges = [range(pos[id(p)], pos[id(p)] + len(backward_order(p))) for p in parents]
+        if min(len(r) for r in ranges) >= _MIN_BLOCK and _separate(order, pos, s, ranges):
+            return s, ranges
+    return -1, []
+
+
+def _separate(order: list[Value], pos: dict[int, int], s: int, ranges: list[range]) -> bool:
+    """Whether `ranges` are disjoint, and no edge of the graph enters or leaves one but order[s]'s to its root."""
+    owner = [-1] * len(order)
+    for k, r in enumerate(ranges):
+        if r.stop > len(order) or any(owner[i] != -1 for i in r):
+            return False
+        owner[r.start : r.stop] = [k] * len(r)
+    for i, node in enumerate(order):
+        for parent in node.parents:
+            j = pos.get(id(parent), -1)
+            if j != -1 and owner[j] != owner[i] and not (i == s and j == ranges[owner[j]].start):
+                return False
+    return True
+
+
+def _unpack(names: Sequence[str], source: str) -> list[str]:
+    return [f"{', '.join(names)}, = {source}"] if names else []
+
+
+def _block_source(order: list[Value], r: range, args: dict[int, int], params: dict[int, int], custom: dict[Op, int]
+                  ) -> tuple[str, list[int], list[int]]:
+    """The source of one block's `_F(PD, XS)` (its forward: all its values, the root's first) and `_B(PD, XS, V,
+    Q, g)` (its backward from gradient g at its root, returning its parameters' new gradients); the global
+    indices of the arguments XS holds, and of the parameters PD and Q hold."""
+    names = _Names(args, params, custom)
+    names.local_args = []
+    nodes = order[r.start : r.stop]
+    for n, node in enumerate(nodes):
+        names.node(node, n)
+    for node in nodes:
+        for parent in node.parents:
+            if parent.is_leaf:
+                names.leaf(parent)
+    sources = [_node_source(node, names, n) for n, node in enumerate(nodes)]
+    values = [f"v{n}" for n in range(len(nodes))]
+    values += [f"w{n}" for n, node in enumerate(nodes) if node.op_record is OPS["max"]]
+    ps = [f"p{j}" for j in sorted(names.used_params)]
+    qs = [f"q{j}" for j in sorted(names.used_params)]
+    xs = [f"x{k}" for k in range(len(names.local_args))]
+    forward = [*_unpack(ps, "PD"), *_unpack(xs, "XS"), *(line for lines, _ in reversed(sources) for line in lines),
+               f"return ({', '.join(values)},)"]
+    backward = [*_unpack(ps, "PD"), *_unpack(xs, "XS"), *_unpack(values, "V"), *_unpack(qs, "Q"),
+                *(f"g{n} = 0.0" for n in range(1, len(nodes))), "g0 = g", *_backward_lines(sources),
+                f"return ({''.join(q + ', ' for q in qs)})"]
+    source = _function("_F", "PD, XS", forward) + _function("_B", "PD, XS, V, Q, g", backward)
+    return source, names.local_args, sorted(names.used_params)
+
+
+def _function(name: str, parameters: str, body: list[str]) -> str:
+    return f"def {name}({parameters}):\n" + "".join(f"    {line}\n" for line in body)
+
+
+def _backward_lines(sources: list[tuple[list[str], list[str]]], first: int = 0) -> list[str]:
+    lines = []
+    for n, (_, back) in enumerate(sources, first):
+        if back:
+            lines.append(f"if g{n}:")
+            lines += ["    " + line for line in back]
+    return lines
+
+
 def generate(
     root: Value, args: dict[int, int], params: dict[int, int], outputs: Sequence[Value] = ()
 ) -> tuple[str, dict[str, Any]]:
     """Python source of `_replay(X, P)`: the forward and backward of the graph under `root`, reading argument k
     from X[k] and parameter j's data and grad from P[j], adding the gradients into P[j].grad, returning the
     root's data and a tuple of the `outputs`' data; and the functions of custom ops the source calls by name.
-    `args` and `params` map id() of leaves to those indices.
+    `args` and `params` map id() of leaves to those indices. Repeated per-sample parts are written once each
+    (see _blocks), as functions called per sample in the order backward() takes them.
     Raises TypeError for an op without rule, ValueError for an output that is not in the root's graph.
     """
     order = backward_order(root)
-    names = _Names(args, params)
-    for n, node in enumerate(order):
-        names.node(node, n)
-        for child in node.parents:
-            if child.is_leaf:
-                names.leaf(child)
+    custom: dict[Op, int] = {}
+    names = _Names(args, params, custom)
+    s, ranges = _blocks(order)
+    kinds: dict[str, int] = {}  # block source -> its number t
+    block_of: dict[int, tuple[int, int, list[int], range]] = {}  # a block root's position -> (k, t, arguments, range)
+    inside: set[int] = set()
+    defs: list[str] = []
+    shared: list[int] | None = None  # the parameters of every block: the same for all, or no blocks
+    for k, r in enumerate(ranges):
+        text, xs, used = _block_source(order, r, args, params, custom)
+        if shared is not None and used != shared:
+            block_of, inside, defs, shared = {}, set(), [], None  # parts reading different parameters: in line
+            break
+        shared = used
+        t = kinds.setdefault(text, len(kinds))
+        if t == len(defs):
+            defs.append(text.replace("def _F(", f"def _F{t}(").replace("def _B(", f"def _B{t}("))
+        block_of[r.start] = (k, t, xs, r)
+        inside.update(range(r.start + 1, r.stop))
+    kept = [n for n in range(len(order)) if n not in inside]
+    for n in kept:
+        names.node(order[n], n)
+        if n not in block_of:
+            for child in order[n].parents:
+                if child.is_leaf:
+                    names.leaf(child)
     if not order:
         names.leaf(root)
-    sources = [_node_source(node, names, n) for n, node in enumerate(order)]
-    forward = [line for lines, _ in reversed(sources) for line in lines]
-    zero = [f"g{n} = 0.0" for n in range(1, len(order))]
+    position = {id(node): n for n, node in enumerate(order)}
+    for v in outputs:  # an output inside a block is read from the block's values into its own name
+        if position.get(id(v), -1) in inside:
+            names.node(v, position[id(v)])
+    ps = [f"p{j}" for j in shared or ()]
+    qs = [f"q{j}" for j in shared or ()]
+    names.used_params.update(dict.fromkeys(shared or ()))
+    sources: dict[int, tuple[list[str], list[str]]] = {}
+    for n in kept:
+        if n not in block_of:
+            sources[n] = _node_source(order[n], names, n)
+            continue
+        k, t, xs, r = block_of[n]
+        picked = f"_I{k}(X)" if len(xs) > 1 else f"(X[{xs[0]}],)" if xs else "()"
+        wanted = [f"v{position[id(v)]} = V{k}[{position[id(v)] - r.start}]" for v in outputs
+                  if r.start < position.get(id(v), -1) < r.stop]
+        sources[n] = ([f"X{k} = {picked}", f"V{k} = _F{t}(_PD, X{k})", f"v{n} = V{k}[0]", *wanted],
+                      [f"_Q = _B{t}(_PD, X{k}, V{k}, _Q, g{n})"])
+    forward = [line for n in reversed(kept) for line in sources[n][0]]
+    zero = [f"g{n} = 0.0" for n in kept[1:]]
     backward: list[str] = []
     if order:
         backward.append("g0 = 1.0")
-        for n, (_, back) in enumerate(sources):
-            if back:
+        for i, n in enumerate(kept):
+            if n in block_of and kept[i - 1] not in block_of:  # the blocks come in one run: Q is packed once
+                backward.append(f"_Q = ({''.join(q + ', ' for q in qs)})")
+            if sources[n][1]:
                 backward.append(f"if g{n}:")
-                backward += ["    " + line for line in back]
+                backward += ["    " + line for line in sources[n][1]]
+            if n in block_of and (i + 1 == len(kept) or kept[i + 1] not in block_of):
+                backward += _unpack(qs, "_Q")
     elif names.grad[id(root)] is not None:
         backward.append(f"{names.grad[id(root)]} += 1.0")  # backward() on a leaf adds the seed to it
     results = [names.data[id(root)], *(_output_name(v, i, names) for i, v in enumerate(outputs))]
     body = [
         *(f"x{k} = X[{k}]" for k in range(len(args))),
         *(f"p{j} = P[{j}].data; q{j} = P[{j}].grad" for j in names.used_params),
+        *([f"_PD = ({''.join(p + ', ' for p in ps)})"] if block_of else []),
         *forward,
         # A NaN or inf result may be one the graph refuses (a layer's input check, say): the graph decides.
         *_chained_sum("_s", "0.0", results),
@@ -284,9 +416,12 @@ def generate(
         f"return {results[0]}, ({''.join(name + ', ' for name in results[1:])})",
     ]
     functions: dict[str, Any] = {}
-    for op, k in names.custom.items():
-        functions[f"_C{k}"], functions[f"_D{k}"] = op.forward, _custom_partials(op)
-    return "def _replay(X, P):\n" + "".join(f"    {line}\n" for line in body), functions
+    for op, c in custom.items():
+        functions[f"_C{c}"], functions[f"_D{c}"] = op.forward, _custom_partials(op)
+    for k, _, xs, _ in block_of.values():
+        if len(xs) > 1:
+            functions[f"_I{k}"] = operator.itemgetter(*xs)
+    return "".join(defs) + _function("_replay", "X, P", body), functions
 
 
 def _output_name(v: Value, i: int, names: _Names) -> str:
