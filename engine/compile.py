@@ -205,6 +205,7 @@ def _max(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
 
 
 _NARY = {"dot": _dot, "sum": _sum, "max": _max}
+_MAX = OPS["max"]
 
 
 def _custom(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
@@ -253,11 +254,10 @@ _MIN_BLOCK = 32  # nodes per block, below which the parts are written out in lin
 _BLOCK_SEARCH = 8  # how many nodes nearest the root may be the batch's sum
 
 
-def _blocks(order: list[Value]) -> tuple[int, list[range]]:
+def _blocks(order: list[Value], pos: dict[int, int]) -> tuple[int, list[range]]:
     """(s, ranges): the operands of node order[s] are roots of disjoint parts of `order`, each a contiguous
     range starting at its root, whose nodes read only leaves and each other and are read from outside only by
-    order[s]; (-1, []) when no node near the root has such operands."""
-    pos = {id(node): i for i, node in enumerate(order)}
+    order[s]; (-1, []) when no node near the root has such operands. `pos` maps id() of a node to its place."""
     for s, node in enumerate(order[:_BLOCK_SEARCH]):
         parents = node.parents
         if len(parents) < 2 or any(p.is_leaf for p in parents):
@@ -281,6 +281,31 @@ def _separate(order: list[Value], pos: dict[int, int], s: int, ranges: list[rang
             if j != -1 and owner[j] != owner[i] and not (i == s and j == ranges[owner[j]].start):
                 return False
     return True
+
+
+def _shape(nodes: list[Value], start: int, pos: dict[int, int], args: dict[int, int], params: dict[int, int]
+           ) -> tuple[tuple[object, ...], list[int]]:
+    """What a block's source depends on, cheaper to get than the source: per node its op, its constant and its
+    operands (a node by its place in the block, a parameter by index, an argument by the order the block first
+    reads it in, a constant by its literal); and the global indices of the arguments, in that order."""
+    shape: list[object] = []
+    local: dict[int, int] = {}
+    for node in nodes:
+        op = node.op_record
+        arg = node.arg
+        refs: list[object] = [op, None if op is _MAX else repr(arg) if type(arg) is float else arg]
+        for parent in node.parents:
+            key = id(parent)
+            if key in pos:
+                refs.append(pos[key] - start)
+            elif key in params:
+                refs.append(("p", params[key]))
+            elif key in args:
+                refs.append(("x", local.setdefault(args[key], len(local))))
+            else:
+                refs.append(_literal(parent.data))
+        shape.append(tuple(refs))
+    return tuple(shape), list(local)
 
 
 def _unpack(names: Sequence[str], source: str) -> list[str]:
@@ -342,20 +367,22 @@ def generate(
     order = backward_order(root)
     custom: dict[Op, int] = {}
     names = _Names(args, params, custom)
-    s, ranges = _blocks(order)
-    kinds: dict[str, int] = {}  # block source -> its number t
+    pos = {id(node): n for n, node in enumerate(order)}
+    s, ranges = _blocks(order, pos)
+    kinds: dict[tuple[object, ...], int] = {}  # a block's shape -> its number t
     block_of: dict[int, tuple[int, int, list[int], range]] = {}  # a block root's position -> (k, t, arguments, range)
     inside: set[int] = set()
     defs: list[str] = []
     shared: list[int] | None = None  # the parameters of every block: the same for all, or no blocks
     for k, r in enumerate(ranges):
-        text, xs, used = _block_source(order, r, args, params, custom)
-        if shared is not None and used != shared:
-            block_of, inside, defs, shared = {}, set(), [], None  # parts reading different parameters: in line
-            break
-        shared = used
-        t = kinds.setdefault(text, len(kinds))
+        shape, xs = _shape(order[r.start : r.stop], r.start, pos, args, params)
+        t = kinds.setdefault(shape, len(kinds))
         if t == len(defs):
+            text, _, used = _block_source(order, r, args, params, custom)
+            if shared is not None and used != shared:
+                block_of, inside, defs, shared = {}, set(), [], None  # parts reading different parameters: in line
+                break
+            shared = used
             defs.append(text.replace("def _F(", f"def _F{t}(").replace("def _B(", f"def _B{t}("))
         block_of[r.start] = (k, t, xs, r)
         inside.update(range(r.start + 1, r.stop))
@@ -368,10 +395,9 @@ def generate(
                     names.leaf(child)
     if not order:
         names.leaf(root)
-    position = {id(node): n for n, node in enumerate(order)}
     for v in outputs:  # an output inside a block is read from the block's values into its own name
-        if position.get(id(v), -1) in inside:
-            names.node(v, position[id(v)])
+        if pos.get(id(v), -1) in inside:
+            names.node(v, pos[id(v)])
     ps = [f"p{j}" for j in shared or ()]
     qs = [f"q{j}" for j in shared or ()]
     names.used_params.update(dict.fromkeys(shared or ()))
@@ -382,8 +408,8 @@ def generate(
             continue
         k, t, xs, r = block_of[n]
         picked = f"_I{k}(X)" if len(xs) > 1 else f"(X[{xs[0]}],)" if xs else "()"
-        wanted = [f"v{position[id(v)]} = V{k}[{position[id(v)] - r.start}]" for v in outputs
-                  if r.start < position.get(id(v), -1) < r.stop]
+        wanted = [f"v{pos[id(v)]} = V{k}[{pos[id(v)] - r.start}]" for v in outputs
+                  if r.start < pos.get(id(v), -1) < r.stop]
         sources[n] = ([f"X{k} = {picked}", f"V{k} = _F{t}(_PD, X{k})", f"v{n} = V{k}[0]", *wanted],
                       [f"_Q = _B{t}(_PD, X{k}, V{k}, _Q, g{n})"])
     forward = [line for n in reversed(kept) for line in sources[n][0]]

@@ -45,7 +45,7 @@ from nn.cli.runs import (
 )
 from nn.interop.torch_files import export_model_file
 from nn.limits import MAX_SAMPLES, MAX_STEPS
-from nn.training import DEFAULT_LR, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS
+from nn.training import DEFAULT_LR, DEFAULT_STEPS, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS
 from nn.watch.plots import (
     DRAWING_SUFFIXES,
     PLOT_SUFFIXES,
@@ -267,7 +267,8 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=defaults.data, choices=list(DATASETS),
                    help="data set: " + "; ".join(f"{k}: {s.description}" for k, s in DATASETS.items()))
     p.add_argument("--model", default=defaults.model, choices=list(MODELS),
-                   help="model: " + "; ".join(f"{k}: {s.description}" for k, s in MODELS.items()))
+                   help="model (default: the data set's own, mlp for points): "
+                   + "; ".join(f"{k}: {s.description}" for k, s in MODELS.items()))
     mlp = MODELS["mlp"].defaults
     p.add_argument("--hidden", type=_sizes, help="hidden layer sizes (default: the model's, "
                    f"{','.join(map(str, mlp.hidden))} for mlp)")
@@ -278,7 +279,7 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=_positive, help="starting learning rate, decayed linearly to a tenth "
                    f"(default: the model family's, else {lrs})")
     p.add_argument("--steps", type=_steps, default=defaults.steps,
-                   help=f"optimizer steps (default {defaults.steps}, at most {MAX_STEPS:,})")
+                   help=f"optimizer steps (default: the data set's own, usually {DEFAULT_STEPS}; at most {MAX_STEPS:,})")
     p.add_argument("--batch-size", type=_samples, help="samples per step (default: all of them)")
     p.add_argument("--samples", type=_samples, help="data set size, held-out samples included (default: the data "
                    f"set's own, usually 100; at most {MAX_SAMPLES:,})")
