@@ -147,6 +147,7 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = replace(DEMO, seed=args.seed, hidden=args.hidden, lr=args.lr, steps=args.steps,
                        progress=not args.no_progress).resolved()
     out = _folder("--out", args.out)
+    assert settings.steps is not None
     recorder = Recorder.for_steps(settings.steps, live=False)
     run = train(settings, announce=print, recorder=recorder)
     print(accuracy_line(run.model, run.train, "final accuracy"))
@@ -196,6 +197,7 @@ def run_eval(args: argparse.Namespace) -> int:
     """Reload a model saved by `train --save` and score it on its held-out samples (or on a fresh data set)."""
     path = model_file(args.model)
     run = load_run(path, n_samples=args.samples, noise=args.noise, seed=args.seed)
+    assert run.settings.model is not None
     print(f"{path}: {architecture(run.model, run.settings.model)}, evaluated on {describe_data(run.settings)}")
     if not run.train[1]:
         print(accuracy_line(run.model, run.held_out, "fresh-set accuracy"))
@@ -279,7 +281,7 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=_positive, help="starting learning rate, decayed linearly to a tenth "
                    f"(default: the model family's, else {lrs})")
     p.add_argument("--steps", type=_steps, default=defaults.steps,
-                   help=f"optimizer steps (default: the data set's own, usually {DEFAULT_STEPS}; at most {MAX_STEPS:,})")
+                   help=f"optimizer steps (default: the data set's, mostly {DEFAULT_STEPS}; at most {MAX_STEPS:,})")
     p.add_argument("--batch-size", type=_samples, help="samples per step (default: all of them)")
     p.add_argument("--samples", type=_samples, help="data set size, held-out samples included (default: the data "
                    f"set's own, usually 100; at most {MAX_SAMPLES:,})")

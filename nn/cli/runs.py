@@ -22,7 +22,7 @@ from nn.checks import SettingError, check_count, check_number, check_positive, c
 from nn.cli.choices import DATASETS, MODELS, DatasetSpec, build_model, training_defaults
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.module import Module, load, read_model_file
-from nn.training import DEFAULT_L2, DEFAULT_STEPS, LOSSES, OPTIMIZERS, History, accuracy, fit, scores_of
+from nn.training import DEFAULT_L2, LOSSES, OPTIMIZERS, History, accuracy, fit, scores_of
 
 if TYPE_CHECKING:
     from nn.watch.recorder import Recorder
@@ -172,7 +172,7 @@ def architecture(model: Module, family: str) -> str:
 
 def build(settings: TrainSettings) -> Module:
     """The untrained model that resolved `settings` describe; a model over the size limit blames `hidden`."""
-    assert settings.loss is not None and settings.hidden is not None
+    assert settings.loss is not None and settings.hidden is not None and settings.model is not None
     spec: DatasetSpec = DATASETS[settings.data]
     outputs = _checked("loss", LOSSES[settings.loss].outputs, spec.n_classes)
     try:
@@ -192,6 +192,7 @@ def train(
     """
     assert settings.n_samples is not None and settings.noise is not None
     assert settings.loss is not None and settings.optimizer is not None
+    assert settings.model is not None and settings.steps is not None
     X, y = make_data(settings.data, settings.n_samples, settings.noise, settings.seed)
     train_part, held_part = split(X, y, settings.holdout)
     model = build(settings)
@@ -239,6 +240,7 @@ def load_run(
         settings = TrainSettings(**record).resolved()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{where}: its 'trained_with' record does not describe a data set: {exc}") from None
+    assert settings.model is not None
     if DATASETS[settings.data].kind not in MODELS[settings.model].kinds:
         raise ValueError(f"{where}: 'trained_with' pairs a {settings.model} model with the {settings.data} data "
                          "set, which it cannot read")
