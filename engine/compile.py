@@ -651,6 +651,8 @@ def compile(f: Callable[..., Any], params: Iterable[Value], *, check_every: int 
     The limit: a trace records the ops one call ran, not the Python that chose them. If `f` branches on a
     Value's data (`if loss.data > 1: ...`, a loop until a value is small), a replay repeats the branch the trace
     took, silently. `check_every=N` re-traces every Nth call and raises TraceChangedError if the graph changed.
+    And a replay computes only what the loss (and the outputs) depend on: a Value f computes and then leaves
+    unused is not recomputed, so an error it would raise (a log of a negative number, say) is not raised.
 
     Raises TypeError for a non-callable f, params that are not Values, or a bad check_every (ValueError if < 1);
     at call time, TypeError for arguments that are not numbers or lists of them, and what f or its graph raise.

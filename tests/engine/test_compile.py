@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import random
 import re
 import struct
@@ -11,8 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
@@ -49,7 +51,8 @@ def graph_step(f: Callable[..., Value], *args: Any) -> float:
 def _leaves(x: Any) -> Any:
     if isinstance(x, list | tuple):
         return type(x)(_leaves(item) for item in x)
-    return Value(x) if isinstance(x, float) else x
+    # As compile's arguments: a float (numpy's too) is data, an int is part of the trace's structure.
+    return Value(x) if isinstance(x, numbers.Real) and not isinstance(x, numbers.Integral) else x
 
 
 def assert_same_as_graph(
@@ -541,3 +544,127 @@ def test_a_batch_is_written_once_per_sample_shape_and_replays_bit_for_bit() -> N
         sgd(params, 0.1)
     assert g.traces_made == with_scores.traces_made == 1
     assert g.source.count("def _F") == 3 and len(re.findall(r"= _F\d+\(_PD", g.source)) == len(lengths)
+
+
+# ---------------------------------------------------------------- differential fuzz: programs
+
+_cube = engine.op("fuzz_cube", lambda x: x * x * x, lambda x, out: 3.0 * x * x)
+_blend = engine.op("fuzz_blend", lambda a, b: a * 0.25 + b * b, lambda a, b, out: (0.25, 2.0 * b))
+_UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "cube")
+_BINARY = ("+", "-", "*", "/", "**", "blend")
+_N_ARGS, _N_PARAMS = 3, 3
+
+
+def _apply(name: str, a: Any, b: Any = None, c: float = 0.5) -> Any:
+    """One op of a fuzz program; `b` is a Value or a number (a constant on either side for `c` < 0)."""
+    if name in _UNARY:
+        return {"neg": lambda: -a, "exp": a.exp, "log": a.log, "tanh": a.tanh, "sigmoid": a.sigmoid,
+                "relu": a.relu, "leaky_relu": lambda: a.leaky_relu(abs(c)), "cube": lambda: _cube(a)}[name]()
+    if name == "blend":
+        return _blend(a, b)
+    x, y = (b, a) if c < 0 and not isinstance(b, Value) else (a, b)
+    return {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y, "/": lambda: x / y,
+            "**": lambda: x ** y}[name]()
+
+
+@st.composite
+def programs(draw: Any) -> list[tuple[Any, ...]]:
+    """Instructions over a pool that starts with the arguments, then the parameters; each appends to the pool.
+    ("op", name, i, j or a constant, c), ("loop", name, i, j, times), ("nary", dot|sum|max, indices)."""
+    pool = _N_ARGS + _N_PARAMS
+    program = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["op", "op", "loop", "nary"]))
+        i = draw(st.integers(0, pool - 1))
+        if kind == "nary":
+            picks = draw(st.lists(st.integers(0, pool - 1), min_size=2, max_size=6))  # repeats: reused nodes
+            program.append(("nary", draw(st.sampled_from(["dot", "sum", "max"])), picks))
+            pool += 1
+            continue
+        name = draw(st.sampled_from(_UNARY + _BINARY))
+        other = draw(st.one_of(st.integers(0, pool - 1), st.sampled_from([2.0, -0.5, 3.0, 0.0])))
+        if kind == "loop":
+            times = draw(st.integers(2, 4))
+            program.append(("loop", name, i, other, times))
+            pool += times
+        else:
+            program.append(("op", name, i, other, draw(st.sampled_from([0.5, -0.5, 0.2]))))
+            pool += 1
+    return program
+
+
+def _run_program(program: list[tuple[Any, ...]], xs: Sequence[Any], params: Sequence[Value]) -> Value:
+    pool: list[Any] = [*xs, *params]
+
+    def operand(j: Any) -> Any:
+        return pool[j] if isinstance(j, int) else j
+
+    for kind, name, i, *rest in program:
+        if kind == "op":
+            pool.append(_apply(name, pool[i], operand(rest[0]), rest[1]))
+        elif kind == "loop":  # a Python loop: the trace unrolls it
+            v = pool[i]
+            for _ in range(rest[1]):
+                v = _apply(name, v, operand(rest[0]))
+                pool.append(v)
+        else:
+            items = [pool[k] for k in i]
+            if name == "dot":
+                half = len(items) // 2
+                pool.append(engine.dot(items[:half], items[half : 2 * half], items[-1] if len(items) % 2 else None))
+            else:
+                pool.append((engine.sum if name == "sum" else engine.max)(items))
+    # Every node feeds the loss: one the loss did not need would not be replayed (see engine.compile's limits).
+    return engine.sum([v if isinstance(v, Value) else Value(v) for v in pool[_N_ARGS:]])
+
+
+_arguments = st.one_of(
+    st.floats(-3, 3),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-3, 3).map(np.float64),
+    st.floats(-3, 3, width=32).map(np.float32),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs(), st.lists(st.lists(_arguments, min_size=_N_ARGS, max_size=_N_ARGS), min_size=3, max_size=3),
+       st.lists(st.floats(-2, 2), min_size=_N_PARAMS, max_size=_N_PARAMS), st.booleans())
+def test_fuzzed_programs_replay_bit_for_bit(program: Any, calls: list[list[Any]], start: list[float], threads: bool
+                                            ) -> None:
+    """Programs with loops, reused nodes, every kind of op (custom ops too) and NaN, inf and numpy arguments:
+    compiled and uncompiled leave the same bits or raise the same error, call after call as the parameters move,
+    under no_grad, and from two threads."""
+    params = [Value(p) for p in start]
+
+    def f(xs: list[Any]) -> Value:
+        return _run_program(program, xs, params)
+
+    g = engine.compile(f, params)
+    for xs in calls:
+        outcome = assert_same_as_graph(g, f, params, xs)
+        with engine.no_grad():
+            expected = outcome_of(lambda: graph_step(f, xs))
+            assert outcome_of(lambda: g(xs)) == expected
+        if outcome[0] == "returned":
+            for p in params:
+                p.data = p.data * 0.9 - 0.01  # a parameter update between calls
+    if threads and outcome[0] == "returned":
+        xs = calls[-1]
+        engine.zero_grad(params)
+        for _ in range(4):
+            g(xs)
+        in_turn = [bits(p.grad) for p in params]
+        engine.zero_grad(params)
+        workers = [threading.Thread(target=lambda: [g(xs) for _ in range(2)]) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert [bits(p.grad) for p in params] == in_turn
+
+
+def outcome_of(step: Callable[[], float]) -> tuple[Any, ...]:
+    try:
+        return ("returned", bits(step()))
+    except Exception as exc:
+        return ("raised", type(exc), str(exc))
