@@ -643,8 +643,8 @@ def test_fuzzed_programs_replay_bit_for_bit(program: Any, calls: list[list[Any]]
     for xs in calls:
         outcome = assert_same_as_graph(g, f, params, xs)
         with engine.no_grad():
-            expected = outcome_of(lambda: graph_step(f, xs))
-            assert outcome_of(lambda: g(xs)) == expected
+            expected = outcome_of(lambda xs=xs: graph_step(f, xs))
+            assert outcome_of(lambda xs=xs: g(xs)) == expected
         if outcome[0] == "returned":
             for p in params:
                 p.data = p.data * 0.9 - 0.01  # a parameter update between calls
