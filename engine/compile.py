@@ -101,6 +101,7 @@ class _Names:
         self.used_params: dict[int, None] = {}  # ordered set of parameter indices the trace reads
         self.custom = custom  # the custom ops (engine.op) the trace calls, numbered in order of use
         self.local_args: list[int] | None = None  # in a block: the arguments it reads, named x0, x1, ... in turn
+        self.used_args: dict[int, None] = {}  # ordered set of the argument indices read outside blocks
 
     def leaf(self, v: Value) -> None:
         key = id(v)
@@ -111,6 +112,8 @@ class _Names:
             if self.local_args is not None:
                 self.local_args.append(k)
                 k = len(self.local_args) - 1
+            else:
+                self.used_args[k] = None
             self.data[key], self.grad[key] = f"x{k}", None
         elif key in self.params:
             j = self.params[key]
@@ -429,7 +432,7 @@ def generate(
         backward.append(f"{names.grad[id(root)]} += 1.0")  # backward() on a leaf adds the seed to it
     results = [names.data[id(root)], *(_output_name(v, i, names) for i, v in enumerate(outputs))]
     body = [
-        *(f"x{k} = X[{k}]" for k in range(len(args))),
+        *(f"x{k} = X[{k}]" for k in names.used_args),
         *(f"p{j} = P[{j}].data; q{j} = P[{j}].grad" for j in names.used_params),
         *([f"_PD = ({''.join(p + ', ' for p in ps)})"] if block_of else []),
         *forward,
