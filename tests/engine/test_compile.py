@@ -150,11 +150,16 @@ def test_cnn_with_max_pooling_and_cross_entropy() -> None:
     assert g.traces_made == 1
 
 
+def recurrent(cell: str, sizes: tuple[int, int, int], rng: random.Random) -> tuple[Any, Any, list[Value]]:
+    """An RNN layer of `cell` (inputs, hidden) and a linear head (hidden -> outputs), and all their parameters."""
+    rnn = nn.RNN(sizes[0], sizes[1], cell=cell, rng=rng)
+    head = nn.Layer(sizes[1], sizes[2], activation=None, rng=rng)
+    return rnn, head, rnn.parameters() + head.parameters()
+
+
 def test_lstm() -> None:
     rng = random.Random(4)
-    rnn = nn.RNN(3, 4, cell="lstm", rng=rng)
-    head = nn.Layer(4, 1, activation=None, rng=rng)
-    params = rnn.parameters() + head.parameters()
+    rnn, head, params = recurrent("lstm", (3, 4, 1), rng)
 
     def f(sequences: list[Any], targets: list[Any]) -> Value:
         return nn.functional.mse_loss([head(rnn(xs)[0][-1]) for xs in sequences], targets)
@@ -522,9 +527,7 @@ def test_each_inline_rule_is_its_ops_record(name: str, a: float, b: float, g: fl
 
 def test_a_batch_is_written_once_per_sample_shape_and_replays_bit_for_bit() -> None:
     rng = random.Random(7)
-    rnn = nn.RNN(2, 3, cell="gru", rng=rng)
-    head = nn.Layer(3, 2, activation=None, rng=rng)
-    params = rnn.parameters() + head.parameters()
+    rnn, head, params = recurrent("gru", (2, 3, 2), rng)
 
     def f(sequences: list[Any], targets: list[Any]) -> Any:
         scores = [head(rnn(xs)[0][-1]) for xs in sequences]
