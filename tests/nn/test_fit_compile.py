@@ -177,3 +177,33 @@ def test_compile_must_be_true_false_or_auto() -> None:
     X, y = make_moons(4, noise=0.1, seed=1)
     with pytest.raises(ValueError, match="compile must be True, False or 'auto', got 'yes'"):
         fit(nn.MLP(2, [1], seed=0), X, y, compile="yes", progress=False)
+
+
+def test_the_recorder_keeps_the_same_frames_gradients_included() -> None:
+    from nn.watch.recorder import Recorder
+
+    X, y = make_moons(23, noise=0.1, seed=1)
+    frames = []
+    for mode in (False, True):
+        recorder = Recorder(every=1, live=False)
+        fit(nn.MLP(2, [5, 1], seed=3), X, y, steps=6, batch_size=5, seed=2, progress=False, compile=mode,
+            recorder=recorder)
+        frames.append(recorder.frames)
+    assert len(frames[0]) == 6 and frames[1] == frames[0]
+
+
+def test_the_command_line_s_training_runs_compiled(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import engine
+    from nn.cli import runs
+
+    made: list[Any] = []
+
+    def compiling(f: Any, params: Any, **options: Any) -> Any:
+        made.append(engine.compile(f, params, **options))
+        return made[-1]
+
+    monkeypatch.setattr("nn.training.engine", type("E", (), {"compile": staticmethod(compiling)}))
+    runs.train(runs.TrainSettings(data="parity", steps=3, progress=False).resolved())  # `train` and `demo` call this
+    assert len(made) == 1 and made[0].calls == 3 and made[0].traces_made == 1
+    assert capsys.readouterr().err == ""
