@@ -8,7 +8,8 @@ is checked (finite numbers only) before any node is built.
 
 No function here chooses its graph by a Python `if` on a Value's data: the choice is an op (relu, max, a custom
 op's own forward), so a trace made by `engine.compile` is valid for every input. Labels and targets given as
-Values (the arguments of a compiled step) are checked by their data when the graph is built.
+Values (the arguments of a compiled step) are checked by their data when the graph is built, which a replay
+does not repeat (`nn.fit` checks its labels before training).
 """
 
 from __future__ import annotations
