@@ -224,7 +224,7 @@ def binary_cross_entropy(p: Any, y: Any, reduction: str = "mean") -> Value | lis
     unknown reduction; TypeError for non-numbers.
     """
     _check_reduction(reduction, "binary_cross_entropy")
-    losses = [_bce(v, float(label)) for v, label in _binary_pairs(p, y, "binary_cross_entropy", p_in_unit=True)]
+    losses = [_bce(v, label) for v, label in _binary_pairs(p, y, "binary_cross_entropy", p_in_unit=True)]
     return _reduce(losses, reduction)
 
 

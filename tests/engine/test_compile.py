@@ -416,6 +416,32 @@ def test_bce_with_logits_traced_at_one_sign_replays_the_other() -> None:
     assert g.traces_made == 1
 
 
+@pytest.mark.parametrize("loss", ["bce", "bce_with_logits", "hinge", "mse", "cross_entropy"])
+def test_every_loss_replays_its_graph_with_targets_as_arguments(loss: str) -> None:
+    F = nn.functional
+    layer = nn.Layer(2, 2, activation=None, seed=4)
+    params = layer.parameters()
+
+    def f(xs: list[Any], ts: list[Any]) -> Value:
+        scores = [layer(x) for x in xs]
+        if loss == "bce":  # a custom op (engine.op), torch's clamps included
+            return F.binary_cross_entropy([s[0].sigmoid() for s in scores], [t[0] for t in ts])
+        if loss == "bce_with_logits":
+            return F.binary_cross_entropy_with_logits([s[0] for s in scores], [t[0] for t in ts])
+        if loss == "hinge":
+            return F.hinge_loss([s[0] for s in scores], [2.0 * t[0] - 1.0 for t in ts])
+        return (F.mse_loss if loss == "mse" else F.cross_entropy)(scores, ts)
+
+    g = engine.compile(f, params)
+    rng = random.Random(2)
+    for scale in (1.0, 30.0, 1.0, 800.0):  # large scores saturate the sigmoid: bce's clamps at p = 0 and 1
+        xs = [[rng.uniform(-scale, scale), rng.uniform(-1, 1)] for _ in range(4)]
+        ts = [[1.0, 0.0] if rng.random() < 0.5 else [0.0, 1.0] for _ in xs]
+        assert_same_as_graph(g, f, params, xs, ts)
+        sgd(params, 0.01)
+    assert g.traces_made == 1
+
+
 def test_a_non_finite_argument_or_result_is_decided_by_the_graph() -> None:
     layer = nn.Layer(2, 1, activation=None, seed=0)
     params = layer.parameters()
