@@ -100,12 +100,12 @@ def test_every_recurrent_cell_trains_the_same(cell: str) -> None:
     assert_same_run(make, X, y, loss="cross_entropy", optimizer="adam", steps=5, batch_size=5, seed=0)
 
 
-def test_sequences_of_several_lengths_make_one_trace_per_length() -> None:
+def test_sequences_of_several_lengths_train_the_same() -> None:
     rng = random.Random(5)
     X = [[[float(rng.random() < 0.5)] for _ in range(length)] for length in (2, 3, 4) for _ in range(4)]
     y = [sum(int(b[0]) for b in x) % 2 for x in X]
     make = lambda: RNNClassifier(1, [3], 2, cell="lstm", seed=1)  # noqa: E731
-    # Batches of 4, unshuffled within a length: sorted by length, each batch holds one length.
+    # Shuffled batches of 4 mix the lengths: each is a new trace (at most MAX_TRACES), one function per length.
     assert_same_run(make, X, y, loss="cross_entropy", optimizer="adam", steps=6, batch_size=4, seed=0)
 
 
