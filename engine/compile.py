@@ -127,7 +127,7 @@ class _Names:
 
 
 def _unary_binary(node: Value, names: _Names, n: int) -> tuple[list[str], list[str]]:
-    op = node._op
+    op = node._record
     assert op is not None
     operands = node.parents
     c = node._arg

@@ -24,10 +24,11 @@ class Op:
     a custom op, whose derivative may raise); `forward(a, b)` on floats (`forward(a, c)` for one operand and
     its constant; None for n-ary ops); `partials(operands, c, out)`, the local derivatives; `backward`,
     the float rule `Value.backward()` runs; `method`, its Value method ('' for none) and `param`, the name of
-    that method's number argument; `activation` and `ordered` (operand order matters), for drawings."""
+    that method's number argument; `activation` and `ordered` (operand order matters), for drawings;
+    `micrograd`, the symbol micrograd's `_op` writes ('+' for `x + 2` too, '**{c}', 'ReLU')."""
 
     __slots__ = ("name", "symbol", "arity", "forward", "partials", "backward", "method", "param", "activation",
-                 "ordered")  # fmt: skip
+                 "ordered", "micrograd")  # fmt: skip
 
     def __init__(self, name: str, symbol: str, arity: int, partials: Callable[..., Sequence[Partial]]) -> None:
         self.name, self.symbol, self.arity, self.partials = name, symbol, arity, partials
@@ -35,6 +36,15 @@ class Op:
         self.backward: Callable[[Value], None] = generic_backward
         self.method = self.param = ""
         self.activation = self.ordered = False
+        self.micrograd = symbol
+
+    def micrograd_symbol(self, c: Any) -> str:
+        """`micrograd` with the node's constant `c` filled in as micrograd prints it (2, not 2.0, for `x**2`)."""
+        if "{c}" not in self.micrograd:
+            return self.micrograd
+        if isinstance(c, float) and c.is_integer() and abs(c) < 2**53:
+            c = int(c)
+        return self.micrograd.format(c=c)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -47,13 +57,13 @@ def generic_backward(out: Value) -> None:
     """The float rule of any op: add out.grad times each local derivative into each operand's `.grad`."""
     parents = out.parents
     g = out.grad
-    for v, d in zip(parents, out._op.partials(tuple(v.data for v in parents), out._arg, out.data)):  # type: ignore[union-attr]
+    for v, d in zip(parents, out._record.partials(tuple(v.data for v in parents), out._arg, out.data)):  # type: ignore[union-attr]
         v.grad += g * d
 
 
 def vjp(out: Value, g: Value) -> list[Value]:
     """The same products as Values, for `engine.grad(create_graph=True)`: g times each local derivative."""
-    return [g * d for d in out._op.partials(out.parents, out._arg, out)]  # type: ignore[union-attr]
+    return [g * d for d in out._record.partials(out.parents, out._arg, out)]  # type: ignore[union-attr]
 
 
 _new = object.__new__
@@ -66,14 +76,14 @@ def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Va
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
+    out._label = ""
     if not state.threads_off or _thread.enabled:  # is_grad_enabled(), reading one slot while no thread has it off
-        out._op = op
+        out._record = op
         out._a = a
         out._b = b
         out._arg = arg
     else:
-        out._op = None
+        out._record = None
         out._a = NOT_RECORDED
         out._b = None
         out._arg = None
@@ -82,7 +92,7 @@ def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Va
 
 def attach(out: Value, op: Op, parents: Sequence[Value], arg: Any) -> None:
     """Make `out` the result of `op` on `parents` (and constant `arg`), so `op.backward(out)` can run on it."""
-    out._op, out._arg = op, arg
+    out._record, out._arg = op, arg
     if op.arity <= 0:
         out._a, out._b = tuple(parents), None
     else:
@@ -176,11 +186,13 @@ def binary(
     right = minus or _register(_with_constant(f"{name}_const", f"{symbol} {{c}}", da), method)
     if not minus:
         right.forward = on_number
+        right.micrograd = symbol + "{c}" if forward_constant else symbol
     if commutative:
         left = right
     else:  # c op a: the derivative for the Value on the right
         left = _register(_with_constant(f"r{name}", f"{{c}} {symbol}", lambda a, c, out: db(c, a, out)))
         left.forward = lambda a, c: forward(c, a)
+        left.micrograd = symbol
 
     def apply(a: Value, b: Any) -> Value:
         if isinstance(b, Value):

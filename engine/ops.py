@@ -161,6 +161,7 @@ def _relu_backward(out: Value) -> None:  # hand-tuned: one per neuron; and as to
 
 
 RELU.backward = _relu_backward
+RELU.micrograd = "ReLU"
 TANH = unary("tanh", forward=math.tanh, derivative=lambda a, out: 1.0 - out * out, activation=True)
 SIGMOID = unary("sigmoid", forward=_sigmoid, derivative=lambda a, out: out * (1.0 - out), activation=True)
 LEAKY_RELU = unary("leaky_relu", forward=_leaky_relu, derivative=lambda a, slope, out: 1.0 if float(a) > 0.0 else slope,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import numbers
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
@@ -41,25 +41,23 @@ class Value:
     # reference cycle, and then every discarded graph waits for the cyclic GC. A unary or binary op keeps its
     # operands in `_a` and `_b`, not a tuple, so a node is one object for the GC to track, not two; an n-ary
     # op (dot, sum, max, custom ops) keeps the tuple of them in `_a`. `_arg` is the op's number (see `arg`).
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_arg")
+    __slots__ = ("data", "grad", "_label", "_record", "_a", "_b", "_arg")
     __array_ufunc__ = None  # numpy hands `np.float64(2) * v` to Value.__rmul__ instead of making an array
 
     data: float
     grad: float
-    label: str
-    _op: Op | None
+    _label: str
+    _record: Op | None
     _a: Any
     _b: Any
     _arg: Any
 
     def __init__(self, data: Number, label: str = "") -> None:
         """Make a leaf. Raises TypeError unless `data` is a real number and `label` a str."""
-        if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.label = label
         self.data = as_float(data, "Value(data)")
         self.grad = 0.0
-        self.label = label
-        self._op = self._a = self._b = self._arg = None
+        self._record = self._a = self._b = self._arg = None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -72,14 +70,50 @@ class Value:
         return self
 
     @property
+    def label(self) -> str:
+        """A name for drawings and pages ('' for none); settable, as in micrograd's lecture (`v.label = 'L'`)."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self._label = label
+
+    @property
     def op(self) -> str:
         """Name of the op that produced this Value ('' for a leaf)."""
-        return self._op.name if self._op is not None else ""
+        return self._record.name if self._record is not None else ""
 
     @property
     def op_record(self) -> Op | None:
         """The record (`engine.ops.Op`) of the op that produced this Value: symbol, kinds, rules (None for a leaf)."""
-        return self._op
+        return self._record
+
+    # micrograd's names, read-only, so code written in its style (drawing a graph by `_prev` and `_op`) runs.
+    @property
+    def _prev(self) -> set[Value]:
+        """The set of Values this one was computed from, as micrograd keeps it (`parents` keeps their order)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op's symbol as micrograd writes it: '+', '*', 'ReLU', 'tanh', 'exp', '**2'; '' for a leaf."""
+        record = self._record
+        return "" if record is None else record.micrograd_symbol(self._arg)
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """A call adding this node's gradient times each local derivative into its operands' `.grad`, as
+        micrograd's `_backward()` does (nothing for a leaf)."""
+        record = self._record
+        return (lambda: None) if record is None else (lambda: record.backward(self))
+
+    @_backward.setter
+    def _backward(self, fn: object) -> None:
+        raise AttributeError(
+            "a Value's _backward can't be assigned: define a new op with engine.op(name, forward, derivative)"
+        )
 
     @property
     def arg(self) -> Any:
@@ -89,7 +123,7 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this one was computed from (its op's operands), in order; empty for a leaf."""
-        op = self._op
+        op = self._record
         if op is None:
             return ()
         if op.arity <= 0:
@@ -98,7 +132,7 @@ class Value:
 
     @property
     def is_leaf(self) -> bool:
-        return self._op is None
+        return self._record is None
 
     if TYPE_CHECKING:  # bound by engine/ops.py from each op's definition
         def __add__(self, other: Operand) -> Value: ...
@@ -163,12 +197,12 @@ def _run(root: Value, seed: float, order: list[Value]) -> None:
     root.grad = seed
     for node in order:
         if node.grad:
-            node._op.backward(node)  # type: ignore[union-attr]
+            node._record.backward(node)  # type: ignore[union-attr]
 
 
 def _walk(root: Value) -> tuple[list[Value], bool]:
     """`backward_order(root)`, and whether it holds an op with a derivative that may raise (a custom op)."""
-    op = root._op
+    op = root._record
     if op is None:
         return [], False
     order: list[Value] = []
@@ -180,7 +214,7 @@ def _walk(root: Value) -> tuple[list[Value], bool]:
     node, parents = root, iter(root.parents)
     while True:
         for parent in parents:
-            op = parent._op
+            op = parent._record
             if op is not None and parent not in seen:
                 seen.add(parent)
                 stack.append((node, parents))

@@ -16,7 +16,8 @@ from nn.interop.onnx_export import export_onnx
 from nn.interop.torch_export import to_torch
 from nn.interop.torch_import import from_torch
 from nn.layers import MLP, Layer, Neuron
-from nn.module import Module, load
+from nn.loading import load
+from nn.module import Module
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell, RNNClassifier
 from nn.watch.recorder import Recorder

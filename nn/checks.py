@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard, cast
 
 from nn.limits import MAX_DATA_NUMBERS, MAX_PARAMETERS, MAX_SAMPLES
@@ -26,6 +26,21 @@ class SettingError(ValueError):
 def is_real(x: object) -> TypeGuard[numbers.Real]:
     """Whether `x` is a real number; bool is not, though Python counts it as an int."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_row(x: object) -> bool:
+    """Whether `x` is a 1-D sequence: a list, a tuple or another Sequence that is not text, or a 1-D array
+    (NumPy's, or anything else with `ndim == 1` and a length)."""
+    ndim = getattr(x, "ndim", None)
+    if ndim is not None:
+        return ndim == 1 and hasattr(x, "__len__")
+    return isinstance(x, Sequence) and not isinstance(x, str | bytes)
+
+
+def describe_row(x: object) -> str:
+    """How an error names a value that is not a 1-D sequence: its type, and its number of dimensions if it has one."""
+    ndim = getattr(x, "ndim", None)
+    return f"a {ndim}-D {type(x).__name__}" if isinstance(ndim, int) else type(x).__name__
 
 
 def is_int(x: object) -> TypeGuard[int]:

@@ -7,12 +7,11 @@ match PyTorch's too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine import Value
 from nn.checks import check_real
-from nn.model_file import model_class, spec_parts
 from nn.module import Module
 from nn.nested import Nested, as_value, map_nested, shape_of
 
@@ -20,15 +19,11 @@ from nn.nested import Nested, as_value, map_nested, shape_of
 class Sequential(Module):
     """Calls its modules in order, each on the previous one's output: `Sequential(m0, m1, m2)(x) == m2(m1(m0(x)))`.
 
-    `children` rebuilds the modules from specs `{"class": name, "config": {...}}` (what `config()`
-    returns), looked up by name among nn's exported modules; this is how a saved model is loaded.
+    Its config holds the children's specs `{"class": name, "config": {...}}`, from which `nn.load`
+    builds them and then the Sequential.
     """
 
-    def __init__(self, *modules: Module, children: Sequence[Mapping[str, Any]] | None = None) -> None:
-        if children is not None:
-            if modules:
-                raise ValueError("Sequential: give modules or children specs, not both")
-            modules = tuple(_build(spec, i) for i, spec in enumerate(children))
+    def __init__(self, *modules: Module) -> None:
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(f"Sequential: item {i} must be a Module, got {type(module).__name__}")
@@ -64,30 +59,9 @@ class Sequential(Module):
         return {"children": [{"class": type(m).__name__, "config": m.config()} for m in self]}
 
     @classmethod
-    def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
-        total = 0
-        for i, spec in enumerate(config["children"]):
-            name, child_config = spec_parts(spec, f"Sequential children[{i}]")
-            count = model_class(name, f"Sequential children[{i}]").count_parameters(child_config)
-            if count is None:
-                return None
-            total += count
-        return total
-
-    @classmethod
     def child_specs(cls, config: Mapping[str, Any]) -> list[Any] | None:
         children: list[Any] = config.get("children", [])
         return children
-
-
-def _build(spec: Any, i: int) -> Module:
-    """The module a `{"class": name, "config": {...}}` spec describes. Raises ValueError naming the item."""
-    name, config = spec_parts(spec, f"Sequential children[{i}]")
-    cls = model_class(name, f"Sequential children[{i}]")
-    try:
-        return cls(**config)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"Sequential children[{i}]: config does not build a {name}: {exc}") from None
 
 
 class _Elementwise(Module):

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine import Value, dot, ops
-from nn.checks import check_count, check_parameter_count, is_real, make_rng
+from nn.checks import check_count, check_parameter_count, describe_row, is_real, is_row, make_rng
 from nn.module import Module
 from nn.nested import check_finite
 
@@ -51,14 +51,14 @@ def activation_name(activation: str | None) -> str:
 
 
 def as_inputs(x: Sequence[Value | float], n: int, where: str) -> list[Value]:
-    """`x` as a list of n Values, numbers becoming leaves.
+    """`x` (a list, a tuple, a NumPy row, ...: see `is_row`) as a list of n Values, numbers becoming leaves.
 
     Raises ValueError on a wrong length or a NaN/infinite input (naming its index, see `check_finite`), TypeError
     on non-numbers.
     """
     # Lists and tuples skip the slower abstract-base-class check: this runs once per sample per step.
-    if type(x) is not list and type(x) is not tuple and (isinstance(x, str | bytes) or not isinstance(x, Sequence)):
-        raise TypeError(f"{where}: expected a sequence of {n} numbers or Values, got {type(x).__name__}")
+    if type(x) is not list and type(x) is not tuple and not is_row(x):
+        raise TypeError(f"{where}: expected a sequence of {n} numbers or Values, got {describe_row(x)}")
     if len(x) != n:
         raise ValueError(f"{where}: expected {n} inputs, got {len(x)}")
     out = []

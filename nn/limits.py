@@ -19,6 +19,10 @@ MAX_PARAMETERS = 1_000_000
 # Output positions of one convolution or pooling call: only padding makes an output larger than its input,
 # and a huge one (say from a crafted model file) would spend minutes building windows that see only zeros.
 MAX_POSITIONS = 1_000_000
+# Numbers in one input sample given by its shape (`export --input-shape`), and sizes in that shape: the example
+# is built as nested lists and run through the model once; the largest sample of the data sets holds 64.
+MAX_SAMPLE_NUMBERS = 100_000
+MAX_SAMPLE_DIMENSIONS = 8
 # Optimizer steps in one training run.
 MAX_STEPS = 1_000_000
 # Bytes of a model file read by `eval` or `nn.load`: MAX_PARAMETERS numbers as JSON fit easily.

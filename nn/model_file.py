@@ -1,12 +1,13 @@
 """Model files: reading the JSON that `Module.save` writes and checking it before anything is built.
 
-A model file is untrusted input. It is only ever parsed as JSON (never unpickled), and `load` builds
+A model file is untrusted input. It is only ever parsed as JSON (never unpickled), and `nn.load` builds
 nothing until the whole tree of classes and configs has passed these checks, each failure a ValueError
 naming the file and the key:
 
 - the file is a regular file (not a device or a pipe) at most `MAX_FILE_BYTES` long, and is JSON with the
   documented outer fields;
-- every class it names is a concrete layer class that nn exports (`model_class`);
+- every class it names is in the registry of loadable classes it is checked against (`nn.loading.LOADABLE`,
+  passed in as `classes`: this file knows no layer class, so the layers can use it);
 - modules nest at most `MAX_DEPTH` deep and there are at most `MAX_MODULES` of them;
 - every class can say how many parameters its config builds, and all of them together come to at most
   `MAX_PARAMETERS` and to no more than the numbers the file's state_dict holds.
@@ -14,7 +15,6 @@ naming the file and the key:
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from collections.abc import Mapping
@@ -65,28 +65,16 @@ def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     return doc
 
 
-def is_loadable(cls: object) -> bool:
-    """Whether `cls` is a concrete Module subclass: one with its own `forward` and `config`, so it can run and save."""
-    from nn.module import Module
-
-    return (
-        isinstance(cls, type)
-        and issubclass(cls, Module)
-        and cls.forward is not Module.forward
-        and cls.config is not Module.config
-    )
+# The classes a file may name, by name.
+Classes = Mapping[str, "type[Module]"]
 
 
-def model_class(name: object, where: str) -> type[Module]:
-    """The layer class nn exports under `name`. Raises ValueError naming `where` for anything else.
-
-    Only concrete classes in `nn.__all__` qualify: not the abstract `Module`, not a private base class.
-    """
-    nn = importlib.import_module("nn")
-    found = getattr(nn, name, None) if isinstance(name, str) and name in nn.__all__ else None
-    if not is_loadable(found):
+def model_class(name: object, where: str, classes: Classes) -> type[Module]:
+    """The class registered in `classes` under `name`. Raises ValueError naming `where` for anything else."""
+    found = classes.get(name) if isinstance(name, str) else None
+    if found is None:
         raise ValueError(f"{where}: unknown model class {name!r:.60} (not a concrete layer class that nn exports)")
-    return found  # type: ignore[return-value]  # is_loadable checked it
+    return found
 
 
 def spec_parts(spec: object, where: str) -> tuple[str, dict[str, Any]]:
@@ -96,10 +84,11 @@ def spec_parts(spec: object, where: str) -> tuple[str, dict[str, Any]]:
     return spec["class"], spec["config"]
 
 
-def check_model_tree(cls: type[Module], doc: Mapping[str, Any], where: str) -> None:
-    """Check a model file's tree of classes and configs before anything is built. Raises ValueError naming the key.
+def check_model_tree(cls: type[Module], doc: Mapping[str, Any], where: str, classes: Classes) -> int:
+    """Check a model file's tree of classes and configs before anything is built; return its parameter count.
 
-    Walked without recursion, so a deep file cannot exhaust the stack before its depth is refused.
+    Children may name only classes in `classes`. Raises ValueError naming the key. Walked without recursion,
+    so a deep file cannot exhaust the stack before its depth is refused.
     """
     total = 0
     modules = 0
@@ -118,7 +107,7 @@ def check_model_tree(cls: type[Module], doc: Mapping[str, Any], where: str) -> N
             for i, spec in enumerate(children):
                 at = f"{key}.children[{i}]"
                 name, child_config = spec_parts(spec, f"{where}: key {at!r}")
-                child = model_class(name, f"{where}: key {at + '.class'!r}")
+                child = model_class(name, f"{where}: key {at + '.class'!r}", classes)
                 stack.append((child, child_config, at + ".config", depth + 1))
             continue
         total += _leaf_count(node, config, key, where)
@@ -127,6 +116,7 @@ def check_model_tree(cls: type[Module], doc: Mapping[str, Any], where: str) -> N
         limit = f"more than the {MAX_PARAMETERS:,} a model file may hold" if total > MAX_PARAMETERS else ""
         limit = limit or f"the state_dict holds only {held} numbers"
         raise ValueError(f"{where}: key 'config': config asks for a {doc['class']} with {total} parameters, {limit}")
+    return total
 
 
 def _leaf_count(cls: type[Module], config: Any, key: str, where: str) -> int:

@@ -18,12 +18,12 @@ import json
 import math
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any, Self, cast
+from typing import Any
 
 from engine import Value, zero_grad
 from nn.atomic_write import write_atomically
 from nn.checks import is_real
-from nn.model_file import FORMAT, VERSION, check_model_tree, model_class, read_model_file
+from nn.model_file import FORMAT, VERSION, read_model_file
 
 # A parameter tensor: a Value or a (nested) list/tuple of Values; its state is the same nesting of floats.
 Tensor = Any
@@ -257,7 +257,10 @@ class Module:
     # ------------------------------------------------------------ saving
 
     def config(self) -> dict[str, Any]:
-        """The JSON-able constructor keyword arguments that rebuild this module as `type(self)(**config)`."""
+        """The JSON-able constructor keyword arguments that rebuild this module as `type(self)(**config)`.
+
+        A container's config holds its children's specs instead (see `child_specs`).
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement config() to be saved")
 
     @classmethod
@@ -271,7 +274,10 @@ class Module:
 
     @classmethod
     def child_specs(cls, config: Mapping[str, Any]) -> list[Any] | None:
-        """The `{"class", "config"}` specs of the modules a config builds inside this one (Sequential), else None."""
+        """The `{"class", "config"}` specs of the modules a config holds (Sequential's), else None.
+
+        `nn.load` builds a container as `cls(*children)`, each child built from its spec.
+        """
         return None
 
     def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
@@ -279,7 +285,7 @@ class Module:
 
         The file is replaced all at once (see `nn.atomic_write`): it writes through a symlink, refuses a
         file `open()` could not write with PermissionError, and a failure keeps the old file.
-        `read_model_file(path)["meta"]` reads the meta back.
+        `nn.load(path)` rebuilds the model, and `read_model_file(path)["meta"]` reads the meta back.
         """
         where = f"save({os.fspath(path)!r})"
         for name, value in self.named_parameters():
@@ -299,31 +305,6 @@ class Module:
             raise ValueError(f"{where}: config and meta must be JSON-able ({exc})") from None
         write_atomically(path, text)
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Self:
-        """Rebuild a model saved with `save`. `Module.load` accepts any class nn exports; `MLP.load` only an MLP.
-
-        Raises ValueError naming the file and the key when it is not valid JSON (e.g. truncated), not a
-        scalargrad model, of another or an unknown class, too large or deep, or its config/state do not fit;
-        nothing is built before the whole file has been checked (see `nn.model_file`).
-        """
-        doc = read_model_file(path)
-        where = os.fspath(path)
-        if cls is Module:
-            model_cls = model_class(doc["class"], f"{where}: key 'class'")
-        elif doc["class"] != cls.__name__:
-            raise ValueError(f"{where}: key 'class': holds a {doc['class']:.60}, not a {cls.__name__}")
-        else:
-            model_cls = cls
-        check_model_tree(model_cls, doc, where)
-        try:
-            model = model_cls(**doc["config"])
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{where}: key 'config': config does not build a {doc['class']}: {exc}") from None
-        model._load_checked_state(doc["state_dict"], path)
-        # The class found is `cls` or, for `Module.load`, a subclass of it.
-        return cast(Self, model)
-
     def load_weights(self, path: str | os.PathLike[str]) -> None:
         """Load the parameters saved in `path` into this model, changing nothing if the file does not fit it.
 
@@ -338,9 +319,10 @@ class Module:
             raise ValueError(
                 f"{os.fspath(path)}: key 'config': holds config {doc['config']!r:.200}, this model has {config!r}"
             )
-        self._load_checked_state(doc["state_dict"], path)
+        self.load_checked_state(doc["state_dict"], path)
 
-    def _load_checked_state(self, state: Mapping[str, object], path: str | os.PathLike[str]) -> None:
+    def load_checked_state(self, state: Mapping[str, object], path: str | os.PathLike[str]) -> None:
+        """`load_state_dict(state)` for a state read from the file `path`; raises ValueError naming the file."""
         try:
             self.load_state_dict(state)
         except (TypeError, ValueError) as exc:
@@ -351,9 +333,4 @@ def _same_list(a: str, b: str) -> bool:
     return "." in a and a.rsplit(".", 1)[0] == b.rsplit(".", 1)[0]
 
 
-def load(path: str | os.PathLike[str]) -> Module:
-    """Rebuild any model saved with `Module.save` (same as `Module.load(path)`)."""
-    return Module.load(path)
-
-
-__all__ = ["Module", "load", "read_model_file"]
+__all__ = ["Module", "read_model_file"]

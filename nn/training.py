@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import engine
 from engine import Compiled, Value, dot, no_grad
@@ -30,9 +30,6 @@ from nn.data import iterate_minibatches
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.optim import SGD, Adam, LinearLR, Optimizer
 
-if TYPE_CHECKING:
-    from nn.watch.recorder import Recorder
-
 
 class Model(Protocol):
     """What the loop needs from a model: call it on one sample, and list its parameters."""
@@ -40,6 +37,19 @@ class Model(Protocol):
     def __call__(self, sample: Any) -> Value | Sequence[Value]: ...
 
     def parameters(self) -> list[Value]: ...
+
+
+class StepRecorder(Protocol):
+    """What `fit` needs from a recorder (an `nn.Recorder`, or your own): its data, if any, and a call per step."""
+
+    @property
+    def X(self) -> Sequence[Any] | None: ...  # noqa: N802 (the samples, as Recorder names them)
+
+    def set_data(self, X: Sequence[Any], y: Sequence[int]) -> None: ...
+
+    def record(
+        self, step: int, model: Any, loss: float | None = None, accuracy: float | None = None, force: bool = False
+    ) -> bool: ...
 
 
 Scores = list[Value]
@@ -280,7 +290,7 @@ def fit(
     n_classes: int | None = None,
     seed: int | None = None,
     progress: bool = True,
-    recorder: Recorder | None = None,
+    recorder: StepRecorder | None = None,
     compile: bool | str = "auto",  # noqa: A002 - the name of torch.compile's idea
 ) -> History:
     """Train `model` on labels 0..n_classes-1 for `steps` optimizer steps; returns the History.

@@ -18,13 +18,16 @@ settings.register_profile(
 settings.load_profile("scalargrad")
 
 
+NO_ORACLE = "PyTorch oracle not installed"
+
+
 @pytest.fixture(scope="session")
 def torch() -> ModuleType:
     """The torch module, in float64 by default; skips the test (with the reason) when torch is missing."""
     try:
         module = importlib.import_module("torch")
     except ImportError as exc:
-        pytest.skip(f"PyTorch oracle not installed ({exc}); run `python3 tasks.py test` to install the CPU build")
+        pytest.skip(f"{NO_ORACLE} ({exc}); run `python3 tasks.py test` to install the CPU build")
     module.set_default_dtype(module.float64)
     return module
 
@@ -41,3 +44,14 @@ def forbid_nodes(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
             monkeypatch.setattr(owner, name, forbidden)
 
     return forbid
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One loud line when the PyTorch comparisons were skipped: a green run without its oracle proves less."""
+    reasons = (NO_ORACLE, "(the torch extra) is not installed")
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if any(x in str(r.longrepr) for x in reasons)]
+    if skipped:
+        terminalreporter.write_line(
+            f"WARNING: {len(skipped)} PyTorch/ONNX comparison tests SKIPPED: {NO_ORACLE}. "
+            "`python3 tasks.py test` installs the CPU build.", red=True, bold=True
+        )

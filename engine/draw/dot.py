@@ -12,10 +12,10 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from graphviz import nohtml
-
+from engine.draw.dot_text import dot_attributes, dot_label, record_label
+from engine.draw.foreign import Foreign, adopt, is_foreign
 from engine.draw.render import Drawing, GraphTooLargeError
 from engine.op_record import Op
 from engine.ops import OPS
@@ -43,24 +43,29 @@ ACTIVATION_OPS = frozenset(o.name for o in OPS.values() if o.activation)
 _ORDERED_OPERANDS = ("a", "b")
 _NON_COMMUTATIVE = frozenset(o.name for o in OPS.values() if o.ordered)
 
+_SMALL_OP = {"width": "0.3", "height": "0.3", "margin": "0.04,0.02"}  # op ellipses just around their symbol
 PALEST_GREEN = 222  # the smallest non-zero |grad| is #ffdede: pale, but never the white of a zero gradient
 ClusterSpec = str | int | Callable[[str], str | None] | None
+Node = Value | Foreign  # what is drawn: an engine Value, or a stand-in for another library's (engine.draw.foreign)
+N = TypeVar("N", bound=Node)
 
 
-def op_record(v: Value) -> tuple[Op, Any]:
+def op_record(v: Node) -> tuple[Op, Any]:
     """The op record of an interior node and its constant argument (the one place drawing and stepping read them)."""
     op = v.op_record
     assert op is not None, "op_record: a leaf has no op"
     return op, v.arg
 
 
-def dot_length(v: Value) -> int:
+def dot_length(v: Node) -> int:
     """How many weight-input pairs a fused `dot` node sums (its operands are w..., x..., then maybe b)."""
     return int(op_record(v)[1])
 
 
-def op_text(v: Value, precision: int = 4) -> str:
+def op_text(v: Node, precision: int = 4) -> str:
     """The op as drawings and captions show it: `*`, `+ 1`, `a - b`, `Σ w·x + b`, `tanh`."""
+    if isinstance(v, Foreign):
+        return v.symbol
     op, arg = op_record(v)
     if op.name == "dot":
         return op.symbol + (" + b" if len(v.parents) > 2 * arg else "")
@@ -111,7 +116,7 @@ class NodeLook:
     operand_notes: tuple[str, ...] = ()
 
 
-Look = Callable[[Value], NodeLook | None]
+Look = Callable[[Any], NodeLook | None]
 NodeStatement = tuple[str, str, dict[str, str]]  # DOT id, label, attributes
 
 
@@ -172,14 +177,23 @@ def resolve_names(names: object) -> dict[Value, str]:
     return resolved
 
 
-def _roots(root: Value | Sequence[Value]) -> list[Value]:
-    roots = [root] if isinstance(root, Value) else list(root) if isinstance(root, Sequence) else None
-    if not roots or not all(isinstance(r, Value) for r in roots):
-        raise TypeError(f"draw_dot(root): expected a Value or a non-empty sequence of Values, got {root!r:.60}")
-    return roots
+def _roots(root: object) -> list[Node]:
+    """The roots to draw: engine Values as they are, micrograd-style Values adopted (see engine.draw.foreign)."""
+    single = isinstance(root, Value) or is_foreign(root)
+    roots = [root] if single else list(root) if isinstance(root, Sequence) else None
+    if not roots or not all(isinstance(r, Value) or is_foreign(r) for r in roots):
+        raise TypeError(
+            f"draw_dot(root): expected a Value (or any object with data, grad, _prev and _op, as micrograd's) "
+            f"or a non-empty sequence of them, got {root!r:.60}"
+        )
+    if all(isinstance(r, Value) for r in roots):
+        return roots  # type: ignore[return-value]
+    if any(isinstance(r, Value) for r in roots):
+        raise TypeError("draw_dot(root): draw engine Values and another library's Values separately")
+    return list(adopt(roots))
 
 
-def _hidden(v: Value, collapse: bool) -> frozenset[int]:
+def _hidden(v: Node, collapse: bool) -> frozenset[int]:
     """Operand positions not drawn: with `collapse`, the leaf weights and bias of a weighted-sum (`dot`) node."""
     if not collapse or v.op != "dot":
         return frozenset()
@@ -188,16 +202,16 @@ def _hidden(v: Value, collapse: bool) -> frozenset[int]:
     return frozenset(i for i in params if not v.parents[i].parents)
 
 
-def walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
+def walk(roots: Sequence[N], collapse: bool, max_nodes: int) -> list[N]:
     """The Values to draw, operands before results (iteratively, parents in operand order).
 
     Raises GraphTooLargeError as soon as more than `max_nodes` are found, so a huge graph costs little.
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[tuple[Value, Iterable[Value]]] = []
+    order: list[N] = []
+    seen: set[N] = set()
+    stack: list[tuple[N, Iterable[N]]] = []
 
-    def visit(v: Value) -> None:
+    def visit(v: N) -> None:
         seen.add(v)
         if len(seen) > max_nodes:
             raise GraphTooLargeError(
@@ -206,7 +220,8 @@ def walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
                 f"cluster='layer', draw a smaller example (fewer inputs or a single sample), or raise max_nodes="
             )
         hidden = _hidden(v, collapse)
-        stack.append((v, iter([p for i, p in enumerate(v.parents) if i not in hidden])))
+        drawn = [p for i, p in enumerate(v.parents) if i not in hidden]
+        stack.append((v, iter(cast(list[N], drawn))))  # a Value's operands are Values, a Foreign's Foreigns
 
     for root in roots:
         if root in seen:
@@ -224,15 +239,15 @@ def walk(roots: list[Value], collapse: bool, max_nodes: int) -> list[Value]:
     return order
 
 
-def _groups(order: list[Value], param_group: Callable[[Value], str | None]) -> dict[Value, str]:
+def _groups(order: Sequence[Node], param_group: Callable[[Node], str | None]) -> dict[Node, str]:
     """The cluster of each Value: parameters by name; a node joins the group of the parameters it combines.
 
     A node combines a group G when its parameter operands (at least one) and its weighted-sum operands are
     all in G, or when all of its two or more operands are weighted sums in G (micrograd's chains of `+`).
     An activation (tanh, relu, ...) of such a node joins G too, but nothing downstream of it does.
     """
-    group: dict[Value, str] = {}
-    combining: set[Value] = set()
+    group: dict[Node, str] = {}
+    combining: set[Node] = set()
     for v in order:
         if not v.parents:
             g = param_group(v)
@@ -254,19 +269,6 @@ def format_number(x: object, precision: int = 4) -> str:
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return f"{float(x) + 0.0:.{precision}g}"  # + 0.0 turns -0.0 into 0: "-0" only confuses
     return str(x)
-
-
-def _escape(text: str) -> str:
-    """Text safe inside a quoted DOT string (`\\n` is added by the caller for line breaks)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _field(text: str) -> str:
-    """Text safe inside one field of a record label, where braces, bars and angle brackets are syntax."""
-    out = _escape(text)
-    for ch in "{}|<>":
-        out = out.replace(ch, "\\" + ch)
-    return out
 
 
 def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
@@ -296,16 +298,18 @@ def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
 class _Style:
     """The options of one `draw_dot` call that every label needs."""
 
-    names: dict[Value, str]
+    names: Mapping[Any, str]  # Value -> name (a mapping is invariant in its key type, so not Mapping[Node, str])
     show_grad: bool
     collapse: bool
     precision: int
     look: Look | None
+    compact: bool = False
+    rankdir: str = "LR"  # set once the direction is chosen
 
     def num(self, x: object) -> str:
         return format_number(x, self.precision)
 
-    def name(self, v: Value) -> str:
+    def name(self, v: Node) -> str:
         return self.names.get(v) or v.label
 
     @staticmethod
@@ -315,13 +319,17 @@ class _Style:
             return name[len(group) + 1 :]
         return name
 
-    def record(self, fields: list[str]) -> str:
-        body = " | ".join(_field(f) for f in fields if f)
-        # Braces turn the fields across the rank direction: side by side left to right, stacked top to bottom
-        # (narrow boxes, so a layer of neurons fits a notebook's width).
-        return "{ " + body + " }"
+    def value_label(self, v: Node, group: str | None, collapsed: bool, look: NodeLook | None) -> str:
+        """The record label of a box. Fields sit side by side left to right (as micrograd draws them) and are
+        stacked top to bottom, so a layer of neurons fits a notebook's width; `compact` stacks them both ways.
+        """
+        return record_label(self.value_fields(v, group, collapsed, look), across=self.across())
 
-    def value_label(self, v: Value, group: str | None, collapsed: bool, look: NodeLook | None) -> str:
+    def across(self) -> bool:
+        """Whether a record's fields are laid out across the rank direction (record_label's braces)."""
+        return not (self.compact and self.rankdir in ("LR", "RL"))
+
+    def value_fields(self, v: Node, group: str | None, collapsed: bool, look: NodeLook | None) -> list[str]:
         grad = look.grad_text if look is not None and look.grad_text is not None else f"grad {self.num(v.grad)}"
         if collapsed:
             title = self.title(self.name(v) or self._owner(v), group)
@@ -333,19 +341,19 @@ class _Style:
             fields.append(grad)
         if look is not None:
             fields.append(look.note)
-        return self.record(fields)
+        return fields
 
-    def _owner(self, v: Value) -> str:
+    def _owner(self, v: Node) -> str:
         """The module path owning a weighted sum's first weight ('' when the weight has no name)."""
         if not dot_length(v):
             return ""
         name = self.name(v.parents[0])
         return (module_path(name) or "") if name else ""
 
-    def op_text(self, v: Value) -> str:
+    def op_text(self, v: Node) -> str:
         return op_text(v, self.precision)
 
-    def edge_label(self, v: Value, i: int, look: NodeLook | None) -> str:
+    def edge_label(self, v: Node, i: int, look: NodeLook | None) -> str:
         """The label of the edge from operand i into v's op: its name for a weighted sum, a/b where order matters."""
         lines = []
         operand = v.parents[i]
@@ -367,9 +375,9 @@ class _Style:
             lines.append(_ORDERED_OPERANDS[i])
         if look is not None and i < len(look.operand_notes):
             lines.extend(look.operand_notes[i].split("\n"))
-        return "\\n".join(_escape(line) for line in lines if line)
+        return dot_label(*(line for line in lines if line))
 
-    def short_name(self, v: Value) -> str:
+    def short_name(self, v: Node) -> str:
         """A name short enough for an edge: "layers.0.neurons.3.w.1" reads "w.1" (its box says whose)."""
         name = self.name(v)
         owner = module_path(name) if name else None
@@ -377,7 +385,7 @@ class _Style:
 
 
 def draw_dot(
-    root: Value | Sequence[Value],
+    root: object,
     rankdir: str = "auto",
     show_grad: bool = True,
     *,
@@ -389,8 +397,12 @@ def draw_dot(
     budget: int | None = LAYOUT_BUDGET,
     precision: int = 4,
     look: Look | None = None,
+    compact: bool = False,
 ) -> Drawing:
     """Draw the graph that `root` (a Value, or several) was computed from; returns a `graphviz.Digraph` subclass.
+
+    Another library's Values are drawn too: any object with `data`, `grad`, `_prev` and `_op`, as micrograd's
+    Value and the one written in its lecture (their `label`, if any, is shown).
 
     rankdir: "LR" (left to right, as micrograd), "TB" (top to bottom), "RL", "BT", or "auto": left to right
       when that fits a notebook's width, else whichever of the two is narrower.
@@ -404,6 +416,8 @@ def draw_dot(
       automatically when that brings it under (the drawing says so), else GraphTooLargeError is raised, all
       before Graphviz runs; None lifts the budget (the layout is still stopped after LAYOUT_SECONDS).
     look: a hook Value -> NodeLook (or None) restyling single nodes, as the step-through view does.
+    compact: narrow boxes (fields stacked in either direction), small op nodes and tight spacing, so a small
+      graph fits a notebook left to right (the step-through widget draws this way).
     Raises TypeError/ValueError on bad arguments.
     """
     roots = _roots(root)
@@ -417,13 +431,13 @@ def draw_dot(
         raise ValueError(f"draw_dot(precision={precision!r}): must be an int from 1 to 17")
     grouper = _grouper(cluster)
     names_found = resolve_names(names)
-    order = walk(roots, collapse, max_nodes)
+    order: Sequence[Node] = walk(roots, collapse, max_nodes)
     order, collapse, note = _fit_budget(roots, order, collapse, max_nodes, budget)
-    style = _Style(names_found, show_grad, collapse, precision, look)
-    if rankdir == "auto":
-        rankdir = _auto_rankdir(order, style)
+    style = _Style(names_found, show_grad, collapse, precision, look, compact)
+    style.rankdir = _auto_rankdir(order, style) if rankdir == "auto" else rankdir
+    rankdir = style.rankdir
 
-    def param_group(v: Value) -> str | None:
+    def param_group(v: Node) -> str | None:
         name = style.name(v)
         g = grouper(name) if grouper is not None and name else None
         if g is not None and not isinstance(g, str):
@@ -441,34 +455,36 @@ def draw_dot(
     if _layout_cost(order, collapse) > SLOW_LAYOUT:
         # A capped network-simplex pass and straight edges: x*x*...*x (100 factors) takes 1 s, not minutes
         graph.attr(nslimit="1", splines="line")
+    if compact:
+        graph.attr(ranksep="0.25", nodesep="0.12")
     graph.attr("node", fontname="Helvetica", fontsize="11")
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="grey30")
     _emit(graph, statements.pop(None, []))
     for k, (group, nodes) in enumerate(statements.items()):
         with graph.subgraph(name=f"cluster_{k}") as sub:
-            sub.attr(label=_escape(str(group)), style="rounded,dashed", color="grey50", fontname="Helvetica")
+            sub.attr(label=dot_label(str(group)), style="rounded,dashed", color="grey50", fontname="Helvetica")
             _emit(sub, nodes)
     for tail, head, label in edges:
         if label:
-            graph.edge(tail, head, label=nohtml(label))
+            graph.edge(tail, head, label=label)
         else:
             graph.edge(tail, head)
-    caption = "\\n".join(_escape(line) for line in (note, legend) if line)
+    caption = [line for line in (note, legend) if line]
     if caption:
-        graph.attr(label=caption, labelloc="b", fontname="Helvetica", fontsize="9")
+        graph.attr(label=dot_label(*caption), labelloc="b", fontname="Helvetica", fontsize="9")
     return graph
 
 
-def _levels(order: list[Value]) -> dict[Value, int]:
+def _levels(order: Sequence[Node]) -> dict[Node, int]:
     """Each drawn Value's depth: 0 for inputs, else one more than its deepest drawn operand (operands come first)."""
-    level: dict[Value, int] = {}
+    level: dict[Node, int] = {}
     for v in order:
         drawn = [level[p] for p in v.parents if p in level]
         level[v] = 1 + max(drawn) if drawn else 0
     return level
 
 
-def _layout_cost(order: list[Value], collapse: bool) -> int:
+def _layout_cost(order: Sequence[Node], collapse: bool) -> int:
     """What Graphviz's layout time grows with: nodes and edges, plus a tenth of the ranks long edges cross.
 
     An edge from depth 0 to depth 50 (x in x*x*...*x) crosses about 100 ranks (a value and an op per depth),
@@ -486,8 +502,8 @@ def _layout_cost(order: list[Value], collapse: bool) -> int:
 
 
 def _fit_budget(
-    roots: list[Value], order: list[Value], collapse: bool, max_nodes: int, budget: int | None
-) -> tuple[list[Value], bool, str]:
+    roots: list[Node], order: Sequence[Node], collapse: bool, max_nodes: int, budget: int | None
+) -> tuple[Sequence[Node], bool, str]:
     """The Values to draw within `budget`: collapsed when that is needed and enough, with a note saying so.
 
     Raises GraphTooLargeError (naming collapse= and cluster=) when even that does not fit.
@@ -510,7 +526,7 @@ def _fit_budget(
     )
 
 
-def _auto_rankdir(order: list[Value], style: _Style) -> str:
+def _auto_rankdir(order: Sequence[Node], style: _Style) -> str:
     """ "LR" when the graph fits a notebook's width left to right, else the narrower of "LR" and "TB".
 
     Widths are estimated from label lengths and the depth (longest path) of each Value, before any layout:
@@ -521,13 +537,16 @@ def _auto_rankdir(order: list[Value], style: _Style) -> str:
     stacked: dict[int, list[float]] = {}  # box widths top to bottom
     for v in order:
         look = style.look(v) if style.look is not None else None
-        fields = style.value_label(v, None, style.collapse and v.op == "dot", look)[2:-2].split(" | ")
+        fields = [f for f in style.value_fields(v, None, style.collapse and v.op == "dot", look) if f]
         edge_labels = [style.edge_label(v, i, look) for i in range(len(v.parents)) if v.op == "dot"]
         label_px = max((CHAR_PT * max(map(len, e.split("\\n"))) for e in edge_labels), default=0.0)
-        across.setdefault(level[v], []).append(sum(CHAR_PT * len(f) + FIELD_PT for f in fields) + label_px)
+        side_by_side = style.across()
+        widths = [CHAR_PT * len(f) + FIELD_PT for f in fields]
+        across.setdefault(level[v], []).append((sum(widths) if side_by_side else max(widths)) + label_px)
         stacked.setdefault(level[v], []).append(max(CHAR_PT * len(f) + FIELD_PT for f in fields))
-    gap = 36  # Graphviz's default ranksep (0.5 in); an op ellipse takes about 54 pt more per level
-    left_to_right = sum(max(w) + gap + (54 + gap if k else 0) for k, w in across.items())
+    # Graphviz's default ranksep is 36 pt (0.5 in) and an op ellipse about 54 pt wide; compact: 18 pt and 22 pt.
+    gap, op = (18, 22) if style.compact else (36, 54)
+    left_to_right = sum(max(w) + gap + (op + gap if k else 0) for k, w in across.items())
     top_to_bottom = max(sum(w) + 18 * len(w) for w in stacked.values())
     if left_to_right <= NOTEBOOK_PT or left_to_right <= top_to_bottom:
         return "LR"
@@ -535,12 +554,13 @@ def _auto_rankdir(order: list[Value], style: _Style) -> str:
 
 
 def _statements(
-    order: list[Value], style: _Style, groups: dict[Value, str], colour: Callable[[float], str] | None
+    order: Sequence[Node], style: _Style, groups: Mapping[Node, str], colour: Callable[[float], str] | None
 ) -> tuple[dict[str | None, list[NodeStatement]], list[tuple[str, str, str]]]:
     """The node statements of each cluster (None: outside any) and the edges (tail, head, label) to draw."""
     ids = {v: f"n{i}" for i, v in enumerate(order)}
     statements: dict[str | None, list[NodeStatement]] = {}
     edges: list[tuple[str, str, str]] = []
+    op_size = _SMALL_OP if style.compact else {}
     for v in order:
         look = style.look(v) if style.look is not None else None
         collapsed = style.collapse and v.op == "dot"
@@ -562,16 +582,17 @@ def _statements(
             box.append(
                 (
                     target,
-                    _escape(style.op_text(v)),
-                    {"shape": "ellipse", "fontsize": "10", **(look.attrs if look else {})},
+                    dot_label(style.op_text(v)),
+                    {"shape": "ellipse", "fontsize": "10", **op_size, **(look.attrs if look else {})},
                 )
             )
             edges.append((target, ids[v], ""))
         hidden = _hidden(v, style.collapse)
-        edges += [(ids[p], target, style.edge_label(v, i, look)) for i, p in enumerate(v.parents) if i not in hidden]
+        operands: tuple[Node, ...] = v.parents
+        edges += [(ids[p], target, style.edge_label(v, i, look)) for i, p in enumerate(operands) if i not in hidden]
     return statements, edges
 
 
 def _emit(graph: Drawing, nodes: list[NodeStatement]) -> None:
     for node_id, label, attrs in nodes:
-        graph.node(node_id, label=nohtml(label), **attrs)
+        graph.node(node_id, label=label, **dot_attributes(attrs))

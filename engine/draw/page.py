@@ -8,8 +8,6 @@ an e-mail or a course site, in any browser, with no Python.
 
 from __future__ import annotations
 
-import html
-import json
 import os
 import re
 import sys
@@ -18,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, module_path, op_text, resolve_names, walk
-from engine.draw.render import render_svg
+from engine.draw.foreign import not_a_value
+from engine.draw.render import RenderError, render_svg
 from engine.draw.steps import backward_steps
+from engine.draw.webpage import build_page, fill_slots, read_asset
 from engine.value import Value, as_float
-
-HERE = Path(__file__).parent  # page.html, page.css and page.js, inlined into every page
 
 
 def _page_names(order: list[Value], given: Mapping[Value, str], collapsed: bool) -> dict[Value, str]:
@@ -129,28 +127,35 @@ def page_data(
         "forward": [index[v] for v in order if v.parents],
         "backward": backward,
     }
-    note = drawing.note
-    svg = _svg(drawing.source)
-    if svg is None:
-        note = (note + "; " if note else "") + "no picture: no Graphviz renderer was found when this page was made "
-        note += "(install Graphviz or `pip install pygraphviz`); the table of Values below steps all the same"
-    return data, svg, note
+    notes = [drawing.note] if drawing.note else []
+    try:
+        svg = _svg(drawing.source)
+    except RenderError as failed:
+        svg = None
+        notes.append(f"no picture: {failed}; the table of Values below steps all the same")
+    else:
+        if svg is None:
+            notes.append(
+                "no picture: no Graphviz renderer was found when this page was made (install Graphviz or "
+                "`pip install pygraphviz`); the table of Values below steps all the same"
+            )
+    return data, svg, "; ".join(notes)
 
 
 def render_page(data: Mapping[str, Any], svg: str | None, note: str) -> str:
     """The HTML text of the page from `page_data`'s output: template, style, script and data inline."""
-    template = (HERE / "page.html").read_text(encoding="utf-8")
-    # "</" inside the JSON would end its <script> element early.
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    parts = {
-        "TITLE": html.escape(f"backpropagation through {data['title'] or 'a graph'}"),
-        "STYLE": (HERE / "page.css").read_text(encoding="utf-8"),
-        "SCRIPT": (HERE / "page.js").read_text(encoding="utf-8"),
-        "DATA": payload,
-        "NOTE": html.escape(note),
-        "FIGURE": svg or "",
-    }
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
+    title = f"backpropagation through {data['title'] or 'a graph'}"
+    body = fill_slots(
+        read_asset("engine.draw", "page.html"), text={"TITLE": title, "NOTE": note}, markup={"FIGURE": svg or ""}
+    )
+    return build_page(
+        title=title,
+        style=read_asset("engine.draw", "page.css"),
+        body=body,
+        data_id="page-data",
+        data=data,
+        script=read_asset("engine.draw", "page.js"),
+    )
 
 
 def save_html(root: Value, path: str | os.PathLike[str], gradient: float = 1.0, **drawing_options: Any) -> Path:
@@ -162,10 +167,10 @@ def save_html(root: Value, path: str | os.PathLike[str], gradient: float = 1.0, 
     root that is not a Value, ValueError for a path not ending in .html/.htm, GraphTooLargeError as draw_dot.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"save_html(root): expected a Value, got {type(root).__name__}")
+        raise not_a_value("save_html(root)", root)
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_html({os.fspath(path)!r}): the file name must end in .html or .htm")
-    text = render_page(*page_data(root, gradient, **drawing_options))
-    target.write_text(text, encoding="utf-8")
+    page = render_page(*page_data(root, gradient, **drawing_options)).encode("utf-8")
+    target.write_bytes(page)
     return target

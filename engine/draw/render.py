@@ -7,6 +7,7 @@ are still written (as `.dot`), so a notebook never fails just because Graphviz i
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import os
 import shutil
@@ -18,7 +19,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import graphviz
+try:
+    import graphviz
+except ImportError as missing:
+    raise ImportError(
+        f"drawing graphs needs the graphviz Python package, one of scalargrad's dependencies: pip install graphviz "
+        f"({missing})"
+    ) from None
 
 INSTALL_HINT = (
     "No Graphviz renderer found, showing the DOT source instead. To see pictures install Graphviz "
@@ -44,6 +51,20 @@ class GraphTooLargeError(ValueError):
     """A graph too big to draw quickly: raised before Graphviz is asked to lay it out, or when its layout overruns."""
 
 
+class RenderError(RuntimeError):
+    """Graphviz refused this DOT source; the message quotes what each renderer said."""
+
+
+def _complaint(name: str, stderr: bytes) -> str | None:
+    """What Graphviz said against this graph, in one line; None when the renderer itself is broken (no "Error:").
+
+    A broken install (a library not found) counts as no renderer, so drawings still fall back to DOT source.
+    """
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    errors = [line for line in lines if line.startswith("Error")]
+    return f"{name}: {' '.join(errors)[:300]}" if errors else None
+
+
 def _renderers(fmt: str) -> list[tuple[str, list[str]]]:
     """(name, command reading DOT on stdin and writing `fmt` to stdout) for each installed renderer, best first."""
     found: list[tuple[str, list[str]]] = []
@@ -56,7 +77,11 @@ def _renderers(fmt: str) -> list[tuple[str, list[str]]]:
 
 
 def available_renderer() -> str | None:
-    """Which renderer `render_bytes` would try first: "dot", "pygraphviz", or None when nothing can render."""
+    """Which renderer `render_bytes` would try first: "dot", "pygraphviz", "viz-js", or None when nothing can render."""
+    if sys.platform == "emscripten":
+        from engine.draw import viz
+
+        return "viz-js" if viz.instance() is not None else None
     found = _renderers("svg")
     return found[0][0] if found else None
 
@@ -65,9 +90,15 @@ def render_bytes(source: str, fmt: str = "svg", timeout: float = LAYOUT_SECONDS)
     """Render DOT `source` to `fmt` ("svg", "png", "pdf") with the first renderer that works; None if none does.
 
     Layout runs in a child process, stopped after `timeout` seconds or by Ctrl-C. Raises GraphTooLargeError
-    (naming collapse=/cluster=) when it overruns.
+    (naming collapse=/cluster=) when it overruns, RenderError when Graphviz refuses the source. In a browser
+    (Pyodide) viz-js draws SVG instead.
     """
-    for _, command in _renderers(fmt):
+    if sys.platform == "emscripten":  # no process can be started there; Graphviz compiled to WebAssembly can
+        from engine.draw import viz
+
+        return viz.render_bytes(source, fmt)
+    complaints = []
+    for name, command in _renderers(fmt):
         try:
             done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -80,6 +111,11 @@ def render_bytes(source: str, fmt: str = "svg", timeout: float = LAYOUT_SECONDS)
             continue
         if done.returncode == 0 and done.stdout:
             return done.stdout
+        complaint = _complaint(name, done.stderr)
+        if complaint is not None:
+            complaints.append(complaint)
+    if complaints:
+        raise RenderError(f"Graphviz could not render this graph ({'; '.join(complaints)})")
     return None
 
 
@@ -91,6 +127,10 @@ def render_svg(source: str) -> str | None:
 
 def source_with_hint(source: str) -> str:
     """What is shown in place of a picture: the one-line install hint, then the DOT source."""
+    if sys.platform == "emscripten":
+        from engine.draw import viz
+
+        return f"{viz.HINT}\n{source}"
     return f"{INSTALL_HINT}\n{source}"
 
 
@@ -144,13 +184,18 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         return render_svg(self.source)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        """SVG, plus a PNG beside it: an untrusted notebook (as saved lessons open) shows no SVG, but shows a PNG."""
         try:
             svg = render_svg(self.source)
-        except GraphTooLargeError as exc:
+            png = None if svg is None or "image/png" in (exclude or ()) else render_bytes(self.source, "png")
+        except (GraphTooLargeError, RenderError) as exc:
             return {"text/plain": str(exc)}
         if svg is None:
             return {"text/plain": source_with_hint(self.source)}
-        return {"image/svg+xml": svg, "text/plain": repr(self)}
+        bundle = {"image/svg+xml": svg, "text/plain": repr(self)}
+        if png is not None:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
+        return bundle
 
     def write_image(self, path: str | os.PathLike[str]) -> Path:
         """Write this drawing to `path` (.svg, .png, .pdf, .dot); see `engine.draw.render.write_image`."""

@@ -8,8 +8,9 @@ moment; `step_through(root)` turns the steps into a slider in Jupyter.
 
 from __future__ import annotations
 
-import html
+import base64
 import itertools
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,10 @@ from typing import Any
 
 from engine.autograd import backward_order
 from engine.draw.dot import NodeLook, draw_dot, format_number, formula, op_record, op_text
-from engine.draw.render import Drawing, render_svg, source_with_hint
+from engine.draw.dot_text import dot_label
+from engine.draw.foreign import not_a_value
+from engine.draw.render import Drawing, GraphTooLargeError, RenderError, render_bytes, render_svg, source_with_hint
+from engine.draw.webpage import html_text
 from engine.ops import attach
 from engine.value import Value, as_float
 
@@ -29,6 +33,10 @@ STATE_STYLES: Mapping[str, Mapping[str, str]] = {
     "partial": {"style": "filled", "fillcolor": "#fff7bc", "color": "#b8860b"},
     "unreached": {"style": "dashed", "color": "grey60", "fontcolor": "grey45"},
 }
+# The most a slider view's picture takes, in px: a notebook's output width and a laptop screen's height.
+WIDGET_PX = (940, 800)
+LR_SHRINK = 0.75  # left to right is kept while its text is shrunk to no less than 3/4 (11 pt -> 8 pt)
+PX_PER_INCH = 96  # Graphviz sizes are in inches; a browser shows 96 px per inch (4/3 px per point)
 CAPTION_WIDTH = 100  # characters in one frame's caption; longer operand lists end in "… k more"
 STATE_NAMES: Mapping[str, str] = {
     "final": "gradient final",
@@ -154,16 +162,23 @@ class BackwardFrame:
         )
         return NodeLook(attrs, grad_text=f"grad {grad}", note="now passing it on", operand_notes=notes)
 
-    def draw(self, **draw_kwargs: Any) -> Drawing:
-        """The graph in this frame, each node styled by its state, with a legend; keywords go to `draw_dot`."""
+    def draw(self, caption: bool = True, legend: bool = True, **draw_kwargs: Any) -> Drawing:
+        """The graph in this frame, each node styled by its state, with its caption on top and a legend (each can
+        be left out, as the slider view shows them beside the picture); keywords go to `draw_dot`.
+        """
         graph = draw_dot(self.root, look=self.look, **draw_kwargs)
-        with graph.subgraph(name="cluster_legend") as legend:
-            legend.attr(label="legend", style="rounded", color="grey70", fontname="Helvetica", fontsize="9")
-            for state, text in STATE_NAMES.items():
-                legend.node(
-                    f"legend_{state}", label=text, shape="box", fontsize="9", height="0.2", **STATE_STYLES[state]
-                )
-        graph.attr(label=self.describe(), labelloc="t", fontname="Helvetica", fontsize="11")
+        if legend:
+            with graph.subgraph(name="cluster_legend") as box:
+                box.attr(label="legend", style="rounded", color="grey70", fontname="Helvetica", fontsize="9")
+                for state, text in STATE_NAMES.items():
+                    style = STATE_STYLES[state]
+                    box.node(f"legend_{state}", label=dot_label(text), shape="box", fontsize="9", height="0.2", **style)
+                if graph.graph_attr.get("rankdir") in ("LR", "RL"):  # one row, not a column as tall as the graph
+                    keys = [f"legend_{state}" for state in STATE_NAMES]
+                    box.attr("edge", style="invis")
+                    box.edges(zip(keys, keys[1:]))
+        if caption:
+            graph.attr(label=dot_label(self.describe()), labelloc="t", fontname="Helvetica", fontsize="11")
         return graph
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
@@ -246,7 +261,7 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[BackwardFrame
     frames. Raises TypeError when `root` is not a Value or `gradient` not a number.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"backward_steps(root): expected a Value, got {type(root).__name__}")
+        raise not_a_value("backward_steps(root)", root)
     seed = as_float(gradient, "backward_steps(gradient)")
     return _replay(root, seed, backward_order(root))
 
@@ -258,39 +273,114 @@ def _in_notebook() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def _frame_html(step: BackwardFrame, draw_kwargs: Mapping[str, Any]) -> str:
-    source = step.draw(**draw_kwargs).source
-    svg = render_svg(source)
+def _fitted(step: BackwardFrame, rankdir: str, draw_kwargs: Mapping[str, Any], **parts: bool) -> Drawing:
+    """Frame `step` drawn compactly and scaled down (never up) by Graphviz to fit WIDGET_PX."""
+    graph = step.draw(compact=True, rankdir=rankdir, **parts, **draw_kwargs)
+    graph.attr(size=f"{WIDGET_PX[0] / PX_PER_INCH:.2f},{WIDGET_PX[1] / PX_PER_INCH:.2f}")
+    return graph
+
+
+def _scale(step: BackwardFrame, rankdir: str, draw_kwargs: Mapping[str, Any]) -> float:
+    """How much frame `step` laid out in `rankdir` must shrink to fit WIDGET_PX (1: not at all; 0: no renderer)."""
+    svg = render_svg(step.draw(caption=False, legend=False, compact=True, rankdir=rankdir, **draw_kwargs).source)
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg or "")
+    if size is None:
+        return 0.0
+    width, height = (float(pt) * PX_PER_INCH / 72 for pt in size.groups())
+    return min(WIDGET_PX[0] / width, WIDGET_PX[1] / height, 1.0)
+
+
+def _widget_rankdir(step: BackwardFrame, draw_kwargs: dict[str, Any]) -> str:
+    """The direction the slider view draws in: the one asked for, else left to right (as micrograd draws) unless
+    that shrinks the first frame below LR_SHRINK and top to bottom shows it larger, as laid out by Graphviz."""
+    asked = draw_kwargs.pop("rankdir", "auto")
+    if asked != "auto":
+        return str(asked)
+    across = _scale(step, "LR", draw_kwargs)
+    return "LR" if across >= LR_SHRINK or across >= _scale(step, "TB", draw_kwargs) else "TB"
+
+
+def _legend_html() -> str:
+    """The states' colours as one line of HTML that wraps at the notebook's width."""
+    items = []
+    for state, text in STATE_NAMES.items():
+        style = STATE_STYLES[state]
+        border = "dashed" if "dashed" in style["style"] else "solid"
+        swatch = (f"display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle;"
+                  f"background:{style.get('fillcolor', '#ffffff')};border:1px {border} {_css_colour(style['color'])}")
+        items.append(f'<span><span style="{swatch}"></span>{html_text(text)}</span>')
+    row = "display:flex;flex-wrap:wrap;gap:2px 14px;font-size:12px;margin:2px 0 6px"
+    return f'<div style="{row}">{"".join(items)}</div>'
+
+
+def _css_colour(colour: str) -> str:
+    """A Graphviz colour as CSS: "grey60" (60% white) -> rgb(153,153,153); "#238b45" as it is."""
+    if colour.startswith("grey"):
+        level = round(int(colour[4:]) * 2.55)
+        return f"rgb({level},{level},{level})"
+    return colour
+
+
+def _frame_html(step: BackwardFrame, rankdir: str, draw_kwargs: Mapping[str, Any]) -> str:
+    source = _fitted(step, rankdir, draw_kwargs, caption=False, legend=False).source
+    try:
+        svg = render_svg(source)
+    except RenderError as failed:
+        return f"<pre>{html_text(str(failed))}</pre>"
     if svg is None:
-        return f"<pre>{html.escape(source_with_hint(source))}</pre>"
-    return svg[svg.find("<svg") :]
+        return f"<pre>{html_text(source_with_hint(source))}</pre>"
+    # At most WIDGET_PX already; narrower output areas (a side panel open) shrink it rather than cut it off.
+    picture = svg[svg.find("<svg") :].replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
+    return _legend_html() + picture
 
 
-def _widget(steps: list[BackwardFrame], draw_kwargs: Mapping[str, Any]) -> Any:
-    """A play button and slider over the steps, showing frame k and what it does."""
+def _still(steps: list[BackwardFrame], rankdir: str, draw_kwargs: Mapping[str, Any]) -> dict[str, str]:
+    """What a saved notebook shows where the slider cannot run (not trusted, no widget state, GitHub): the first
+    frame as a PNG, with its caption and legend, and a line saying what the slider does."""
+    text = (f"Backward step by step: {len(steps)} steps behind a play button and a slider (run the cell to use them); "
+            f"the picture shows {steps[0].describe()}")
+    try:
+        png = render_bytes(_fitted(steps[0], rankdir, draw_kwargs).source, "png")
+    except (RenderError, GraphTooLargeError):
+        png = None
+    return {"text/plain": text, **({"image/png": base64.b64encode(png).decode("ascii")} if png else {})}
+
+
+def _widget(steps: list[BackwardFrame], draw_kwargs: dict[str, Any]) -> Any:
+    """A play button and slider over the steps (numbered 1..N, as the caption counts), showing frame k and what it
+    does; saved, it shows the first frame as a picture until the slider can run."""
     import ipywidgets as widgets
 
-    last = len(steps) - 1
-    play = widgets.Play(value=0, min=0, max=last, interval=1500, description="play")
-    slider = widgets.IntSlider(value=0, min=0, max=last, description="step")
+    rankdir = _widget_rankdir(steps[0], draw_kwargs)
+    still = _still(steps, rankdir, draw_kwargs)
+
+    class StepThrough(widgets.VBox):  # type: ignore[misc]
+        def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+            bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
+            return {**bundle, **still}
+
+    total = len(steps)
+    play = widgets.Play(value=1, min=1, max=total, interval=1500, description="play")
+    slider = widgets.IntSlider(value=1, min=1, max=total, description="step")
     widgets.jslink((play, "value"), (slider, "value"))
     caption = widgets.HTML()
     frame = widgets.HTML()
 
     def show(k: int) -> None:
-        caption.value = f"<b>{html.escape(steps[k].describe())}</b>"
-        frame.value = _frame_html(steps[k], draw_kwargs)
+        caption.value = f"<b>{html_text(steps[k - 1].describe())}</b>"
+        frame.value = _frame_html(steps[k - 1], rankdir, draw_kwargs)
 
     slider.observe(lambda change: show(change["new"]), names="value")
-    show(0)
-    return widgets.VBox([widgets.HBox([play, slider]), caption, frame])
+    show(1)
+    return StepThrough([widgets.HBox([play, slider]), caption, frame])
 
 
 def step_through(root: Value, gradient: float = 1.0, **draw_kwargs: Any) -> Any:
     """Show backward one step at a time; keywords (names=, collapse=, ...) go to `draw_dot`.
 
-    In Jupyter with ipywidgets: returns a play button and slider showing frame k. In Jupyter without
-    ipywidgets: displays every frame and returns None. Elsewhere: returns the list of Steps (each has
+    In Jupyter with ipywidgets: returns a play button and slider (1..N) showing frame k, drawn to fit
+    WIDGET_PX; saved, it shows its first frame as a PNG until it can run. In Jupyter without ipywidgets:
+    displays every frame and returns None. Elsewhere: returns the list of Steps (each has
     `.draw()` and `.describe()`). Never modifies `.grad`. Raises TypeError as `backward_steps` does.
     """
     steps = BackwardFrames(backward_steps(root, gradient))
@@ -304,4 +394,4 @@ def step_through(root: Value, gradient: float = 1.0, **draw_kwargs: Any) -> Any:
         for step in steps:
             display(step.draw(**draw_kwargs))
         return None
-    return _widget(steps, draw_kwargs)
+    return _widget(steps, dict(draw_kwargs))

@@ -240,10 +240,19 @@ def training_defaults(
     return list(defaults.hidden if hidden is None else hidden), optimizer, loss, lr
 
 
-def build_model(model: str, data: str, outputs: int, hidden: Sequence[int], seed: int | None) -> Module:
-    """An untrained model of family `model` for data set `data`. Raises ValueError for unknown or unfit pairs."""
+def check_fit(model: str, data: str) -> None:
+    """Raise ValueError naming both, and what would fit each, unless model family `model` reads data set `data`."""
     spec = lookup(MODELS, model, "model")
     data_spec = lookup(DATASETS, data, "data set")
     if data_spec.kind not in spec.kinds:
-        raise ValueError(f"the {model} model reads {' or '.join(spec.kinds)}, but {data} holds {data_spec.kind}")
-    return spec.build(data_spec, outputs, hidden, seed)
+        models = [name for name, m in MODELS.items() if data_spec.kind in m.kinds]
+        sets = [name for name, d in DATASETS.items() if d.kind in spec.kinds]
+        raise ValueError(f"the {model} model reads {' or '.join(spec.kinds)}, but the {data} data set holds "
+                         f"{data_spec.kind}: {data} fits --model {'/'.join(models)}, "
+                         f"{model} fits --data {'/'.join(sets)}")
+
+
+def build_model(model: str, data: str, outputs: int, hidden: Sequence[int], seed: int | None) -> Module:
+    """An untrained model of family `model` for data set `data`. Raises ValueError for unknown or unfit pairs."""
+    check_fit(model, data)
+    return MODELS[model].build(DATASETS[data], outputs, hidden, seed)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from engine.draw.dot import GraphTooLargeError
+from engine.draw.render import available_renderer
 from nn.checks import SettingError, check_count, check_number, check_positive, check_scale
 from nn.cli.choices import DATASETS, MODELS
 from nn.cli.expression_parser import FUNCTION_NAMES, parse
@@ -34,6 +35,7 @@ from nn.cli.runs import (
     TrainSettings,
     accuracy_line,
     architecture,
+    check_output_file,
     describe_data,
     load_run,
     make_parent,
@@ -43,7 +45,7 @@ from nn.cli.runs import (
     save_run,
     train,
 )
-from nn.interop.torch_files import export_model_file
+from nn.interop.torch_files import export_model_file, parse_shape
 from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.training import DEFAULT_LR, DEFAULT_STEPS, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS
 from nn.watch.plots import (
@@ -64,6 +66,8 @@ FLAGS = {
     "hidden": "--hidden", "loss": "--loss", "optimizer": "--optimizer", "lr": "--lr", "steps": "--steps",
     "batch_size": "--batch-size", "l2": "--l2", "holdout": "--holdout",
 }
+# The files `demo` writes into its --out folder.
+DEMO_PLOT, DEMO_DRAWING, DEMO_PAGE, DEMO_TRAINING = "moons.png", "neuron.svg", "backprop.html", "training.html"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,6 +109,14 @@ _noise = _argument(float, "a number", check_scale, MAX_NOISE)
 _holdout = _argument(float, "a number", check_number, 0.0, MAX_HOLDOUT)
 
 
+def _shape(text: str) -> tuple[int, ...]:
+    """The shape of one input sample such as "1,8,8", bounded by nn.limits before anything is allocated."""
+    try:
+        return parse_shape(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _sizes(text: str) -> list[int]:
     """Hidden layer sizes such as "16,16"; an empty string means no hidden layer."""
     if not text.strip():
@@ -122,6 +134,20 @@ def _file(flag: str, given: str, suffixes: Sequence[str]) -> Path:
     """The path to write `given` (a bare name goes under ./scalargrad-out/), checked now, before any training."""
     try:
         return output_path(given, suffixes)
+    except ValueError as exc:
+        raise UsageError(f"{_shown(flag, given)}: {exc}") from None
+
+
+def _drawing_fallback(path: Path) -> Path:
+    """Where a drawing is written: `path`, or its DOT source beside it when no Graphviz renderer is installed."""
+    rendered = path.suffix.lower() in (".dot", ".gv") or available_renderer() is not None
+    return path if rendered else path.with_suffix(".dot")
+
+
+def _writable(flag: str, given: str, path: Path) -> None:
+    """Refuse, naming the flag, a path where a file cannot be written (a folder in the way, say), before any work."""
+    try:
+        check_output_file(path)
     except ValueError as exc:
         raise UsageError(f"{_shown(flag, given)}: {exc}") from None
 
@@ -147,6 +173,8 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = replace(DEMO, seed=args.seed, hidden=args.hidden, lr=args.lr, steps=args.steps,
                        progress=not args.no_progress).resolved()
     out = _folder("--out", args.out)
+    for path in (out / DEMO_PLOT, _drawing_fallback(out / DEMO_DRAWING), out / DEMO_PAGE, out / DEMO_TRAINING):
+        _writable("--out", args.out, path)
     assert settings.steps is not None
     recorder = Recorder.for_steps(settings.steps, live=False)
     run = train(settings, announce=print, recorder=recorder)
@@ -154,13 +182,13 @@ def run_demo(args: argparse.Namespace) -> int:
 
     written = []
     try:
-        plot_training(out / "moons.png", run.model, *run.train, run.history,
+        plot_training(out / DEMO_PLOT, run.model, *run.train, run.history,
                       title="two moons: decision regions and training")
-        written.append(f"{out / 'moons.png'} (decision regions and the loss curve)")
+        written.append(f"{out / DEMO_PLOT} (decision regions and the loss curve)")
     except ImportError as exc:
         print(f"note: no plot written, {exc}")
-    written.append(draw_neuron(run.model, run.train[0][0], out / "neuron.svg", page=out / "backprop.html"))
-    written.append(f"{recorder.save_html(out / 'training.html')} (the run step by step: open it in a browser)")
+    written.append(draw_neuron(run.model, run.train[0][0], out / DEMO_DRAWING, page=out / DEMO_PAGE))
+    written.append(f"{recorder.save_html(out / DEMO_TRAINING)} (the run step by step: open it in a browser)")
     for line in written:
         print(f"wrote {line}")
     return 0
@@ -233,6 +261,7 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
 def run_graph(args: argparse.Namespace) -> int:
     """Parse an expression safely, run backward, print the value and gradients, and draw the graph."""
     out_path = _file("--out", args.out, DRAWING_SUFFIXES)
+    _writable("--out", args.out, _drawing_fallback(out_path))
     page_path = None if args.html is None else _file("--html", args.html, (".html", ".htm"))
     out, leaves = parse(args.expression).build(_assignments(args.values))
     if not out.is_leaf:
@@ -355,7 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("model", metavar="MODEL.json", help="a model file written by `train --save` or Module.save")
     ex.add_argument("--onnx", metavar="OUT.onnx", help="write an ONNX file here")
     ex.add_argument("--torch", metavar="OUT.pt2", help="write a PyTorch program here")
-    ex.add_argument("--input-shape", metavar="C,H,W", help="shape of one input sample, if the file does not say")
+    ex.add_argument("--input-shape", metavar="C,H,W", type=_shape,
+                    help="shape of one input sample, if the file does not say")
     ex.set_defaults(run=run_export)
     return parser
 

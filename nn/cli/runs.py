@@ -12,6 +12,7 @@ reads both back and regenerates the very same split, so a saved model is scored 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -19,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from engine import no_grad
 from nn.checks import SettingError, check_count, check_number, check_positive, check_scale, is_int, lookup
-from nn.cli.choices import DATASETS, MODELS, DatasetSpec, build_model, training_defaults
+from nn.cli.choices import DATASETS, MODELS, DatasetSpec, build_model, check_fit, training_defaults
 from nn.limits import MAX_SAMPLES, MAX_STEPS
-from nn.module import Module, load, read_model_file
+from nn.loading import load
+from nn.model_file import read_model_file
+from nn.module import Module
 from nn.training import DEFAULT_L2, LOSSES, OPTIMIZERS, History, accuracy, fit, scores_of
 
 if TYPE_CHECKING:
@@ -68,6 +71,8 @@ class TrainSettings:
         spec: DatasetSpec = _checked("data", lookup, DATASETS, self.data, "data set")
         model = spec.model if self.model is None else self.model
         _checked("model", lookup, MODELS, model, "model")
+        # Here, before the model is built, where --hidden would be blamed for it.
+        _checked("model", check_fit, model, self.data)
         if self.optimizer is not None:
             _checked("optimizer", lookup, OPTIMIZERS, self.optimizer, "optimizer")
         if self.loss is not None:
@@ -240,10 +245,6 @@ def load_run(
         settings = TrainSettings(**record).resolved()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{where}: its 'trained_with' record does not describe a data set: {exc}") from None
-    assert settings.model is not None
-    if DATASETS[settings.data].kind not in MODELS[settings.model].kinds:
-        raise ValueError(f"{where}: 'trained_with' pairs a {settings.model} model with the {settings.data} data "
-                         "set, which it cannot read")
     model = load(path)
     assert settings.n_samples is not None and settings.noise is not None
     if n_samples is None and noise is None and seed is None:
@@ -305,7 +306,27 @@ def output_path(given: str, suffixes: Sequence[str]) -> Path:
         check_writable_folder(OUT_DIR if OUT_DIR.exists() else OUT_DIR.parent)
     else:
         check_writable_folder(path.parent)
+    check_output_file(path)
     return path
+
+
+def check_output_file(path: Path) -> None:
+    """Raise ValueError unless a file can be written at `path`: nothing is there, or a file that can be replaced.
+
+    The one check of every file a command writes, made before any work, so a run never ends in a failed write.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+        raise ValueError(f"cannot write {path} ({getattr(exc, 'strerror', None) or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ValueError(f"{path} is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a regular file (a device or a pipe)")
+    if not os.access(path, os.W_OK):
+        raise ValueError(f"{path} exists and is not writable")
 
 
 def make_parent(path: Path) -> Path:
@@ -329,6 +350,8 @@ def output_folder(given: str) -> Path:
 
 def check_writable_folder(folder: Path) -> None:
     """Raise ValueError unless `folder` exists and can be written, so a long run never ends in a failed save."""
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{folder} is a file, not a folder")
     if not folder.is_dir():
         raise ValueError(f"the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from engine import Value
 from nn.containers import LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from nn.conv import Conv1d, Conv2d
 from nn.interop.torch_layouts import name_pairs, require, torch_state
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
+from nn.nested import flatten
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
 from nn.recurrent import RNN, GRUCell, LSTMCell, RNNCell, RNNClassifier
 
@@ -26,11 +28,15 @@ ACTIVATION_MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "lea
 def to_torch(model: Module, dtype: Any = None) -> Any:
     """A `torch.nn.Module` computing what `model` computes (on a batch), with `model`'s weights, in float64 by default.
 
-    Raises TypeError naming the path of a layer that has no torch counterpart (before building anything),
-    ImportError naming the `torch` extra when torch is not installed.
+    Raises TypeError naming the path of a layer that has no torch counterpart, of an activation torch.nn
+    has no module for, of a forward replaced on an instance, or of a parameter used at two places (a twin
+    would train the copies apart), all before building anything; ImportError naming the `torch` extra
+    when torch is not installed.
     """
     torch = require("torch", "nn.to_torch")
     name_pairs(model)  # refuses a layer with no twin, naming its path, before anything is built
+    _refuse_what_a_twin_would_change(model, "")
+    _refuse_shared_parameters(model)
     dtype = torch.float64 if dtype is None else dtype
     # Built on the meta device: no random initialisation to overwrite, and torch's global RNG is left untouched.
     with torch.device("meta"):
@@ -38,6 +44,29 @@ def to_torch(model: Module, dtype: Any = None) -> Any:
     twin = twin.to_empty(device="cpu").to(dtype)
     twin.load_state_dict({k: torch.tensor(v, dtype=dtype) for k, v in torch_state(model).items()})
     return twin
+
+
+def _refuse_what_a_twin_would_change(m: Module, path: str) -> None:
+    where = path or "the model"
+    if "forward" in vars(m):
+        raise TypeError(f"to_torch: {where} has its forward replaced on the instance; its twin would compute "
+                        f"what {type(m).__name__}.forward does")
+    activation = getattr(m, "activation", "linear") if isinstance(m, Neuron | Layer) else "linear"
+    if activation != "linear" and activation not in ACTIVATION_MODULES:
+        raise TypeError(f"to_torch: {where} uses the activation {activation!r}, which has no torch.nn module; "
+                        f"to_torch writes {', '.join(sorted(ACTIVATION_MODULES))}")
+    for name, child in m.named_children():
+        _refuse_what_a_twin_would_change(child, f"{path}.{name}" if path else name)
+
+
+def _refuse_shared_parameters(model: Module) -> None:
+    first: dict[int, str] = {}
+    for name, tensor in model.named_tensors():
+        for value in [tensor] if isinstance(tensor, Value) else flatten(tensor):
+            if id(value) in first:
+                raise TypeError(f"to_torch: {name} and {first[id(value)]} share a parameter (a module or a weight "
+                                "used twice); a torch twin would hold two copies and train them apart")
+            first[id(value)] = name
 
 
 def _dense(torch: ModuleType, nin: int, nout: int, activation: str) -> Any:

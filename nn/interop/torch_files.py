@@ -8,6 +8,7 @@ Tracing needs the shape of one sample: `input_shape`, else the data set the file
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -17,19 +18,32 @@ from nn.interop.onnx_export import check_example, export_onnx
 from nn.interop.torch_export import to_torch
 from nn.interop.torch_layouts import require
 from nn.layers import MLP, Layer, Neuron
-from nn.module import Module, load, read_model_file
+from nn.limits import MAX_SAMPLE_DIMENSIONS, MAX_SAMPLE_NUMBERS
+from nn.loading import load
+from nn.model_file import read_model_file
+from nn.module import Module
 from nn.nested import Nested
 from nn.recurrent import GRUCell, LSTMCell, RNNCell
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """A sample shape such as "1,8,8". Raises ValueError unless it is comma-separated whole numbers >= 1."""
+    """A sample shape such as "1,8,8", checked against nn.limits before anything is allocated.
+
+    Raises ValueError unless it is comma-separated whole numbers >= 1, at most MAX_SAMPLE_DIMENSIONS of them,
+    holding at most MAX_SAMPLE_NUMBERS numbers in all.
+    """
+    parts = text.split(",")
+    if len(parts) > MAX_SAMPLE_DIMENSIONS:
+        raise ValueError(f"input shape: {len(parts)} sizes, more than the limit of {MAX_SAMPLE_DIMENSIONS}")
     try:
-        shape = tuple(int(part) for part in text.split(","))
+        shape = tuple(int(part) for part in parts)
     except ValueError:
-        raise ValueError(f"input shape: expected comma-separated sizes like 1,8,8, got {text!r}") from None
+        raise ValueError(f"input shape: expected comma-separated sizes like 1,8,8, got {text!r:.60}") from None
     if any(size < 1 for size in shape):
-        raise ValueError(f"input shape: sizes must be at least 1, got {text!r}")
+        raise ValueError(f"input shape: sizes must be at least 1, got {text!r:.60}")
+    if math.prod(shape) > MAX_SAMPLE_NUMBERS:
+        raise ValueError(f"input shape: {text:.60} holds more than {MAX_SAMPLE_NUMBERS:,} numbers, the limit for "
+                         "one sample")
     return shape
 
 
@@ -64,11 +78,12 @@ def save_torch_program(model: Module, path: str | os.PathLike[str], example_inpu
 
 
 def export_model_file(
-    model_path: str, onnx_path: str | None, torch_path: str | None, input_shape: str | None = None
+    model_path: str, onnx_path: str | None, torch_path: str | None, input_shape: Sequence[int] | None = None
 ) -> list[str]:
     """Load a model file and write it as ONNX (`onnx_path`) and/or a PyTorch program (`torch_path`).
 
-    Returns the lines to print. Raises ValueError for a bad file or shape, or when neither output is given.
+    `input_shape` is the shape of one sample (from `parse_shape`), else read from the file. Returns the
+    lines to print. Raises ValueError for a bad file or shape, or when neither output is given.
     """
     if onnx_path is None and torch_path is None:
         raise ValueError("nothing to write: give --onnx OUT.onnx and/or --torch OUT.pt2")
@@ -77,7 +92,7 @@ def export_model_file(
         raise ValueError(f"--torch {torch_path}: a torch.export program is a .pt2 file, e.g. model.pt2")
     model = load(model_path)
     meta = read_model_file(model_path)["meta"]
-    shape = parse_shape(input_shape) if input_shape is not None else sample_shape(model, meta)
+    shape = tuple(input_shape) if input_shape is not None else sample_shape(model, meta)
     if shape is None:
         raise ValueError(f"{model_path}: the shape of one input sample is not recorded in the file; "
                          "give it with --input-shape (e.g. 1,8,8 for a one-channel 8x8 image, 12,1 for 12 steps)")

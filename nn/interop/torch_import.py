@@ -18,6 +18,7 @@ from typing import Any
 from nn.containers import LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from nn.conv import Conv1d, Conv2d
 from nn.interop.torch_layouts import name_pairs, require, state_from_torch
+from nn.interop.torch_plain import child_path, children, plain_tensors, refusal
 from nn.layers import MLP, Layer
 from nn.module import Module
 from nn.pooling import AvgPool1d, AvgPool2d, Flatten, MaxPool1d, MaxPool2d
@@ -34,18 +35,22 @@ def from_torch(module: Any) -> Module:
     """The scalargrad model computing what the torch `module` computes (on one sample), with its weights.
 
     The whole module is read before anything is built: a layer scalargrad cannot represent (or a setting
-    it lacks, such as groups=2) is a TypeError naming its path (`layers.2`) and type. ImportError names
-    the `torch` extra when torch is not installed.
+    it lacks, such as groups=2), a hook, a parametrization, an extra tensor or a weight used twice (see
+    nn.interop.torch_plain) is a TypeError naming its path (`layers.2`) and type. A child used twice
+    without weights (one ReLU instance after each Linear) is read at each place it is called.
+    ImportError names the `torch` extra when torch is not installed.
     """
     torch = require("torch", "nn.from_torch")
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
+    tensors = plain_tensors(torch, module, [*READERS, "ModuleList"])
     model = _build(_spec(torch, module, ""))
     # Matched by position, not by name: a Sequential made from an OrderedDict names its children (`fc1`),
-    # and torch lists parameters in registration order, which is the order of the twin's names.
+    # and torch registers parameters in the order of the twin's names.
     names = list(dict.fromkeys(key for _, key, _ in name_pairs(model, "from_torch")))
-    tensors = module.state_dict().values()
-    model.load_state_dict(state_from_torch(model, {n: t.tolist() for n, t in zip(names, tensors, strict=True)}))
+    if len(names) != len(tensors):  # a reader that missed a tensor: refuse rather than copy part of them
+        raise refusal("", module, f"has {len(tensors)} weight tensors where its scalargrad twin has {len(names)}")
+    model.load_state_dict(state_from_torch(model, {n: t.tolist() for n, t in zip(names, tensors)}))
     return model
 
 
@@ -56,18 +61,13 @@ def _build(spec: Spec) -> Module:
     return cls(**config)
 
 
-def _refuse(path: str, m: Any, why: str) -> TypeError:
-    where = path or "the module itself"
-    return TypeError(f"from_torch: {where} ({type(m).__module__}.{type(m).__qualname__}) {why}")
-
-
 def _spec(torch: ModuleType, m: Any, path: str) -> Spec:
     name = type(m).__name__
     reader = READERS.get(name)
     # Exact torch classes only (a subclass may compute something else); the two of nn.interop.torch_modules by module.
     expected = _torch_class(torch, name)
     if reader is None or type(m) is not expected:
-        raise _refuse(path, m, "has no scalargrad counterpart; from_torch reads " + ", ".join(sorted(READERS)))
+        raise refusal(path, m, "has no scalargrad counterpart; from_torch reads " + ", ".join(sorted(READERS)))
     return reader(torch, m, path)
 
 
@@ -81,7 +81,7 @@ def _torch_class(torch: ModuleType, name: str) -> type | None:
 
 def _linear(torch: ModuleType, m: Any, path: str, activation: str | None = None) -> Spec:
     if m.bias is None:
-        raise _refuse(path, m, "has bias=False; scalargrad's Layer always has a bias")
+        raise refusal(path, m, "has bias=False; scalargrad's Layer always has a bias")
     return Layer, {"nin": m.in_features, "nout": m.out_features, "activation": activation}
 
 
@@ -97,16 +97,49 @@ def _sequential(torch: ModuleType, m: Any, path: str) -> Spec:
     dense = _as_dense(torch, m, path)
     if dense is not None:
         return dense
-    children = [_spec(torch, child, f"{path}.{name}" if path else name) for name, child in m.named_children()]
-    return Sequential, {"children": children}
+    specs = [_spec(torch, child, child_path(path, name)) for name, child in children(m)]
+    for i in range(len(specs) - 1):
+        if any(_reads_a_list(later) for later in specs[i + 1:]):
+            specs[i] = _returning_a_list(specs[i])
+    return Sequential, {"children": specs}
+
+
+ELEMENTWISE = (ReLU, Tanh, Sigmoid, LeakyReLU)
+
+
+def _returning_a_list(spec: Spec) -> Spec:
+    """`spec`, or, where it would return a single Value (an MLP with one output), the same layers returning a list.
+
+    torch passes a `[N, 1]` tensor on to the next layer, and scalargrad's layers read lists.
+    """
+    cls, config = spec
+    if cls is MLP and config["nouts"][-1] == 1:
+        sizes = [config["nin"], *config["nouts"]]
+        activations = [config["activation"]] * (len(sizes) - 2) + [config["output_activation"]]
+        layers = [(Layer, {"nin": a, "nout": b, "activation": act}) for a, b, act in zip(sizes, sizes[1:], activations)]
+        return Sequential, {"children": layers}
+    if cls is Sequential:
+        children = list(config["children"])
+        last = max((i for i, child in enumerate(children) if child[0] not in ELEMENTWISE), default=None)
+        if last is not None:
+            children[last] = _returning_a_list(children[last])
+        return Sequential, {"children": children}
+    return spec
+
+
+def _reads_a_list(spec: Spec) -> bool:
+    cls, config = spec
+    if cls is Sequential:
+        return any(_reads_a_list(child) for child in config["children"])
+    return cls not in ELEMENTWISE
 
 
 def _as_dense(torch: ModuleType, m: Any, path: str) -> Spec | None:
     """An MLP (or a Layer) when `m` is Linear [act] Linear [act] ... with one hidden activation; else None."""
-    children = list(m.children())
+    sequence = [child for _, child in children(m)]
     linears: list[Any] = []
     activations: list[str] = []
-    for child in children:
+    for child in sequence:
         if type(child) is torch.nn.Linear and child.bias is not None:
             if linears and len(activations) < len(linears):
                 activations.append("linear")
@@ -118,7 +151,7 @@ def _as_dense(torch: ModuleType, m: Any, path: str) -> Spec | None:
     if len(activations) < len(linears):
         activations.append("linear")
     sizes_chain = all(a.out_features == b.in_features for a, b in zip(linears, linears[1:]))
-    if len(linears) == 1 and len(children) == 2:
+    if len(linears) == 1 and len(sequence) == 2:
         return _linear(torch, linears[0], path, activations[0])
     if len(linears) < 2 or not sizes_chain or len(set(activations[:-1])) != 1:
         return None
@@ -132,7 +165,7 @@ def _conv(torch: ModuleType, m: Any, path: str) -> Spec:
     if m.groups != 1 or m.padding_mode != "zeros" or isinstance(m.padding, str):
         setting = f"groups={m.groups}" if m.groups != 1 else (
             f"padding_mode={m.padding_mode!r}" if m.padding_mode != "zeros" else f"padding={m.padding!r}")
-        raise _refuse(path, m, f"has {setting}; scalargrad's convolutions take groups=1, zero padding given in numbers")
+        raise refusal(path, m, f"has {setting}; scalargrad's convolutions take groups=1, zero padding given in numbers")
     cls = Conv1d if type(m).__name__ == "Conv1d" else Conv2d
     return cls, {"in_channels": m.in_channels, "out_channels": m.out_channels, "kernel_size": m.kernel_size,
                  "stride": m.stride, "padding": m.padding, "dilation": m.dilation, "bias": m.bias is not None}
@@ -146,13 +179,13 @@ def _pool(torch: ModuleType, m: Any, path: str) -> Spec:
     for setting, default in defaults.items():
         value = getattr(m, setting, default)
         if value != default and not (isinstance(value, tuple) and set(value) == {default}):
-            raise _refuse(path, m, f"has {setting}={value!r}; scalargrad's pooling has only kernel_size and stride")
+            raise refusal(path, m, f"has {setting}={value!r}; scalargrad's pooling has only kernel_size and stride")
     return POOLS[type(m).__name__], {"kernel_size": m.kernel_size, "stride": m.stride}
 
 
 def _flatten(torch: ModuleType, m: Any, path: str) -> Spec:
     if (m.start_dim, m.end_dim) != (1, -1):
-        raise _refuse(path, m, f"has start_dim={m.start_dim}, end_dim={m.end_dim}; scalargrad's Flatten is "
+        raise refusal(path, m, f"has start_dim={m.start_dim}, end_dim={m.end_dim}; scalargrad's Flatten is "
                       "torch's Flatten() (each sample of the batch flattened whole)")
     return Flatten, {}
 
@@ -183,7 +216,7 @@ def _classifier(torch: ModuleType, m: Any, path: str) -> Spec:
     same = all(cls is RNN for cls, _ in layers) and all(c["cell"] == first["cell"] and c["bias"] == first["bias"] and
                c.get("nonlinearity", "tanh") == first.get("nonlinearity", "tanh") for c in configs)
     if head[0] is not Layer or head[1]["activation"] is not None or not same:
-        raise _refuse(path, m, "mixes cell kinds or settings, or its head is not one Linear; scalargrad's "
+        raise refusal(path, m, "mixes cell kinds or settings, or its head is not one Linear; scalargrad's "
                       "RNNClassifier stacks one kind of cell under a Linear head")
     config = {"input_size": first["input_size"], "hidden_size": [c["hidden_size"] for c in configs],
               "output_size": head[1]["nout"], "cell": first["cell"], "bias": first["bias"],

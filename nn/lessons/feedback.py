@@ -1,59 +1,156 @@
-"""How an exercise checker talks to a student: what is off, by how much, and a hint, never a bare "wrong".
+"""How an exercise checker talks to a student: what is off, by how much, and help in two steps, never a bare "wrong".
 
 A checker compares the student's answer with the right one, computed here from the engine or a formula (never
 from `nn.lessons.solutions`). When the answer matches a *typical mistake* (another function the checker knows),
-the hint names that mistake. An answer left as `...` is "not attempted yet" and fails nothing.
+the help names that mistake. An answer left as `...` is "not attempted yet" and fails nothing.
+
+Help comes in two steps: the first miss of an exercise gets a hint naming the idea to think about; a repeated
+miss, or `show_hint()`, adds code-level help. `nn.lessons.hints(False)` (or the environment variable
+SCALARGRAD_HINTS=off) turns all help off, for a graded run: checkers then say only what is right and what is off.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import os
+import reprlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ParamSpec
 
-from nn.checks import is_real
+from nn.checks import check_bool, is_real
 
 CORRECT, NOT_ATTEMPTED, INCORRECT = "correct", "not attempted yet", "not right yet"
 REL_TOL, ABS_TOL = 1e-6, 1e-9
+MAX_DEPTH = 20  # no answer nests deeper; a deeper one (or one that holds itself) is looked at this far
 
 
 @dataclass
 class Feedback:
-    """The outcome of one check: `status`, the problems found (each naming the value and how far off it is), a hint."""
+    """The outcome of one check: `status`, the problems found (each naming the value and how far off it is), and
+    for a miss a `nudge` (the idea to think about) and a `hint` (code-level help, shown when `more_help` is set).
+    `note` says what a pass checked, or what to do with an untouched starter."""
 
     exercise: str
     status: str
     problems: list[str] = field(default_factory=list)
+    nudge: str = ""
     hint: str = ""
+    note: str = ""
+    more_help: bool = False
 
     @property
     def passed(self) -> bool:
         return self.status == CORRECT
 
+    @property
+    def number(self) -> str:
+        """The exercise's number, "2.2" for "exercise 2.2 (mean squared error)"."""
+        return self.exercise.split()[1]
+
     def __str__(self) -> str:
         mark = {CORRECT: "✔", NOT_ATTEMPTED: "…"}.get(self.status, "✘")
-        lines = [f"{mark} {self.exercise}: {self.status}"]
+        lines = [f"{mark} {self.exercise}: {self.status}" + (f", {self.note}" if self.note else "")]
         lines += [f"  - {p}" for p in self.problems]
-        if self.hint:
-            lines.append(f"  hint: {self.hint}")
+        if self.nudge:
+            lines.append(f"  hint: {self.nudge}")
+        if self.hint and self.more_help:
+            lines.append(f"  more help: {self.hint}")
+        elif self.hint:
+            lines.append(f'  (stuck? exercises.show_hint("{self.number}") gives more help)')
         return "\n".join(lines)
 
     __repr__ = __str__  # a checker's result is the last line of a cell: Jupyter shows it as this text
 
 
+def _hints_from_environment() -> bool:
+    """Whether hints start on: yes, unless SCALARGRAD_HINTS is off, 0, false or no (a graded run)."""
+    return os.environ.get("SCALARGRAD_HINTS", "on").lower() not in {"off", "0", "false", "no"}
+
+
+@dataclass
+class _Help:
+    """The one switch (help on or off), and this session's latest miss of each exercise, the latest last.
+
+    A miss already remembered is a repeated one (it gets code-level help). One record for all lessons, not one per
+    checker, because `show_hint()` with no argument looks for the latest miss across them.
+    """
+
+    enabled: bool = field(default_factory=_hints_from_environment)
+    last_miss: dict[str, Feedback] = field(default_factory=dict)
+
+
+_HELP = _Help()
+
+
+def hints(enabled: bool) -> None:
+    """Turn the checkers' hints on or off (off for a graded run: only what is right and what is off is said).
+    Raises TypeError for anything but True or False (`hints("off")` would otherwise read as on)."""
+    _HELP.enabled = check_bool(enabled, "hints(enabled)")
+
+
+class Note(str):
+    """A line of text that Jupyter shows as it is, without quotes."""
+
+    __repr__ = str.__str__
+
+
+def show_hint(exercise: str | None = None) -> Feedback | Note:
+    """The last miss of `exercise` ("2.2"; by default the last exercise missed) with its code-level help."""
+    if not _HELP.enabled:
+        return Note("hints are turned off for this run")
+    if not _HELP.last_miss:
+        return Note("no exercise has been missed yet: run a check first")
+    key = exercise if exercise is not None else next(reversed(_HELP.last_miss))
+    if key not in _HELP.last_miss:
+        return Note(f"exercise {key} has not been missed yet (missed so far: {', '.join(_HELP.last_miss)})")
+    return replace(_HELP.last_miss[key], more_help=True)
+
+
+def deliver(feedback: Feedback) -> Feedback:
+    """What the student sees: help off strips the hints; a miss is remembered, and a repeated one gets more help."""
+    if not _HELP.enabled:
+        return replace(feedback, nudge="", hint="")
+    if feedback.status != INCORRECT:
+        return feedback
+    # Popped and put back so the latest miss goes last: show_hint() with no argument takes it.
+    missed_before = _HELP.last_miss.pop(feedback.number, None) is not None
+    _HELP.last_miss[feedback.number] = feedback
+    return replace(feedback, more_help=missed_before)
+
+
+P = ParamSpec("P")
+
+
+def checker(check: Callable[P, Feedback]) -> Callable[P, Feedback]:
+    """Mark an exercise's public checker: its Feedback goes through `deliver` (two-step help, the hints switch)."""
+    @functools.wraps(check)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Feedback:
+        return deliver(check(*args, **kwargs))
+
+    return run
+
+
 def not_attempted(exercise: str, what: str) -> Feedback:
-    return Feedback(exercise, NOT_ATTEMPTED, hint=f"replace the `...` with {what}, then run the cell again")
+    """The feedback for a starter still left as `...`: replace it with `what` (not a miss, so no help is given)."""
+    return Feedback(exercise, NOT_ATTEMPTED, note=f"replace the `...` with {what}, then run the cell again")
 
 
 def is_blank(answer: object) -> bool:
-    """True for an answer still left as `...`, also inside a list or dict."""
-    if answer is ...:
-        return True
-    if isinstance(answer, dict):
-        return any(is_blank(v) for v in answer.values())
-    if isinstance(answer, list | tuple):
-        return any(is_blank(v) for v in answer)
+    """True for an answer still left as `...`, also inside a list or dict (looked at to a depth of MAX_DEPTH)."""
+    stack, seen = [(answer, 0)], set()
+    while stack:
+        item, depth = stack.pop()
+        if item is ...:
+            return True
+        if depth < MAX_DEPTH and isinstance(item, dict | list | tuple) and id(item) not in seen:
+            seen.add(id(item))  # a list that holds itself is looked at once
+            try:
+                stack += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
+            except Exception:  # noqa: BLE001 - an unreadable answer is not a blank one; comparing it says why
+                continue
     return False
 
 
@@ -66,97 +163,152 @@ def is_stub(f: Callable[..., Any]) -> bool:
     return code is not None and code.co_code == _stub.__code__.co_code
 
 
-def number(x: object) -> float | None:
-    """x as a float (a Value gives its data), or None when it is not a number."""
-    data = getattr(x, "data", x)
+class NotANumber(Exception):
+    """An answer (or part of one) that cannot be read as a number; the message says what it is instead."""
+
+
+def number(x: object) -> float:
+    """x as a float: a Python or NumPy number, a one-number array, or a Value (its data). Raises NotANumber."""
+    try:
+        data = x
+        if getattr(data, "ndim", None) == 0 and callable(getattr(data, "item", None)):
+            # a NumPy number or 0-d array, whose `.data` is a memory buffer, not the number
+            data = data.item()  # type: ignore[attr-defined]
+        elif not is_real(data):
+            data = getattr(data, "data", data)  # a Value; reading it runs the answer's own code, which may raise
+    except Exception as err:  # noqa: BLE001 - an answer's own code may raise anything; that is feedback
+        raise NotANumber(f"reading it raised {type(err).__name__}: {err}") from None
     if not is_real(data):
-        return None
+        raise NotANumber(f"it is {show(x)}, not a number")
     try:
         return float(data)
-    except OverflowError:  # an int beyond every float is no answer to compare
-        return None
+    except OverflowError:
+        raise NotANumber(f"it is {show(x)}, too large for a float") from None
 
 
-def flat(x: object) -> list[Any]:
-    """The numbers of a nested list in reading order; a single number is a list of one."""
+def items(x: object) -> list[Any] | None:
+    """The items of a list, tuple or NumPy array (its rows); None for anything else (a number, a str, a set...)."""
     if isinstance(x, list | tuple):
-        return [n for item in x for n in flat(item)]
-    return [x]
+        return list(x)
+    ndim = getattr(x, "ndim", None)
+    if isinstance(ndim, int) and ndim >= 1 and callable(getattr(x, "tolist", None)):
+        return list(x)  # type: ignore[call-overload]
+    return None
 
 
-def shape(x: object) -> tuple[int, ...]:
-    if isinstance(x, list | tuple):
-        return (len(x), *shape(x[0])) if x else (0,)
-    return ()
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxtuple, _SHOW.maxother, _SHOW.maxstring = 3, 8, 8, 60, 60
 
 
-def close(got: object, expected: object) -> bool:
-    """True when `got` has the shape of `expected` and every number is within a relative 1e-6 of it."""
-    if shape(got) != shape(expected):
-        return False
-    pairs = zip(flat(got), flat(expected))
-    return all((g := number(a)) is not None and math.isclose(g, float(b), rel_tol=REL_TOL, abs_tol=ABS_TOL)
-               for a, b in pairs)
+def show(x: object) -> str:
+    """A short repr of a student's answer: deep, self-holding or huge lists are cut (reprlib also names an object
+    whose own repr raises, rather than raising)."""
+    return _SHOW.repr(x)
 
 
 def fmt(x: object) -> str:
-    """A number as a student reads it: up to 6 significant digits and never "-0"; lists keep their brackets."""
-    if isinstance(x, list | tuple):
-        return "[" + ", ".join(fmt(v) for v in x) + "]"
-    n = number(x)
-    if n is None:
-        return repr(x)
+    """A number as a student reads it: up to 6 significant digits and never "-0"; anything else as `show` gives it."""
+    try:
+        n = number(x)
+    except NotANumber:
+        return show(x)
     return f"{n + 0.0:.6g}" if n != 0 else "0"
 
 
+Where = tuple[int, ...]
+
+
+class WrongShape(Exception):
+    """The answer's nesting differs from the expected one; the message names where and how."""
+
+
+def _pairs(got: object, expected: object, path: Where = ()) -> Iterator[tuple[Where, float, float]]:
+    """(where, got, expected) for every number of `expected`, walking both together; raises WrongShape.
+
+    Only `expected`'s depth is walked, so a self-holding or very deep answer ends at the first mismatch.
+    """
+    want = items(expected)
+    if want is None:
+        try:
+            yield path, number(got), float(expected)  # type: ignore[arg-type]
+        except NotANumber as err:
+            raise WrongShape(f"{_index(path)} should be a number: {err}") from None
+        return
+    try:
+        have = items(got)
+    except Exception as err:  # noqa: BLE001 - an answer's own code may raise anything; that is feedback
+        raise WrongShape(f"{_index(path)} could not be read: {type(err).__name__}: {err}") from None
+    if have is None:
+        raise WrongShape(f"{_index(path)} should be a list of {len(want)}, got {show(got)}")
+    if len(have) != len(want):
+        raise WrongShape(f"{_index(path)} has {len(have)} item{'s' * (len(have) != 1)}, expected {len(want)}")
+    for k, (g, e) in enumerate(zip(have, want)):
+        yield from _pairs(g, e, (*path, k))
+
+
+def _index(path: Where) -> str:
+    return "".join(f"[{k}]" for k in path)
+
+
+def _near(got: float, expected: float) -> bool:
+    return math.isclose(got, expected, rel_tol=REL_TOL, abs_tol=ABS_TOL) or got == expected
+
+
 def difference(name: str, got: object, expected: object) -> str | None:
-    """One line saying how `got` differs from `expected` (shape, type, or the first numbers off), or None if close."""
-    if close(got, expected):
+    """One line saying how `got` differs from `expected` (shape, type, or the first numbers off), or None if close.
+
+    Every level's length is checked and every number compared; lists, tuples and NumPy arrays are all lists.
+    """
+    try:
+        pairs = list(_pairs(got, expected))
+    except WrongShape as err:
+        return f"{name}{err}"
+    wrong = [(path, g, e) for path, g, e in pairs if not _near(g, e)]
+    if not wrong:
         return None
-    if shape(got) != shape(expected):
-        return f"{name} has shape {shape(got) or 'of one number'}, expected {shape(expected) or 'one number'}"
-    got_numbers, expected_numbers = flat(got), flat(expected)
-    if any(number(g) is None for g in got_numbers):
-        return f"{name} should hold numbers, got {got!r:.80}"
-    if len(expected_numbers) == 1:
-        off = float(number(got_numbers[0]) or 0.0) - float(expected_numbers[0])
-        return f"{name} is {fmt(got)}, expected {fmt(expected)} (off by {fmt(off)})"
-    wrong = [i for i, (g, e) in enumerate(zip(got_numbers, expected_numbers)) if not close(g, e)]
-    i = wrong[0]
-    off = float(number(got_numbers[i]) or 0.0) - float(expected_numbers[i])
-    return (f"{name}: {len(wrong)} of {len(expected_numbers)} numbers are off; the first is {_entry(i, shape(got))}: "
-            f"{fmt(got_numbers[i])}, expected {fmt(expected_numbers[i])} (off by {fmt(off)})")
+    path, g, e = wrong[0]
+    if len(pairs) == 1:
+        return f"{name} is {fmt(g)}, expected {fmt(e)} (off by {fmt(g - e)})"
+    return (f"{name}: {len(wrong)} of {len(pairs)} numbers are off; the first is entry {_index(path)}: "
+            f"{fmt(g)}, expected {fmt(e)} (off by {fmt(g - e)})")
 
 
-def _entry(flat_index: int, dims: tuple[int, ...]) -> str:
-    """Where the flat_index-th number of a nested list sits, as `[r][c]` (only for rectangular lists)."""
-    index = []
-    for size in reversed(dims):
-        flat_index, k = divmod(flat_index, size)
-        index.append(k)
-    return "entry " + "".join(f"[{k}]" for k in reversed(index))
+def close(got: object, expected: object) -> bool:
+    """True when `got` has the nesting of `expected` and every number is within a relative 1e-6 of it."""
+    return difference("", got, expected) is None
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer: what it computes (same arguments as the exercise), and the hint that fixes it."""
+    """A typical wrong answer: what it computes (same arguments as the exercise), the idea it misses (`nudge`,
+    shown on the first miss) and, optionally, the code-level `fix` (else the exercise's own hint)."""
 
     computes: Callable[..., Any]
-    hint: str
+    nudge: str
+    fix: str = ""
 
 
 def call(f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, str | None]:
+    """f on its own deep copy of `args` (so a change it makes in place reaches no other call): (result, None) or
+    (None, the error it raised)."""
     try:
-        return f(*args), None
+        return f(*copy.deepcopy(args)), None
     except Exception as err:  # noqa: BLE001 - a student's code may raise anything; that is feedback, not a crash
         return None, f"{type(err).__name__}: {err}"
 
 
-def _matching_mistake(mistakes: Iterable[Mistake], answers: Sequence[Any], cases: Sequence[Sequence[Any]]) -> str:
+def _matching_mistake(mistakes: Iterable[Mistake], answers: Sequence[Any],
+                      cases: Sequence[Sequence[Any]]) -> Mistake | None:
+    """The first mistake that gives every one of the student's answers; one that raises on a case matches nothing
+    (its None is not a number to compare with)."""
     for mistake in mistakes:
-        if all(close(a, call(mistake.computes, args)[0]) for a, args in zip(answers, cases)):
-            return mistake.hint
-    return ""
+        for answer, args in zip(answers, cases):
+            result, error = call(mistake.computes, args)
+            if error is not None or not close(answer, result):
+                break
+        else:
+            return mistake
+    return None
 
 
 def check_function(
@@ -167,31 +319,41 @@ def check_function(
     *,
     describe: Callable[..., str],
     mistakes: Sequence[Mistake] = (),
+    nudge: str,
     hint: str,
     what: str = "your code",
 ) -> Feedback:
-    """Run `student` and `right` on every case; report each case that differs, the matching mistake's hint or `hint`.
+    """Run `student` and `right` on every case; report each case that differs, with the matching mistake's help or
+    the exercise's own (`nudge`, the idea; `hint`, code-level).
 
     `describe(*args)` names a case ("sigmoid'(1.0)"). The student's function returning `...` on the first case
-    means not attempted. Arguments are passed fresh to each function, so in-place changes do not leak.
+    means not attempted. Each function gets its own deep copy of the arguments, so a change one makes in place
+    reaches neither the reference nor the next call.
     """
     answers, problems = [], []
     for k, args in enumerate(cases):
+        expected = right(*copy.deepcopy(args))
         got, error = call(student, args)
         if k == 0 and error is None and is_blank(got):
             return not_attempted(exercise, what)
         if error is not None:
-            return Feedback(exercise, INCORRECT, [f"{describe(*args)} raised {error}"], hint)
+            return Feedback(exercise, INCORRECT, [f"{describe(*args)} raised {error}"], nudge, hint)
         if got is None:
             return Feedback(exercise, INCORRECT, [f"{describe(*args)} returned None"],
                             "did you forget to `return` the result?")
         answers.append(got)
-        problem = difference(describe(*args), got, right(*args))
+        problem = difference(describe(*args), got, expected)
         if problem:
             problems.append(problem)
     if not problems:
-        return Feedback(exercise, CORRECT, hint=f"all {len(cases)} test cases agree")
-    return Feedback(exercise, INCORRECT, problems[:3], _matching_mistake(mistakes, answers, cases) or hint)
+        return Feedback(exercise, CORRECT, note=f"all {len(cases)} test cases agree")
+    mistake = _matching_mistake(mistakes, answers, cases)
+    if mistake is None:
+        return Feedback(exercise, INCORRECT, problems[:3], nudge, hint)
+    return Feedback(exercise, INCORRECT, problems[:3], mistake.nudge, mistake.fix or hint)
+
+
+WrongValue = tuple[float, str] | tuple[float, str, str]  # (a typical wrong number, its nudge[, its fix])
 
 
 def check_numbers(
@@ -199,13 +361,15 @@ def check_numbers(
     answers: dict[str, Any],
     right: dict[str, float],
     *,
-    mistakes: dict[str, Sequence[tuple[float, str]]] | None = None,
+    mistakes: dict[str, Sequence[WrongValue]] | None = None,
+    nudge: str,
     hint: str,
     what: str = "a number for each name",
 ) -> Feedback:
-    """Compare named numbers worked out by hand with the right ones; a known wrong value gets its own hint.
+    """Compare named numbers worked out by hand with the right ones; a known wrong value gets its own help.
 
-    `mistakes[name]` lists (typical wrong value, hint). Missing names or any `...` left means not attempted.
+    `mistakes[name]` lists (typical wrong value, nudge[, fix]). Any `...` left means not attempted; a missing or
+    unexpected name is a miss that names it.
     """
     if is_blank(answers):
         return not_attempted(exercise, what)
@@ -214,15 +378,19 @@ def check_numbers(
                         "keep the dict the cell starts with and replace each `...` by a number")
     if set(answers) != set(right):
         missing = ", ".join(sorted(set(right) - set(answers))) or "none"
-        extra = ", ".join(sorted(set(answers) - set(right))) or "none"
+        extra = ", ".join(sorted(map(str, set(answers) - set(right)))) or "none"
         return Feedback(exercise, INCORRECT, [f"expected the keys {sorted(right)}; missing: {missing}, "
                                               f"unexpected: {extra}"], "keep the names given in the cell")
-    problems, hints = [], []
+    problems, nudges, fixes = [], [], []
     for name, expected in right.items():
         problem = difference(name, answers[name], expected)
         if problem:
             problems.append(problem)
-            hints += [h for wrong, h in (mistakes or {}).get(name, ()) if close(answers[name], wrong)]
+            for wrong, known_nudge, *fix in (mistakes or {}).get(name, ()):
+                if close(answers[name], wrong):
+                    nudges.append(known_nudge)
+                    fixes += fix
     if not problems:
-        return Feedback(exercise, CORRECT, hint=f"all {len(right)} numbers are right")
-    return Feedback(exercise, INCORRECT, problems, " ".join(dict.fromkeys(hints)) or hint)
+        return Feedback(exercise, CORRECT, note=f"all {len(right)} numbers are right")
+    return Feedback(exercise, INCORRECT, problems, " ".join(dict.fromkeys(nudges)) or nudge,
+                    " ".join(dict.fromkeys(fixes)) or hint)

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine import Value, backward_order
-
-
-def slider_positions(player: Any) -> int:
-    """How many frames the slider of an `engine.step_through` player can show. Raises ValueError if it has none."""
-    stack = [player]
-    while stack:
-        widget = stack.pop()
-        if type(widget).__name__ == "IntSlider":
-            return int(widget.max) - int(widget.min) + 1
-        stack.extend(getattr(widget, "children", ()))
-    raise ValueError(f"{type(player).__name__} holds no slider")
 
 
 def count_uses(root: Value, value: Value) -> int:

@@ -7,23 +7,28 @@ from collections.abc import Callable
 from typing import Any
 
 from engine import Value
-from nn.lessons.feedback import Feedback, Mistake, check_function, check_numbers
+from nn.lessons.feedback import Feedback, Mistake, check_function, check_numbers, checker
+from nn.lessons.feedback import show_hint as show_hint
 
 # Exercise 1.1: L = (a + b) * c at these numbers.
 A, B, C = 2.0, -1.0, 4.0
 
 
+@checker
 def check_product_gradients(grads: dict[str, Any]) -> Feedback:
     """Exercise 1.1: {"a": dL/da, "b": dL/db, "c": dL/dc} for L = (a + b) * c, worked out by hand."""
     a, b, c = Value(A), Value(B), Value(C)
     ((a + b) * c).backward()
     right = {"a": a.grad, "b": b.grad, "c": c.grad}
-    forgot_chain = "the sum's local derivative 1 is multiplied by the gradient arriving at the sum, dL/d(a+b) = c."
+    forgot_chain = ("the chain rule: a sum's local derivative 1 is multiplied by the gradient arriving at the sum.",
+                    "dL/d(a+b) = c, so dL/da = dL/db = c.")
     return check_numbers(
         "exercise 1.1 (gradients of (a + b) * c)", grads, right,
-        mistakes={"a": [(1.0, forgot_chain)], "b": [(1.0, forgot_chain)],
-                  "c": [(C, "a product sends each operand the *other* operand: dL/dc = a + b, not c."),
-                        (A * B, "the other operand of the product is the whole sum a + b, not a·b.")]},
+        mistakes={"a": [(1.0, *forgot_chain)], "b": [(1.0, *forgot_chain)],
+                  "c": [(C, "a product sends each operand the *other* operand.", "dL/dc = a + b, not c."),
+                        (A * B, "the other operand of the product is the whole sum.", "dL/dc = a + b, not a·b.")]},
+        nudge="work backwards from dL/dL = 1 with the chain rule: each node passes its gradient times its local "
+              "derivative to its operands.",
         hint="work backwards: dL/dL = 1; the product gives c the value of (a + b) and (a + b) the value of c; "
              "a sum passes its gradient to both operands unchanged.",
     )
@@ -37,6 +42,7 @@ TEST_FUNCTIONS: list[tuple[Callable[[float], float], float, Callable[[float], fl
 ]
 
 
+@checker
 def check_central_difference(central_difference: Callable[[Callable[[float], float], float, float], Any]) -> Feedback:
     """Exercise 1.2: `central_difference(f, x, h)` estimates f'(x) to about h²; checked on sin, exp and x³."""
     derivatives = {id(f): d for f, _, d in TEST_FUNCTIONS}
@@ -47,12 +53,13 @@ def check_central_difference(central_difference: Callable[[Callable[[float], flo
         describe=lambda f, x, h: f"central_difference({'x**3' if f.__name__ == '<lambda>' else f.__name__}, {x}, {h})",
         mistakes=[
             Mistake(lambda f, x, h: (f(x + h) - f(x)) / h,
-                    "that is the one-sided (forward) difference, whose error shrinks only like h; "
+                    "that is the one-sided (forward) difference, whose error shrinks only like h.",
                     "step to both sides: (f(x + h) - f(x - h)) / (2h)."),
-            Mistake(lambda f, x, h: (f(x + h) - f(x - h)) / h,
-                    "the two points are 2h apart, so divide by 2h, not h."),
+            Mistake(lambda f, x, h: (f(x + h) - f(x - h)) / h, "the two points are 2h apart.",
+                    "divide by 2h, not h."),
         ],
-        hint="evaluate f at x + h and at x - h and divide their difference by the distance between the two points.",
+        nudge="a central difference looks at f on both sides of x and divides by the distance between the points.",
+        hint="(f(x + h) - f(x - h)) / (2 * h).",
         what="the central difference formula",
     )
 
@@ -61,6 +68,7 @@ def check_central_difference(central_difference: Callable[[Callable[[float], flo
 X = 3.0
 
 
+@checker
 def check_accumulated_grad(grad: Any) -> Feedback:
     """Exercise 1.3: the value of x.grad after calling y.backward() twice on y = x * x + x at x = 3."""
     x = Value(X)
@@ -71,10 +79,12 @@ def check_accumulated_grad(grad: Any) -> Feedback:
     return check_numbers(
         "exercise 1.3 (backward twice)", {"x.grad": grad}, {"x.grad": x.grad},
         mistakes={"x.grad": [
-            (once, f"{once:g} is dy/dx after one backward(); a leaf's .grad *accumulates*: the second call adds it "
-                   "again."),
-            (2 * 2 * X, "that counts only the uses in x * x: the use in + x adds 1 to dy/dx on each pass."),
+            (once, f"{once:g} is dy/dx after one backward(); a leaf's .grad *accumulates*.",
+             f"the second call adds {once:g} again."),
+            (2 * 2 * X, "that counts only the uses in x * x: every use of x adds to its gradient.",
+             "the use in + x adds 1 to dy/dx on each pass."),
         ]},
-        hint="dy/dx = 2x + 1 for one pass; then think about what a second backward() does to a leaf's .grad.",
+        nudge="think about what a second backward() does to a leaf's .grad.",
+        hint="dy/dx = 2x + 1 for one pass, and a second backward() adds it to .grad again.",
         what="your prediction (a number)",
     )

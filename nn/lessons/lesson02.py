@@ -9,7 +9,8 @@ from typing import Any
 import engine
 from engine import Value
 from nn import functional as F
-from nn.lessons.feedback import Feedback, Mistake, check_function
+from nn.lessons.feedback import Feedback, Mistake, check_function, checker
+from nn.lessons.feedback import show_hint as show_hint
 
 
 def _one(loss: Value | list[Value]) -> Value:
@@ -22,6 +23,7 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
 
+@checker
 def check_sigmoid_derivative(sigmoid_derivative: Callable[[float], Any]) -> Feedback:
     """Exercise 2.1: `sigmoid_derivative(z)` with plain floats, checked against the engine's backward rule."""
     def right(z: float) -> float:
@@ -32,14 +34,18 @@ def check_sigmoid_derivative(sigmoid_derivative: Callable[[float], Any]) -> Feed
         "exercise 2.1 (sigmoid')", sigmoid_derivative, right, [(z,) for z in (-3.0, -0.5, 0.0, 1.0, 2.5)],
         describe=lambda z: f"sigmoid_derivative({z})",
         mistakes=[
-            Mistake(_sigmoid, "that is σ(z) itself; its slope is σ(z)·(1 - σ(z))."),
-            Mistake(lambda z: 1 - _sigmoid(z), "that is 1 - σ(z) alone; multiply it by σ(z)."),
-            Mistake(lambda z: -_sigmoid(z) * (1 - _sigmoid(z)), "check the sign: σ rises everywhere, so σ' > 0."),
+            Mistake(_sigmoid, "that is σ(z) itself, not its slope.", "σ'(z) = σ(z)·(1 - σ(z))."),
+            Mistake(lambda z: 1 - _sigmoid(z), "that is 1 - σ(z) alone: one factor of the slope.",
+                    "multiply it by σ(z)."),
+            Mistake(lambda z: -_sigmoid(z) * (1 - _sigmoid(z)), "check the sign: σ rises everywhere, so σ' > 0.",
+                    "σ'(z) = σ(z)·(1 - σ(z)), with no minus."),
         ],
+        nudge="the sigmoid's slope can be written with the sigmoid itself.",
         hint="write s = 1 / (1 + e^(-z)); the derivative is a product of s and 1 - s.",
     )
 
 
+@checker
 def check_mse(mse: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedback:
     """Exercise 2.2: `mse(predictions, targets)` with plain floats, checked against nn.functional.mse_loss."""
     cases = [([0.5, 2.0, -1.0], [1.0, 2.5, 0.0]), ([3.0], [1.0]), ([0.0, 1.0, 2.0, 3.0], [1.0, 1.0, 1.0, 1.0])]
@@ -49,16 +55,19 @@ def check_mse(mse: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedbac
         describe=lambda p, t: f"mse({p}, {t})",
         mistakes=[
             Mistake(lambda p, t: sum((a - b) ** 2 for a, b in zip(p, t)),
-                    "that is the sum of the squared errors; the *mean* divides by n."),
+                    "that is the sum of the squared errors; the *mean* divides by n.",
+                    "divide the sum by len(predictions)."),
             Mistake(lambda p, t: sum(abs(a - b) for a, b in zip(p, t)) / len(p),
-                    "that is the mean *absolute* error; square each difference instead."),
+                    "that is the mean *absolute* error.", "square each difference: (y - p) ** 2."),
             Mistake(lambda p, t: sum(a - b for a, b in zip(p, t)) / len(p),
-                    "square each difference before averaging, or errors of opposite sign cancel."),
+                    "errors of opposite sign cancel in a plain average.", "square each difference before averaging."),
         ],
-        hint="average (y_i - ŷ_i)² over the n pairs.",
+        nudge="the mean squared error: square each error, then average.",
+        hint="sum((y - p) ** 2 for p, y in zip(predictions, targets)) / len(predictions).",
     )
 
 
+@checker
 def check_cross_entropy_gradient(gradient: Callable[[Sequence[float], int], Any]) -> Feedback:
     """Exercise 2.3: `gradient(logits, target)` = dL/dz_k of cross_entropy(logits, target), as a list of floats."""
     def right(logits: Sequence[float], target: int) -> list[float]:
@@ -76,10 +85,12 @@ def check_cross_entropy_gradient(gradient: Callable[[Sequence[float], int], Any]
         "exercise 2.3 (gradient of cross-entropy)", gradient, right, cases,
         describe=lambda z, t: f"gradient({z}, target={t})",
         mistakes=[
-            Mistake(lambda z, t: softmax(z), "that is p = softmax(z); subtract the one-hot target y."),
+            Mistake(lambda z, t: softmax(z), "that is p = softmax(z); the gradient also involves the target.",
+                    "subtract the one-hot target y: p - y."),
             Mistake(lambda z, t: [y - p for p, y in zip(softmax(z), one_hot(t, len(z)))],
-                    "the sign is flipped: it is p - y (the true class's logit should go *up* when we step "
-                    "against the gradient)."),
+                    "the sign is flipped: the true class's logit should go *up* when we step against the gradient.",
+                    "it is p - y."),
         ],
+        nudge="the gradient of softmax cross-entropy compares the predicted probabilities with the one-hot target.",
         hint="compute p = softmax(z) and y = the one-hot target; dL/dz_k = p_k - y_k.",
     )

@@ -7,7 +7,8 @@ from typing import Any
 
 from engine import Value
 from nn.layers import MLP
-from nn.lessons.feedback import Feedback, Mistake, check_function, is_stub, not_attempted
+from nn.lessons.feedback import Feedback, Mistake, check_function, checker, is_stub, not_attempted
+from nn.lessons.feedback import show_hint as show_hint
 
 # Exercise 3.1: a 2-2-1 network (relu hidden layer, linear output); row k of a weight matrix is neuron k's weights.
 W1 = [[0.5, -1.0], [1.5, 0.25]]
@@ -34,6 +35,7 @@ def _relu(zs: list[float]) -> list[float]:
     return [max(0.0, z) for z in zs]
 
 
+@checker
 def check_forward(forward: Callable[[Sequence[float]], Any]) -> Feedback:
     """Exercise 3.1: `forward(x)` returns (hidden activations, output) of the W1, B1, W2, B2 network, plain floats."""
     model = _network()
@@ -53,16 +55,19 @@ def check_forward(forward: Callable[[Sequence[float]], Any]) -> Feedback:
         describe=lambda x: f"forward({x})",
         mistakes=[
             Mistake(lambda x: (h := _layer(W1, B1, x), _layer(W2, B2, h)),
-                    "the hidden layer applies relu to each weighted sum: h_k = max(0, z_k)."),
+                    "the hidden layer applies relu to each weighted sum.", "h_k = max(0, z_k)."),
             Mistake(lambda x: (h := _relu(_layer(W1, B1, x)), _relu(_layer(W2, B2, h))),
-                    "the output layer is linear (a raw score): no relu on the last layer."),
-            Mistake(transposed, "neuron k uses row k of W1 (W1[k][0]·x0 + W1[k][1]·x1), not column k."),
+                    "the output layer is linear (a raw score).", "no relu on the last layer."),
+            Mistake(transposed, "neuron k uses row k of W1, not column k.",
+                    "z_k = W1[k][0]·x0 + W1[k][1]·x1 + B1[k]."),
         ],
+        nudge="forward propagation goes layer by layer: a weighted sum per neuron, then the activation.",
         hint="layer by layer: z = W·x + b (one row of W per neuron), h = relu(z), then output = W2·h + b2.",
         what="the two layers' computations",
     )
 
 
+@checker
 def check_sgd_step(sgd_step: Callable[[list[Value], float], Any]) -> Feedback:
     """Exercise 3.2: `sgd_step(params, lr)` moves every parameter's .data against its .grad, in place."""
     if is_stub(sgd_step):
@@ -82,14 +87,18 @@ def check_sgd_step(sgd_step: Callable[[list[Value], float], Any]) -> Feedback:
         describe=lambda d, g, lr: f"the parameters {d} with grads {g} after sgd_step(lr={lr})",
         mistakes=[
             Mistake(lambda d, g, lr: [x + lr * dx for x, dx in zip(d, g)],
-                    "that climbs the loss: step *against* the gradient, p.data -= lr * p.grad."),
-            Mistake(lambda d, g, lr: [x - dx for x, dx in zip(d, g)], "scale each step by the learning rate lr."),
-            Mistake(lambda d, g, lr: list(d), "nothing changed: update each p.data in place (p.data -= ...)."),
+                    "that climbs the loss: step *against* the gradient.", "p.data -= lr * p.grad."),
+            Mistake(lambda d, g, lr: [x - dx for x, dx in zip(d, g)], "scale each step by the learning rate lr.",
+                    "p.data -= lr * p.grad."),
+            Mistake(lambda d, g, lr: list(d), "nothing changed: each parameter must be updated in place.",
+                    "p.data -= ...; `p = p - ...` makes a new Value and leaves the parameter as it was."),
         ],
+        nudge="gradient descent moves every parameter a small step against its gradient.",
         hint="for every p in params: p.data -= lr * p.grad (w := w - α ∂L/∂w).",
     )
 
 
+@checker
 def check_num_parameters(num_parameters: Callable[[int, Sequence[int]], Any]) -> Feedback:
     """Exercise 3.3: `num_parameters(nin, sizes)` for MLP(nin, sizes), checked against the model itself."""
     def weights_only(nin: int, sizes: Sequence[int]) -> int:
@@ -102,9 +111,12 @@ def check_num_parameters(num_parameters: Callable[[int, Sequence[int]], Any]) ->
         [(2, [16, 16, 1]), (3, [4, 2]), (5, [1])],
         describe=lambda nin, sizes: f"num_parameters({nin}, {sizes})",
         mistakes=[
-            Mistake(weights_only, "you counted the weights; every neuron also has a bias."),
-            Mistake(lambda nin, sizes: sum(sizes), "that counts neurons; each has one weight per input, plus a bias."),
+            Mistake(weights_only, "you counted the weights; every neuron also has a bias.",
+                    "add one bias per neuron: nout per layer."),
+            Mistake(lambda nin, sizes: sum(sizes), "that counts neurons; each has one weight per input, plus a bias.",
+                    "a layer has nout·nin weights and nout biases."),
         ],
+        nudge="count layer by layer: every neuron has a weight per input and a bias.",
         hint="a layer with nin inputs and nout neurons has nout·nin weights and nout biases; the next layer's nin "
              "is this layer's nout.",
     )

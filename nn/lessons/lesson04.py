@@ -7,12 +7,14 @@ from typing import Any
 
 from engine import Value, no_grad
 from nn.conv import Conv2d
-from nn.lessons.feedback import Feedback, Mistake, check_function
+from nn.lessons.feedback import Feedback, Mistake, check_function, checker
+from nn.lessons.feedback import show_hint as show_hint
 from nn.pooling import MaxPool2d
 
 Grid = list[list[float]]
 
 
+@checker
 def check_output_size(conv_output_size: Callable[[int, int, int, int], Any]) -> Feedback:
     """Exercise 4.1: `conv_output_size(size, kernel, stride, padding)`, checked by running a Conv2d of that shape."""
     def right(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -25,12 +27,16 @@ def check_output_size(conv_output_size: Callable[[int, int, int, int], Any]) -> 
         [(8, 3, 1, 0), (8, 3, 1, 1), (12, 3, 2, 0), (9, 5, 2, 2), (7, 2, 2, 0)],
         describe=lambda n, k, s, p: f"conv_output_size(size={n}, kernel={k}, stride={s}, padding={p})",
         mistakes=[
-            Mistake(lambda n, k, s, p: (n + 2 * p - k) // s,
-                    "one short: the first window position counts too, so add 1 after dividing."),
-            Mistake(lambda n, k, s, p: (n - k) // s + 1, "padding adds `padding` pixels on *both* sides."),
-            Mistake(lambda n, k, s, p: (n + p - k) // s + 1, "padding adds `padding` pixels on *both* sides: 2p."),
-            Mistake(lambda n, k, s, p: n + 2 * p - k + 1, "the window moves `stride` pixels at a time: divide by it."),
+            Mistake(lambda n, k, s, p: (n + 2 * p - k) // s, "one short: the first window position counts too.",
+                    "add 1 after dividing."),
+            Mistake(lambda n, k, s, p: (n - k) // s + 1, "padding adds `padding` pixels on *both* sides.",
+                    "use size + 2·padding."),
+            Mistake(lambda n, k, s, p: (n + p - k) // s + 1, "padding adds `padding` pixels on *both* sides.",
+                    "use size + 2·padding, not size + padding."),
+            Mistake(lambda n, k, s, p: n + 2 * p - k + 1, "the window moves `stride` pixels at a time.",
+                    "divide by the stride before adding 1."),
         ],
+        nudge="count the positions the window can take along one side.",
         hint="count the window positions: floor((size + 2·padding - kernel) / stride) + 1.",
     )
 
@@ -44,6 +50,7 @@ def _conv(image: Grid, kernel: Grid) -> Grid:
         return [[v.data for v in row] for row in conv([image])[0]]
 
 
+@checker
 def check_cross_correlation(cross_correlate: Callable[[Grid, Grid], Any]) -> Feedback:
     """Exercise 4.2: `cross_correlate(image, kernel)` (no padding, stride 1), checked against nn.Conv2d."""
     image = [[float((3 * r + 5 * c) % 7) for c in range(5)] for r in range(5)]
@@ -53,7 +60,8 @@ def check_cross_correlation(cross_correlate: Callable[[Grid, Grid], Any]) -> Fee
         "exercise 4.2 (cross-correlation)", cross_correlate, _conv, [(image, k) for k in kernels],
         describe=lambda img, k: f"cross_correlate(image, {len(k)}x{len(k)} kernel)",
         mistakes=[Mistake(flipped, "you flipped the kernel (the textbook convolution); deep-learning 'convolution' "
-                                   "multiplies w[u][v] with x[i+u][j+v] without flipping.")],
+                                   "does not flip it.", "multiply kernel[u][v] with image[i+u][j+v].")],
+        nudge="slide the kernel over the image: each output is one window's weighted sum.",
         hint="output[i][j] = sum over u, v of kernel[u][v] * image[i+u][j+v], for i, j from 0 to size - k.",
     )
 
@@ -67,6 +75,7 @@ def pool_gradient(image: Grid, upstream: Grid) -> Grid:
     return [[p.grad for p in row] for row in pixels]
 
 
+@checker
 def check_max_pool_gradient(max_pool_backward: Callable[[Grid, Grid], Any]) -> Feedback:
     """Exercise 4.3: `max_pool_backward(image, upstream)`, the 4x4 gradient of a 2x2 max pool, from the engine."""
     image = [[1.0, 3.0, 0.5, 0.2], [2.0, -1.0, 0.1, 0.4], [0.0, 0.3, -2.0, -3.0], [0.6, 0.2, -1.0, -0.5]]
@@ -82,7 +91,9 @@ def check_max_pool_gradient(max_pool_backward: Callable[[Grid, Grid], Any]) -> F
             Mistake(spread, "that spreads the gradient evenly, as *average* pooling does; max pooling sends it all "
                             "to the window's largest pixel."),
             Mistake(everyone, "only the winner of each window affects the output, so only it receives gradient."),
-            Mistake(ones, "the winner receives the upstream gradient itself (local derivative 1 × upstream), not 1."),
+            Mistake(ones, "the winner receives the upstream gradient itself (local derivative 1 × upstream), not 1.",
+                    "grad[r][c] = upstream[i][j] for the winner (r, c) of window (i, j)."),
         ],
+        nudge="max pooling's local derivative is 1 for each window's largest pixel and 0 for the others.",
         hint="for each 2x2 window find its largest pixel; it gets that window's upstream gradient, the rest get 0.",
     )

@@ -8,7 +8,8 @@ from typing import Any
 
 import engine
 from engine import Value
-from nn.lessons.feedback import Feedback, Mistake, check_function
+from nn.lessons.feedback import Feedback, Mistake, check_function, checker
+from nn.lessons.feedback import show_hint as show_hint
 from nn.recurrent import RNNCell
 
 
@@ -27,6 +28,7 @@ def _step(cell: RNNCell, x: float | Value, h: Value) -> Value:
 RNN_CASES = [(1.0, 0.0, 0.5, -0.8, 0.1), (-0.5, 0.7, 0.5, -0.8, 0.1), (2.0, -0.3, -1.2, 1.5, 0.0)]
 
 
+@checker
 def check_rnn_step(rnn_step: Callable[[float, float, float, float, float], Any]) -> Feedback:
     """Exercise 5.1: `rnn_step(x, h, w_ih, w_hh, b)` = the next hidden state of a size-1 RNN, checked with RNNCell."""
     def linear(x: float, h: float, w_ih: float, w_hh: float, b: float) -> float:
@@ -41,10 +43,12 @@ def check_rnn_step(rnn_step: Callable[[float, float, float, float, float], Any])
                     "the previous state h feeds in through w_hh: that term carries the memory."),
             Mistake(lambda *args: 1 / (1 + math.exp(-linear(*args))), "an Elman RNN uses tanh, not the sigmoid."),
         ],
+        nudge="one RNN step: a weighted sum of the input and the previous state, squashed.",
         hint="h_next = tanh(w_ih·x + w_hh·h + b).",
     )
 
 
+@checker
 def check_last_state_gradient(gradient: Callable[[Sequence[float], float, float, float], Any]) -> Feedback:
     """Exercise 5.2: `gradient(xs, w_ih, w_hh, b)` = dh_T/dh_0 from h_0 = 0 over the inputs xs, from engine.grad."""
     def right(xs: Sequence[float], w_ih: float, w_hh: float, b: float) -> float:
@@ -70,8 +74,10 @@ def check_last_state_gradient(gradient: Callable[[Sequence[float], float, float,
         describe=lambda xs, w_ih, w_hh, b: f"gradient({xs}, w_ih={w_ih}, w_hh={w_hh}, b={b})",
         mistakes=[
             Mistake(lambda xs, w_ih, w_hh, b: w_hh ** len(xs),
-                    "each step also multiplies by tanh's slope at that step, 1 - h_t²."),
+                    "each step also multiplies by tanh's slope at that step, 1 - h_t².",
+                    "multiply (1 - h_t²)·w_hh over the steps."),
             Mistake(summed, "the chain rule *multiplies* the factors of consecutive steps; it does not add them."),
         ],
+        nudge="backpropagation through time: the chain rule across the steps, one factor dh_t/dh_(t-1) per step.",
         hint="run the forward pass to get h_1..h_T; dh_t/dh_(t-1) = (1 - h_t²)·w_hh; multiply these T factors.",
     )

@@ -15,10 +15,12 @@ from nn.lessons.feedback import (
     Mistake,
     call,
     check_function,
+    checker,
     fmt,
     is_blank,
     not_attempted,
 )
+from nn.lessons.feedback import show_hint as show_hint
 
 POINTS = (-2.0, -0.5, 0.3, 1.0, 2.5)
 Derivative = Callable[[Value, Value], Any]
@@ -35,7 +37,7 @@ def _first_and_second(forward: Callable[[float], float], derivative: Derivative,
 
 
 def _check_op(exercise: str, forward: Callable[[float], float], derivative: Derivative,
-              reference: Callable[[Value], Value], mistakes: list[Mistake], hint: str) -> Feedback:
+              reference: Callable[[Value], Value], mistakes: list[Mistake], nudge: str, hint: str) -> Feedback:
     """First derivatives of the student's op against the engine's on `reference`; then second derivatives."""
     def right(x: float) -> float:
         v = Value(x)
@@ -46,7 +48,7 @@ def _check_op(exercise: str, forward: Callable[[float], float], derivative: Deri
         return out if out is ... or out is None else _first_and_second(forward, derivative, x)[0]
 
     first = check_function(exercise, probe, right, [(x,) for x in POINTS], describe=lambda x: f"d/dx at x = {x}",
-                           mistakes=mistakes, hint=hint, what="the derivative, written with Value ops")
+                           mistakes=mistakes, nudge=nudge, hint=hint, what="the derivative, written with Value ops")
     if first.status != CORRECT:
         return first
     problems = []
@@ -60,9 +62,9 @@ def _check_op(exercise: str, forward: Callable[[float], float], derivative: Deri
                             f"expected {fmt(expected)}")
     if problems:
         return Feedback(exercise, INCORRECT, problems[:2],
-                        "the first derivative is right, but it is computed on floats (x.data, math.*), so it cannot "
-                        "be differentiated again: write it with Value ops (x.sigmoid(), x.exp(), *, /).")
-    return Feedback(exercise, CORRECT, hint=f"first and second derivatives agree at all {len(POINTS)} points")
+                        "the first derivative is right, but computed on floats (x.data, math.*) it cannot be "
+                        "differentiated again.", "write it with Value ops: x.sigmoid(), x.exp(), *, /.")
+    return Feedback(exercise, CORRECT, note=f"first and second derivatives agree at all {len(POINTS)} points")
 
 
 def _untouched(derivative: Derivative, forward: Callable[[float], float]) -> bool:
@@ -74,6 +76,7 @@ def _silu(x: float) -> float:
     return x / (1 + math.exp(-x))
 
 
+@checker
 def check_silu_derivative(derivative: Derivative) -> Feedback:
     """Exercise 6.1: `derivative(x, out)` of SiLU, x·σ(x), as Value ops; checked one and two levels deep."""
     if _untouched(derivative, _silu):
@@ -81,10 +84,11 @@ def check_silu_derivative(derivative: Derivative) -> Feedback:
     return _check_op(
         "exercise 6.1 (SiLU's derivative)", _silu, derivative, lambda v: v * v.sigmoid(),
         [Mistake(lambda x: 1 / (1 + math.exp(-x)),
-                 "that is σ(x) alone: x·σ(x) is a product, so use the product rule, σ(x) + x·σ'(x)."),
+                 "that is σ(x) alone: x·σ(x) is a product, so use the product rule.", "σ(x) + x·σ'(x)."),
          Mistake(lambda x: x * (s := 1 / (1 + math.exp(-x))) * (1 - s),
-                 "that is x·σ'(x) alone; the product rule adds σ(x)·1 for the first factor.")],
-        "product rule: d/dx [x·σ(x)] = σ(x) + x·σ(x)·(1 - σ(x)).",
+                 "that is x·σ'(x) alone; the product rule adds a term for the first factor.", "add σ(x)·1.")],
+        "x·σ(x) is a product of two functions of x: use the product rule.",
+        "d/dx [x·σ(x)] = σ(x) + x·σ(x)·(1 - σ(x)), written with Value ops.",
     )
 
 
@@ -92,14 +96,17 @@ def _log1p_square(x: float) -> float:
     return math.log1p(x * x)
 
 
+@checker
 def check_log1p_square_derivative(derivative: Derivative) -> Feedback:
     """Exercise 6.2: `derivative(x, out)` of log(1 + x²), as Value ops; checked one and two levels deep."""
     if _untouched(derivative, _log1p_square):
         return not_attempted("exercise 6.2 (derivative of log(1 + x²))", "the derivative, written with Value ops")
     return _check_op(
         "exercise 6.2 (derivative of log(1 + x²))", _log1p_square, derivative, lambda v: (1 + v * v).log(),
-        [Mistake(lambda x: 1 / (1 + x * x), "that is log's derivative at 1 + x²; the chain rule multiplies by "
-                                             "the inner derivative, 2x."),
-         Mistake(lambda x: 2 * x, "that is the inner derivative alone; multiply by log's derivative, 1/(1 + x²).")],
-        "chain rule: d/dx log(u) = u'/u with u = 1 + x².",
+        [Mistake(lambda x: 1 / (1 + x * x), "that is log's derivative at u = 1 + x² alone; the chain rule also "
+                                             "multiplies by the inner derivative.", "multiply by du/dx = 2x."),
+         Mistake(lambda x: 2 * x, "that is the inner derivative alone; the chain rule also multiplies by log's "
+                                  "derivative.", "multiply by 1/(1 + x²).")],
+        "log(1 + x²) is a function of a function: use the chain rule.",
+        "d/dx log(u) = u'/u with u = 1 + x².",
     )

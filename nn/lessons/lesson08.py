@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from nn.layers import MLP, Layer
-from nn.lessons.feedback import Feedback, Mistake, check_function, is_stub, not_attempted
+from nn.lessons.feedback import Feedback, Mistake, check_function, checker, is_stub, not_attempted
+from nn.lessons.feedback import show_hint as show_hint
 
 
 def _layer(nin: int, nout: int, seed: int) -> Layer:
@@ -27,6 +28,7 @@ def _transposed(nin: int, nout: int, seed: int) -> list[list[float]]:
     return [[rows[i][j] for i in range(nout)] + [rows[j][-1]] for j in range(nin)]
 
 
+@checker
 def check_copy_layer(copy_layer: Callable[[Layer, Any], Any]) -> Feedback:
     """Exercise 8.1: `copy_layer(layer, linear)` fills a float64 torch.nn.Linear(nin, nout) with a Layer's weights, in
     place; every entry is compared (equal entries make equal outputs)."""
@@ -49,17 +51,19 @@ def check_copy_layer(copy_layer: Callable[[Layer, Any], Any]) -> Feedback:
         describe=lambda nin, nout, seed: (f"[linear.weight[j] + [linear.bias[j]] for each j] after copy_layer("
                                           f"Layer({nin}, {nout}, seed={seed}), linear)"),
         mistakes=[
-            Mistake(_transposed, "weight[i, j] got neuron i's w[j]: torch's layout is the other way round, "
-                                 "weight[j, i] = neuron j's w[i] (row j is neuron j)."),
+            Mistake(_transposed, "weight[i, j] got neuron i's w[j]: torch's layout is the other way round "
+                                 "(row j is neuron j).", "weight[j, i] = neuron j's w[i]."),
             Mistake(lambda nin, nout, seed: [r[:-1] + [0.0] for r in _rows(_layer(nin, nout, seed))],
-                    "the weights are right; now the biases: linear.bias[j] = neuron j's b."),
+                    "the weights are right; now the biases.", "linear.bias[j] = neuron j's b."),
         ],
+        nudge="torch.nn.Linear keeps one row of `weight` per neuron, and the biases in `bias`.",
         hint="linear.weight has shape [nout, nin]: inside `with torch.no_grad():` set linear.weight[j, i] = "
              "layer.neurons[j].w[i].data and linear.bias[j] = layer.neurons[j].b.data for every j and i.",
         what="your code",
     )
 
 
+@checker
 def check_weight_shapes(weight_shapes: Callable[[int, Sequence[int]], Any]) -> Feedback:
     """Exercise 8.2: `weight_shapes(nin, sizes)` lists, for each Linear of nn.to_torch(MLP(nin, sizes)), the shape
     of its state_dict weight as [rows, columns]; checked against the scalargrad model's own layers."""
@@ -72,11 +76,12 @@ def check_weight_shapes(weight_shapes: Callable[[int, Sequence[int]], Any]) -> F
         describe=lambda nin, sizes: f"weight_shapes({nin}, {sizes})",
         mistakes=[
             Mistake(lambda nin, sizes: [[a, b] for b, a in right(nin, sizes)],
-                    "that is [in_features, out_features]; torch.nn.Linear's weight is [out_features, in_features], "
-                    "one row per neuron."),
+                    "that is [in_features, out_features]; torch.nn.Linear's weight is [out_features, in_features].",
+                    "one row per neuron: [sizes[k], the previous layer's size]."),
             Mistake(lambda nin, sizes: [[s, s] for s in sizes],
-                    "a layer's columns are its *inputs*: the previous layer's size (nin for the first layer)."),
+                    "a layer's columns are its *inputs*: the previous layer's size.", "nin for the first layer."),
         ],
+        nudge="a weight matrix has one row per neuron and one column per input.",
         hint="layer k has sizes[k] neurons (rows), each reading the previous layer's outputs (columns); the "
              "first layer reads the nin inputs. Compare with {k: list(t.shape) for k, t in twin.state_dict().items()}.",
     )

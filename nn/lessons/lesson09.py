@@ -8,7 +8,8 @@ from typing import Any
 
 import engine
 from engine import Value
-from nn.lessons.feedback import Feedback, Mistake, check_function, check_numbers
+from nn.lessons.feedback import Feedback, Mistake, check_function, check_numbers, checker
+from nn.lessons.feedback import show_hint as show_hint
 
 LIMIT = 2.0
 
@@ -32,15 +33,18 @@ def _replay_vs_graph() -> dict[str, float]:
     return {"replay_at_2": g(2.0), "graph_at_2": _graph(clipped, 2.0)}
 
 
+@checker
 def check_replay_vs_graph(answers: dict[str, Any]) -> Feedback:
     """Exercise 9.1: predict what the replay and the uncompiled function return at x = 2 after a trace at x = 0."""
     return check_numbers(
         "exercise 9.1 (what a replay repeats)", answers, _replay_vs_graph(),
         mistakes={
             "replay_at_2": [(2.0, "the replay does not run the `if` again: it repeats the ops the first call "
-                                  "recorded (at x = 0, y = -1 was not clipped), so it computes 3·2 - 1.")],
-            "graph_at_2": [(5.0, "Called uncompiled, clipped runs its `if` on the new data: y = 5 > 2 is clipped.")],
+                                  "recorded.", "at x = 0, y = -1 was not clipped, so the replay computes 3·2 - 1.")],
+            "graph_at_2": [(5.0, "called uncompiled, clipped runs its `if` on the new data.",
+                            "y = 5 > 2 is clipped to 2.")],
         },
+        nudge="a trace records which ops ran, not the Python `if` that chose them.",
         hint="trace at x = 0: y = 3·0 - 1 = -1, so the recorded ops are just y = 3x - 1. The replay applies those "
              "ops to x = 2; the plain call runs the Python `if` again.",
     )
@@ -57,6 +61,7 @@ def _branch_traced_at_first(ys: Sequence[float]) -> list[float]:
     return [LIMIT if ys[0] > LIMIT else y for y in ys]
 
 
+@checker
 def check_clip_without_if(clip: Callable[[Value], Any]) -> Feedback:
     """Exercise 9.2: `clip(y)` = min(y, 2) with Value ops only, so that engine.compile(clip, []) replays it right
     at every y (the replay of a function with no `if` is bit for bit the uncompiled call)."""
@@ -74,11 +79,13 @@ def check_clip_without_if(clip: Callable[[Value], Any]) -> Feedback:
         mistakes=[
             Mistake(_branch_traced_at_first,
                     "right when called uncompiled, wrong when replayed: the `if` on .data ran once, while "
-                    "tracing, and the replay repeats that branch. Keep the choice inside an op (relu or max)."),
+                    "tracing, and the replay repeats that branch.", "keep the choice inside an op (relu or max)."),
             Mistake(lambda ys: [max(y, LIMIT) for y in ys],
-                    "that keeps the larger of y and 2; clipping from above keeps the smaller: min(y, 2)."),
+                    "that keeps the larger of y and 2; clipping from above keeps the smaller.", "min(y, 2)."),
         ],
-        hint="min(y, 2) = 2 - relu(2 - y) (or -engine.max([-y, Value(-2.0)])): only Value ops, no `if`.",
+        nudge="only ops are replayed: the choice between y and 2 must be made by an op that looks at the data at "
+              "every call (relu or engine.max).",
+        hint="min(y, 2) = 2 - relu(2 - y) (or -engine.max([-y, -2])): only Value ops, no `if`.",
         what="Value ops that compute min(y, 2)",
     )
 
@@ -102,21 +109,24 @@ def _check_every_calls() -> dict[str, float]:
     raise AssertionError("check_every should catch clipped's changed graph")  # the exercise is built so it does
 
 
+@checker
 def check_check_every(answers: dict[str, Any]) -> Feedback:
     """Exercise 9.3: with check_every=3, which call first returns a wrong number, and which call raises."""
     return check_numbers(
         "exercise 9.3 (what check_every catches)", answers, _check_every_calls(),
         mistakes={
             "raising_call": [
-                (2.0, "check_every=3 re-traces only calls 3, 6, 9, ...: call 2 replays, and returns the wrong number "
-                      "silently."),
-                (3.0, "call 3 does re-trace, but at x = 0.5, y = 0.5 is not clipped: the same graph as the trace, "
-                      "so nothing is raised."),
+                (2.0, "check_every=3 re-traces only calls 3, 6, 9, ...: call 2 replays.",
+                 "call 2 returns the wrong number silently."),
+                (3.0, "call 3 does re-trace, but at x = 0.5 clipped builds the same graph as the trace.",
+                 "y = 0.5 is not clipped, so nothing is raised."),
             ],
             "first_wrong_call": [
-                (6.0, "call 2 (x = 2) is already wrong: the replay returns 5 where clipped gives 2, without a word."),
+                (6.0, "a replayed call can be wrong before any re-trace notices.",
+                 "call 2 (x = 2) returns 5 where clipped gives 2, without a word."),
             ],
         },
+        nudge="a replayed call repeats the trace at x = 0; only calls 3, 6, ... are traced again and compared.",
         hint="number the calls from 1; a replayed call returns 3x - 1 (the trace at x = 0), so it is wrong when "
              "3x - 1 > 2; on calls 3, 6, ... the graph is traced again and compared with the first one.",
     )

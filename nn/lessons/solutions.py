@@ -1,6 +1,7 @@
 """Reference answers to the lesson exercises, for teachers (the checkers never import this file).
 
-Each name is `lessonNN_<exercise>`; pass it to the matching `nn.lessons.lessonNN.check_<exercise>` to see it pass.
+Each name is `lessonNN_<exercise>` (lesson 0's class is `Lesson00Value`); pass it to the matching
+`nn.lessons.lessonNN.check_<exercise>` to see it pass.
 """
 
 from __future__ import annotations
@@ -10,6 +11,85 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import Value
+
+
+# ---------------------------------------------------------------- lesson 0
+class Lesson00Value:
+    """Exercises 0.1-0.3 in one class, micrograd's way (the notebook calls it `Value`)."""
+
+    def __init__(self, data: float, _children: tuple[Lesson00Value, ...] = (), _op: str = "") -> None:
+        self.data = data
+        self.grad = 0.0
+        self._backward: Callable[[], None] = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    def __add__(self, other: Lesson00Value | float) -> Lesson00Value:
+        other = other if isinstance(other, Lesson00Value) else Lesson00Value(other)
+        out = Lesson00Value(self.data + other.data, (self, other), "+")
+
+        def _backward() -> None:
+            self.grad += 1.0 * out.grad
+            other.grad += 1.0 * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __radd__(self, other: float) -> Lesson00Value:
+        return self + other
+
+    def __mul__(self, other: Lesson00Value | float) -> Lesson00Value:
+        other = other if isinstance(other, Lesson00Value) else Lesson00Value(other)
+        out = Lesson00Value(self.data * other.data, (self, other), "*")
+
+        def _backward() -> None:
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __rmul__(self, other: float) -> Lesson00Value:
+        return self * other
+
+    def tanh(self) -> Lesson00Value:
+        t = math.tanh(self.data)
+        out = Lesson00Value(t, (self,), "tanh")
+
+        def _backward() -> None:
+            self.grad += (1 - t**2) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def backward(self) -> None:
+        topo: list[Lesson00Value] = []
+        visited: set[Lesson00Value] = set()
+
+        def build(v: Lesson00Value) -> None:
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build(child)
+                topo.append(v)
+
+        build(self)
+        self.grad = 1.0
+        for v in reversed(topo):
+            v._backward()
+
+
+def lesson00_neuron(V: Callable[[float], Any]) -> Any:
+    x1, x2 = V(2.0), V(0.0)
+    w1, w2 = V(-3.0), V(1.0)
+    b = V(6.8813735870195432)
+    a = (x1 * w1 + x2 * w2 + b).tanh()
+    a.backward()
+    return a
+
 
 # ---------------------------------------------------------------- lesson 1
 # L = (a + b) * c at a = 2, b = -1, c = 4: dL/da = dL/db = c, dL/dc = a + b.

@@ -1,4 +1,4 @@
-"""The training page inside Jupyter, updated while training runs; outside a Jupyter kernel it does nothing.
+"""A page inside Jupyter, updated while training runs; outside a Jupyter kernel it does nothing.
 
 The page goes into an iframe (`srcdoc`), so its element ids and script stay apart from the notebook's and
 from other views in the same notebook. Updates replace the whole page in one display, at most once every
@@ -8,14 +8,13 @@ slowed down by redrawing.
 
 from __future__ import annotations
 
-import html
 import math
 import time
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-if TYPE_CHECKING:
-    from nn.watch.recorder import Recorder
+from engine.draw.webpage import html_text
 
 LIVE_SECONDS = 1.0
 IFRAME_HEIGHT = 780  # px: the page's height at a notebook's width, so no inner scroll bar
@@ -33,20 +32,20 @@ def in_jupyter() -> bool:
 
 def iframe(page: str) -> str:
     """HTML embedding one self-contained page, isolated in an iframe (in a div: IPython warns about a bare iframe)."""
-    return (f'<div><iframe srcdoc="{html.escape(page, quote=True)}" title="training recording" '
+    return (f'<div><iframe srcdoc="{html_text(page)}" title="training recording" '
             f'style="width:100%;max-width:1010px;height:{IFRAME_HEIGHT}px;border:1px solid #ddd"></iframe></div>')
 
 
 class LiveView:
-    """One updating display of a recorder's page in a notebook."""
+    """One updating display in a notebook of the page that `render()` returns (e.g. a recorder's training page)."""
 
-    def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
+    def __init__(self, render: Callable[[], str]) -> None:
+        self.render = render
         self.handle: Any = None
         self.last_update = -math.inf
 
     @classmethod
-    def create(cls, recorder: Recorder, live: bool | None) -> LiveView | None:
+    def create(cls, render: Callable[[], str], live: bool | None) -> LiveView | None:
         """A view when `live` is True, or None and not False, inside Jupyter; else None (warning if live=True)."""
         if live is False or (live is None and not in_jupyter()):
             return None
@@ -54,7 +53,7 @@ class LiveView:
             warnings.warn("Recorder(live=True): not running in a Jupyter kernel, so there is no live view; "
                           "use save_html(path) to see the recording", stacklevel=3)
             return None
-        return cls(recorder)
+        return cls(render)
 
     def update(self, force: bool = False) -> None:
         """Show the page with every frame so far, if LIVE_SECONDS have passed since the last update or `force`."""
@@ -63,9 +62,7 @@ class LiveView:
             return
         from IPython.display import HTML, display
 
-        from nn.watch.page import training_page
-
-        content = HTML(iframe(training_page(self.recorder, start="last")))
+        content = HTML(iframe(self.render()))
         if self.handle is None:
             self.handle = display(content, display_id=True)
         else:

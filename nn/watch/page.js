@@ -370,9 +370,9 @@
       el("text", { x: RL - 3, y: t[1], "class": "axis", "text-anchor": "end" }, svgR).textContent = fmt(t[0]);
     });
     var legend = "";
-    for (var c = 0; c < data.classes; c++) {
-      legend += '<span><span class="swatch" style="background:' + CLASS[c % CLASS.length] + '"></span>class ' + c +
-        "</span>";
+    for (var c = 0; c < data.classes.length; c++) {
+      legend += '<span><span class="swatch" style="background:' + CLASS[c % CLASS.length] + '"></span>class ' +
+        Number(data.classes[c]) + "</span>";
     }
     document.getElementById("regions-legend").innerHTML = legend +
       "<span>shade = predicted class, dots = training data</span>";

@@ -1,21 +1,19 @@
 """A recording as one self-contained HTML page: the network as layers of circles, the curves, the decision regions.
 
-The page fetches nothing: its style and script are inlined from `page.css` and `page.js`
-next to this file, and the recording is embedded as JSON (parsed with JSON.parse, never evaluated). Numbers
-are stored to 6 significant digits, which keeps a 100-frame recording of the demo's MLP well under 1 MB.
+The page is made as the step-through page is (`engine.draw.webpage`): the body `page.html` with `page.css`
+and `page.js` inlined and the recording embedded as inert JSON, so it fetches nothing. It draws a
+`Recording` (plain data), never the Recorder itself. Numbers are stored to 6 significant digits, which keeps
+a 100-frame recording of the demo's MLP well under 1 MB.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import math
 from dataclasses import asdict
-from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from nn.watch.recorder import Frame, Recorder
+from engine.draw.webpage import build_page, read_asset
+from nn.watch.frames import Frame, Recording
 
 MAX_POINTS = 500  # data points drawn over the decision regions
 REGION_SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyz"  # one character per grid cell: class 0..35
@@ -45,89 +43,35 @@ def _frame(frame: Frame) -> dict[str, Any]:
     return out
 
 
-def recording_data(recorder: Recorder, start: str = "first") -> dict[str, Any]:
-    """Everything the page shows, as JSON-ready data. Raises ValueError when nothing has been recorded yet."""
-    if not recorder.frames or recorder.network is None:
-        raise ValueError("the recorder holds no frames yet: record at least one step before saving")
+def recording_data(recording: Recording, start: str = "first") -> dict[str, Any]:
+    """Everything the page shows, as JSON-ready data; `points.label` and regions hold colour indices."""
     points = None
-    if recorder.points and recorder.X is not None and recorder.y is not None:
-        points = {"x": [list(map(float, x)) for x in recorder.X[:MAX_POINTS]], "label": recorder.y[:MAX_POINTS]}
-    sample = None
-    if recorder.X is not None and recorder.y is not None and recorder.network.kind == "mlp":
-        sample = {"index": recorder.sample, "label": recorder.y[recorder.sample]}
-    n_classes = max([*(recorder.y or [1]), *(c for f in recorder.frames for row in f.regions or [] for c in row)]) + 1
+    if recording.points is not None:
+        points = {"x": recording.points, "label": recording.point_classes}
+    sample = None if recording.sample is None else {"index": recording.sample[0], "label": recording.sample[1]}
+    grid = None if recording.grid is None else {"x": recording.grid[0], "y": recording.grid[1]}
     return _round({
-        "title": recorder.title or f"Training {recorder.network.title}",
-        "network": asdict(recorder.network),
-        "every": recorder.every,
+        "title": recording.title,
+        "network": asdict(recording.network),
+        "every": recording.every,
         "sample": sample,
         "points": points,
-        "grid": None if recorder.grid_axes is None else {"x": recorder.grid_axes[0], "y": recorder.grid_axes[1]},
-        "classes": n_classes,
+        "grid": grid,
+        "classes": recording.classes,
         "start": start,
-        "frames": [_frame(f) for f in recorder.frames],
+        "frames": [_frame(f) for f in recording.frames],
     })
 
 
-def _embed(data: dict[str, Any]) -> str:
-    """JSON that is inert inside <script>: `<`, `>` and `&` only occur in strings, where \\u escapes mean the same."""
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _asset(name: str) -> str:
-    return resources.files("nn.watch").joinpath(name).read_text(encoding="utf-8")
-
-
-def training_page(recorder: Recorder, start: str = "first") -> str:
+def training_page(recording: Recording, start: str = "first") -> str:
     """The HTML page of a recording, opening at its first frame (or its last with start="last")."""
     if start not in ("first", "last"):
         raise ValueError(f"start must be 'first' or 'last', got {start!r:.40}")
-    data = recording_data(recorder, start)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(data["title"])}</title>
-<style>
-{_asset("page.css")}</style>
-</head>
-<body>
-<header><h1 id="title"></h1><p id="subtitle" class="muted"></p></header>
-<div class="controls">
-  <button id="play" type="button" aria-label="play">&#9654; play</button>
-  <input id="slider" type="range" min="0" max="0" value="0" aria-label="recorded step">
-  <span class="readout">step <b id="step-value"></b> &middot; loss <b id="loss-value"></b>
-    &middot; accuracy <b id="accuracy-value"></b></span>
-</div>
-<div class="controls" id="modes">
-  <span>show:</span>
-  <label><input type="radio" name="mode" id="mode-activation" value="activation" checked> <span
-    id="mode-activation-label">activations</span></label>
-  <label><input type="radio" name="mode" id="mode-gradient" value="gradient"> <span
-    id="mode-gradient-label">gradients</span></label>
-</div>
-<p id="note" class="note" hidden></p>
-<main>
-  <section id="network-panel"><h2 id="network-heading">The network</h2>
-    <svg id="network" role="img" aria-label="the network"></svg>
-    <p id="details" class="details"></p>
-    <div id="legend" class="legend"></div>
-  </section>
-  <aside>
-    <section id="regions-panel" hidden><h2>Decision regions</h2><svg id="regions" role="img"
-      aria-label="decision regions"></svg><div id="regions-legend" class="legend"></div></section>
-    <section><h2>Loss and accuracy</h2><svg id="curves" role="img" aria-label="loss and accuracy"></svg>
-      <div class="legend"><span><span class="key loss"></span>loss</span>
-        <span><span class="key accuracy"></span>accuracy on the step's batch</span></div></section>
-  </aside>
-</main>
-<footer class="muted">Recorded by scalargrad. Each frame shows the model at that step before its update, with
-  the gradients of that step's loss.</footer>
-<script type="application/json" id="recording">{_embed(data)}</script>
-<script>
-{_asset("page.js")}</script>
-</body>
-</html>
-"""
+    return build_page(
+        title=recording.title,
+        style=read_asset("nn.watch", "page.css"),
+        body=read_asset("nn.watch", "page.html"),
+        data_id="recording",
+        data=recording_data(recording, start),
+        script=read_asset("nn.watch", "page.js"),
+    )

@@ -1,7 +1,8 @@
 """Pictures of a trained model: a 2-D classifier's decision regions and training curves, and one neuron's graph.
 
-matplotlib is optional (the `notebooks` extra); `plot_training` raises ImportError with the install hint
-when it is missing. Files are written with the non-interactive Agg backend, so no display is needed.
+matplotlib and graphviz are optional and imported when a picture is asked for; `plot_training` raises
+ImportError with the install hint when matplotlib is missing. Files are written with the non-interactive
+Agg backend, so no display is needed.
 """
 
 from __future__ import annotations
@@ -9,16 +10,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from engine import Value, no_grad
-from engine.draw.dot import draw_dot
-from engine.draw.page import save_html
-from engine.draw.render import available_renderer, write_image
+from engine import Value
 from nn.module import Module
-from nn.training import History, predict_class, scores_of
+from nn.training import History
+from nn.watch.regions import Classifier, class_grid
 
 INSTALL_HINT = "plots need matplotlib: pip install 'scalargrad[notebooks]'"
 # The file types plot_training writes (matplotlib's Agg backend knows more, but these are the useful ones).
@@ -30,32 +28,6 @@ def require_matplotlib() -> None:
     """Raise ImportError with the install hint when matplotlib is missing, e.g. before a long training run."""
     if importlib.util.find_spec("matplotlib") is None:
         raise ImportError(f"{INSTALL_HINT} (no module named 'matplotlib')")
-
-
-Classifier = Callable[[Any], Value | Sequence[Value]]
-
-
-def class_grid(
-    model: Classifier, X: Sequence[Sequence[float]], resolution: int = 60, margin: float = 0.5
-) -> tuple[list[float], list[float], list[list[int]]]:
-    """The predicted class on a `resolution` x `resolution` grid covering the points of X plus `margin`.
-
-    Returns (xs, ys, classes) with classes[i][j] the class at (xs[j], ys[i]). Builds no graph (no_grad).
-    Raises ValueError for an empty X or a resolution below 2.
-    """
-    if len(X) == 0:
-        raise ValueError("class_grid: X is empty")
-    if resolution < 2:
-        raise ValueError(f"class_grid: resolution must be >= 2, got {resolution}")
-    axes = []
-    for d in range(2):
-        low = min(row[d] for row in X) - margin
-        high = max(row[d] for row in X) + margin
-        axes.append([low + (high - low) * i / (resolution - 1) for i in range(resolution)])
-    xs, ys = axes
-    with no_grad():
-        classes = [[predict_class(scores_of(model, [a, b])) for a in xs] for b in ys]
-    return xs, ys, classes
 
 
 def plot_training(
@@ -119,6 +91,9 @@ def plot_training(
 
 def write_drawing(root: Value, path: Path, what: str, names: Module | None = None) -> str:
     """Draw the graph behind `root` to `path` (DOT source next to it when nothing can render); says what was written."""
+    from engine.draw.dot import draw_dot  # here, not at the top: drawing needs graphviz, plotting does not
+    from engine.draw.render import available_renderer, write_image
+
     with warnings.catch_warnings():
         # write_image warns when it falls back to DOT source; the line returned here says so instead.
         warnings.simplefilter("ignore")
@@ -132,6 +107,8 @@ def write_drawing(root: Value, path: Path, what: str, names: Module | None = Non
 
 def write_page(root: Value, path: Path, what: str, names: Module | None = None) -> str:
     """Write the step-through page of the graph behind `root` to `path`; says what was written."""
+    from engine.draw.page import save_html
+
     save_html(root, path, names=names)
     return f"{path} ({what}, step by step: forward, then backward one node at a time; open it in a browser)"
 

@@ -19,81 +19,27 @@ import math
 import numbers
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from engine import Value, no_grad
+from nn.atomic_write import write_atomically
 from nn.checks import check_bool, check_count, check_real
 from nn.layers import MLP, Layer, as_inputs
 from nn.module import Module
 from nn.nested import flat_values
-from nn.watch.plots import class_grid
+from nn.watch.frames import Frame, Histogram, LayerFrame, Network, Recording
+from nn.watch.live import LiveView, iframe
+from nn.watch.page import MAX_POINTS, training_page
+from nn.watch.regions import class_grid
 
 MAX_DRAWN_NEURONS = 32  # per layer: wider layers are drawn as groups of neurons
 MAX_DRAWN_EDGES = 1500  # weights in the whole network: more are drawn as histograms
 DEFAULT_MAX_FRAMES = 100
 DEFAULT_GRID = 20  # decision regions: 20 x 20 forward passes per frame keeps recording cheap
 HISTOGRAM_BINS = 11
-
-
-@dataclass(frozen=True)
-class Histogram:
-    """`counts[i]` values fall in the i-th of len(counts) equal bins spanning [low, high]."""
-
-    low: float
-    high: float
-    counts: list[int]
-
-
-@dataclass(frozen=True)
-class LayerFrame:
-    """One layer at one step. `weight[i][j]` is the weight from input j to neuron i (PyTorch's layout), with
-    `weight_grad` alike; `output` is each neuron's output on the recorded sample. For a model that is not an
-    MLP, or a layer too large to draw, the lists that are not summaries are None. The summaries are histograms
-    of the layer's parameters (weights and biases) and of their gradients, and their mean absolute values.
-    """
-
-    name: str
-    weight: list[list[float]] | None
-    bias: list[float] | None
-    weight_grad: list[list[float]] | None
-    bias_grad: list[float] | None
-    output: list[float] | None
-    histogram: Histogram
-    grad_histogram: Histogram
-    mean_abs: float
-    mean_abs_grad: float
-
-
-@dataclass(frozen=True)
-class Frame:
-    """The model at one recorded step: its loss and accuracy (None if not given), its layers, the recorded
-    sample's inputs (None without data or for a model that is not an MLP) and the decision regions (class
-    per grid cell, `regions[i][j]` at (grid_x[j], grid_y[i]); None unless the samples are 2-D points).
-    """
-
-    step: int
-    loss: float | None
-    accuracy: float | None
-    inputs: list[float] | None
-    layers: list[LayerFrame]
-    regions: list[list[int]] | None
-
-
-@dataclass(frozen=True)
-class Network:
-    """What is drawn: "mlp" (layers of circles) or "summary" (a per-layer summary), the layer sizes of an MLP
-    (inputs first), each layer's activation, and `drawn`: whether every weight gets its own edge (if not,
-    `note` says why).
-    """
-
-    kind: str
-    title: str
-    sizes: list[int]
-    activations: list[str]
-    layer_names: list[str]
-    drawn: bool
-    note: str
+# Labels are class indices 0..MAX_CLASSES-1 (what cross_entropy and the binary losses take) or -1/+1 (hinge).
+MAX_CLASSES = 1000
+HINGE_LABELS = (-1, 1)
 
 
 def _dense_layers(model: object) -> list[Layer] | None:
@@ -198,6 +144,31 @@ def _data_of(x: object) -> object:
     return x.data if isinstance(x, Value) else x
 
 
+def class_labels(y: Sequence[Any]) -> tuple[list[int], list[int]]:
+    """The labels as ints and the classes they name, in colour order: 0..C-1, or [-1, 1] for hinge targets.
+
+    Raises ValueError naming the first label that is neither a class index below MAX_CLASSES nor ±1
+    (2.5, NaN and 10**9 are refused).
+    """
+    labels = []
+    for i, label in enumerate(y):
+        whole = isinstance(label, numbers.Real) and math.isfinite(label)
+        if not (whole and label == int(label) and -1 <= label < MAX_CLASSES):
+            raise ValueError(
+                f"Recorder y[{i}] = {label!r:.40}: a label must be a class index 0..{MAX_CLASSES - 1} "
+                "or -1/+1 (hinge targets)"
+            )
+        labels.append(int(label))
+    if -1 in labels:
+        wrong = next((i for i, label in enumerate(labels) if label not in HINGE_LABELS), None)
+        if wrong is not None:
+            raise ValueError(
+                f"Recorder y[{wrong}] = {labels[wrong]}: with -1 labels (hinge targets) every label must be -1 or +1"
+            )
+        return labels, list(HINGE_LABELS)
+    return labels, list(range(max(labels) + 1))
+
+
 class Recorder:
     """Keeps chosen steps of a training run as `frames`, for `save_html`, `to_html` or a live Jupyter view.
 
@@ -236,6 +207,7 @@ class Recorder:
         self.sample = sample
         self.X: list[Any] | None = None
         self.y: list[int] | None = None
+        self.classes: list[int] = []
         self.points = False
         self.frames: list[Frame] = []
         if X is not None and y is not None:
@@ -243,9 +215,7 @@ class Recorder:
         self.title = title
         self.network: Network | None = None
         self.grid_axes: tuple[list[float], list[float]] | None = None
-        from nn.watch.live import LiveView  # the live view imports the page, which imports this module
-
-        self.live = LiveView.create(self, live)
+        self.live = LiveView.create(lambda: training_page(self.recording(), start="last"), live)
 
     @classmethod
     def for_steps(cls, steps: int, frames: int = 50, **options: Any) -> Recorder:
@@ -260,7 +230,8 @@ class Recorder:
     def set_data(self, X: Sequence[Any], y: Sequence[int]) -> None:
         """Use samples X with labels y (`fit` gives its own to a recorder that has none).
 
-        Raises TypeError unless both are sequences, ValueError for empty or unequal ones or when `sample`
+        Labels are class indices 0..C-1, or -1 and +1 (hinge targets). Raises TypeError unless both are
+        sequences, ValueError for empty or unequal ones, a label of any other form (naming it) or when `sample`
         does not index X; then nothing changes.
         """
         if isinstance(X, str | bytes) or not isinstance(X, Sequence) or not isinstance(y, Sequence):
@@ -271,7 +242,8 @@ class Recorder:
             raise ValueError(f"Recorder sample must index X (0..{len(X) - 1}), got {self.sample}")
         if self.frames:
             raise ValueError("Recorder.set_data: frames were recorded with other data; use a new Recorder")
-        self.X, self.y = list(X), [int(label) for label in y]
+        labels, classes = class_labels(y)
+        self.X, self.y, self.classes = list(X), labels, classes
         # 2-D points have decision regions to draw; images and sequences do not.
         self.points = all(isinstance(x, Sequence) and len(x) == 2 and all(isinstance(v, numbers.Real) for v in x)
                           for x in self.X)
@@ -340,22 +312,38 @@ class Recorder:
             self.grid_axes = (xs, ys)
         return Frame(step, loss, accuracy, inputs, layer_frames, regions)
 
+    def recording(self) -> Recording:
+        """What the training page shows, as plain data. Raises ValueError when no frame is recorded yet."""
+        if not self.frames or self.network is None:
+            raise ValueError("the recorder holds no frames yet: record at least one step before saving")
+        points = point_classes = sample = None
+        if self.X is not None and self.y is not None:
+            if self.points:
+                points = [[float(v) for v in x] for x in self.X[:MAX_POINTS]]
+                point_classes = [self.classes.index(label) for label in self.y[:MAX_POINTS]]
+            if self.network.kind == "mlp":
+                sample = (self.sample, self.y[self.sample])
+        # A model may predict a class no label has (class 2 of 3 outputs): it gets the next colour.
+        predicted = max((c for f in self.frames for row in f.regions or [] for c in row), default=0)
+        classes = self.classes + list(range(len(self.classes), predicted + 1))
+        title = self.title or f"Training {self.network.title}"
+        return Recording(title, self.network, self.every, list(self.frames), classes, points, point_classes, sample,
+                         self.grid_axes)
+
     def to_html(self) -> str:
         """The recording as one self-contained HTML page. Raises ValueError when no frame is recorded yet."""
-        from nn.watch.page import training_page
-
-        return training_page(self)
+        return training_page(self.recording())
 
     def save_html(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to `path` (UTF-8) and return the path written; raises ValueError/OSError."""
-        text = self.to_html()
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        """Write the page to `path` (UTF-8) and return the path written.
+
+        The whole page is made first and then replaces the file at once, so an error (ValueError when nothing
+        is recorded, OSError) leaves an existing file as it was.
+        """
+        write_atomically(path, self.to_html())
         return os.fspath(path)
 
     def _repr_html_(self) -> str | None:
-        from nn.watch.live import iframe
-
         return iframe(self.to_html()) if self.frames else None
 
     def __repr__(self) -> str:

@@ -242,8 +242,8 @@ def test_mse_gets_its_own_default_lr_documented_in_help(capsys: pytest.CaptureFi
     [
         ({"data": "blobs"}, "does not fit the blobs data set its meta names: the hinge loss is for 2 classes"),
         ({"data": "blobs", "loss": "cross_entropy"}, "gives 1 outputs, 3 classes with the cross_entropy loss need 3"),
-        ({"data": "bars"}, "pairs a mlp model with the bars data set"),
-        ({"model": "cnn"}, "pairs a cnn model with the moons data set"),
+        ({"data": "bars"}, "the mlp model reads points, but the bars data set holds images"),
+        ({"model": "cnn"}, "the cnn model reads images, but the moons data set holds points"),
         ({"hidden": "abc"}, "does not describe a data set: hidden must be a list of layer sizes, got str"),
         ({"n_samples": -5}, "does not describe a data set: n_samples must be >= 1"),
         ({"data": "parity", "model": "rnn", "noise": 0.3}, "does not describe a data set: the parity data set has no "

@@ -16,7 +16,13 @@ from cli_runner import error_lines, run_here
 
 import nn.cli.main
 import nn.cli.runs
-from nn.limits import MAX_MODEL_FILE_BYTES, MAX_PARAMETERS, MAX_SAMPLES
+from nn.limits import (
+    MAX_MODEL_FILE_BYTES,
+    MAX_PARAMETERS,
+    MAX_SAMPLE_DIMENSIONS,
+    MAX_SAMPLE_NUMBERS,
+    MAX_SAMPLES,
+)
 
 # Enough address space for Python and the imports, far too little for what an unbounded size would allocate.
 MEMORY_LIMIT = 700 * 2**20
@@ -61,6 +67,10 @@ def one_error_line(stderr: str) -> str:
         (["train", "--batch-size", "10000000000"], f"argument --batch-size: must be at most {MAX_SAMPLES:,}"),
         (["eval", "--samples", "10000000000", "m.json"], f"argument --samples: must be at most {MAX_SAMPLES:,}"),
         (["eval", "zero.json"], "zero.json: not a regular file, so not a saved model"),
+        (["export", "m.json", "--onnx", "o.onnx", "--input-shape", "1000000000"],
+         f"argument --input-shape: input shape: 1000000000 holds more than {MAX_SAMPLE_NUMBERS:,} numbers"),
+        (["export", "m.json", "--onnx", "o.onnx", "--input-shape", ",".join(["1"] * 50_000)],
+         f"input shape: 50000 sizes, more than the limit of {MAX_SAMPLE_DIMENSIONS}"),
     ],
 )
 def test_huge_sizes_are_one_line_without_allocating(args: list[str], message: str, tmp_path: Path) -> None:
@@ -142,8 +152,9 @@ def test_samples_holds_enough_for_the_default_holdout(capsys: pytest.CaptureFixt
         (["demo", "--out", ""], "--out '': an empty folder name"),
         (["demo", "--out", "  "], "an empty folder name; give a folder such as ./scalargrad-out"),
         (["graph", "x", "x=1", "--out", ""], "--out '': an empty file name"),
-        (["graph", "x", "x=1", "--out", "a-file/g.svg"], "--out a-file/g.svg: the folder a-file does not exist"),
-        (["train", "--save", "a-file/m.json"], "--save a-file/m.json: the folder a-file does not exist"),
+        (["graph", "x", "x=1", "--out", "a-file/g.svg"], "--out a-file/g.svg: a-file is a file, not a folder"),
+        (["train", "--save", "a-file/m.json"], "--save a-file/m.json: a-file is a file, not a folder"),
+        (["train", "--save", "none/m.json"], "--save none/m.json: the folder none does not exist"),
     ],
 )
 def test_output_paths_are_checked_before_any_work(
@@ -159,6 +170,73 @@ def test_output_paths_are_checked_before_any_work(
     assert message in one_error_line(err)
     assert trained == [] and out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no scalargrad-out/ made for nothing
+
+
+# Every output path of every command, with a folder (or a read-only file) where the file would go.
+IN_THE_WAY = [
+    (["train", "--save", "./d.json"], "d.json", "--save ./d.json: d.json is a folder, not a file"),
+    (["train", "--save", "d.json"], "scalargrad-out/d.json", "--save d.json: scalargrad-out/d.json is a folder"),
+    (["train", "--save", "m.json"], "scalargrad-out=file", "--save m.json: scalargrad-out is a file, not a folder"),
+    (["train", "--plot", "p.png"], "scalargrad-out/p.png", "--plot p.png: scalargrad-out/p.png is a folder"),
+    (["train", "--save", "./ro.json"], "ro.json=read-only", "--save ./ro.json: ro.json exists and is not writable"),
+    (["graph", "x", "x=1", "--out", "g.svg"], "scalargrad-out/g.svg", "--out g.svg: scalargrad-out/g.svg is a folder"),
+    (["graph", "x", "x=1", "--html", "./h.html"], "h.html", "--html ./h.html: h.html is a folder, not a file"),
+    (["graph", "x", "x=1", "--out", "./g.png"], "g.dot+no-renderer", "--out ./g.png: g.dot is a folder, not a file"),
+    (["demo", "--out", "o"], "o/moons.png", "--out o: o/moons.png is a folder, not a file"),
+    (["demo", "--out", "o"], "o/neuron.svg", "--out o: o/neuron.svg is a folder, not a file"),
+    (["demo", "--out", "o"], "o/neuron.dot+no-renderer", "--out o: o/neuron.dot is a folder, not a file"),
+    (["demo", "--out", "o"], "o/backprop.html", "--out o: o/backprop.html is a folder, not a file"),
+    (["demo", "--out", "o"], "o/training.html", "--out o: o/training.html is a folder, not a file"),
+    (["export", "m.json", "--onnx", "./o.onnx"], "o.onnx", "--onnx ./o.onnx: o.onnx is a folder, not a file"),
+    (["export", "m.json", "--torch", "t.pt2"], "scalargrad-out/t.pt2", "--torch t.pt2: scalargrad-out/t.pt2 is a"),
+]
+
+
+@pytest.mark.parametrize(("args", "obstacle", "message"), IN_THE_WAY, ids=[case[1] for case in IN_THE_WAY])
+def test_a_folder_in_the_way_is_refused_before_any_work(
+    args: list[str], obstacle: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 §5: `mkdir d.json; train --save ./d.json` trained to the end, then failed naming no flag."""
+    monkeypatch.chdir(tmp_path)
+    target, _, kind = obstacle.partition("=")
+    target = target.removesuffix("+no-renderer")
+    if obstacle.endswith("+no-renderer"):
+        monkeypatch.setattr(nn.cli.main, "available_renderer", lambda: None)
+    if kind == "file":
+        (tmp_path / target).write_text("")
+    elif kind == "read-only":
+        (tmp_path / target).write_text("{}")
+        (tmp_path / target).chmod(0o444)
+        if os.access(tmp_path / target, os.W_OK):
+            pytest.skip("running as root: a read-only file is writable")
+    else:
+        (tmp_path / target).mkdir(parents=True)
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    work = []
+    for name in ("train", "export_model_file", "parse"):  # the work of train/demo, export and graph
+        monkeypatch.setattr(nn.cli.main, name, lambda *a, name=name, **k: work.append(name))
+    extra = ["--steps", "1", "--no-progress"] if args[0] in ("train", "demo") else []
+    code, out, err = run_here([*args, *extra], capsys)
+    assert (code, out) == (2, "") and work == []
+    assert one_error_line(err).startswith(f"scalargrad {args[0]}: error: {message}")
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+
+
+def test_a_plot_has_no_dot_fallback_to_check(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only drawings fall back to DOT source without a renderer; a plot's name is checked as it is."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(nn.cli.main, "available_renderer", lambda: None)
+    (tmp_path / "p.dot").mkdir()
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
+
+    def train(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # reached training: every check passed; stop here
+
+    monkeypatch.setattr(nn.cli.main, "train", train)
+    code, _, err = run_here(["train", "--plot", "./p.png", "--steps", "1", "--no-progress"], capsys)
+    assert code == 130 and err == "scalargrad train: interrupted\n"
 
 
 # ------------------------------------------------------------------ held-out scores, files under ./scalargrad-out/

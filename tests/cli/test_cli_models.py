@@ -63,9 +63,12 @@ def test_cnn_architecture_and_recurrent_layers_follow_the_options(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--data", "bars", "--model", "lstm"], "the lstm model reads sequences, but bars holds images"),
-        (["--data", "parity", "--model", "cnn"], "the cnn model reads images, but parity holds sequences"),
-        (["--data", "moons", "--model", "gru"], "the gru model reads sequences, but moons holds points"),
+        (["--data", "bars", "--model", "lstm"], "error: --model: the lstm model reads sequences, but the bars data set "
+                                                "holds images: bars fits --model cnn, lstm fits --data parity/"),
+        (["--data", "parity", "--model", "cnn"], "the cnn model reads images, but the parity data set holds sequences"),
+        (["--data", "moons", "--model", "gru"], "the gru model reads sequences, but the moons data set holds points"),
+        (["--data", "moons", "--model", "cnn"], "error: --model: the cnn model reads images, but the moons data set "
+                                                "holds points: moons fits --model mlp, cnn fits --data bars/shapes/"),
         (["--data", "counting", "--model", "rnn", "--hidden", ""], "hidden_size must be a size or a non-empty list"),
     ],
 )

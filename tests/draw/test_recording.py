@@ -246,7 +246,7 @@ def test_the_demo_sized_page_stays_small() -> None:
     for step in range(100):
         rec.record(step, model, loss=1.0 / (step + 1), accuracy=0.9, force=step == 99)
     assert len(rec.frames) == 51
-    assert len(training_page(rec).encode()) < 600_000
+    assert len(training_page(rec.recording()).encode()) < 600_000
 
 
 def test_outside_jupyter_there_is_no_live_view_and_live_true_says_why() -> None:

@@ -228,10 +228,10 @@ def test_step_through_in_a_notebook_makes_a_slider(monkeypatch: pytest.MonkeyPat
     assert isinstance(view, widgets.VBox)
     controls, caption, frame = view.children
     slider = controls.children[1]
-    assert (slider.min, slider.max) == (0, 3)
+    assert (slider.min, slider.max, slider.value) == (1, 4, 1)  # numbered as the caption counts
     assert "step 1 of 4" in caption.value
     assert "<svg" in frame.value or "<pre>" in frame.value
-    slider.value = 3
+    slider.value = 4
     assert "step 4 of 4" in caption.value
 
 

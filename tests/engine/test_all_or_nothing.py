@@ -11,12 +11,13 @@ import pytest
 
 import nn
 from engine import Value
-from nn.optim import SGD, Adam, Optimizer
+from nn.optim import SGD, Adam, AdamW, Optimizer
 
 OPTIMISERS: list[Callable[[list[Value]], Optimizer]] = [
     lambda ps: SGD(ps, lr=0.1),
     lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True),
     lambda ps: Adam(ps, lr=0.1, weight_decay=0.01),
+    lambda ps: AdamW(ps, lr=0.1, weight_decay=0.1),
 ]
 
 
@@ -142,3 +143,56 @@ def test_a_bad_key_in_the_middle_changes_no_data_and_no_grad(key: str, bad: obje
     with pytest.raises(error, match=repr(key)):
         model.load_state_dict(state)
     assert [(p.data, p.grad) for p in model.parameters()] == before
+
+
+# ------------------------------------------------------------------ an optimiser's load_state_dict
+
+
+def _spoiled(key: str, value: object) -> Callable[[dict[str, Any]], None]:
+    def spoil(state: dict[str, Any]) -> None:
+        state[key] = value
+
+    return spoil
+
+
+@pytest.mark.parametrize("make", [lambda ps: Adam(ps, lr=0.1), lambda ps: AdamW(ps, lr=0.1)])
+@pytest.mark.parametrize(
+    ("spoil", "error", "message"),
+    [
+        (lambda state: state.pop("exp_avg"), ValueError, r"missing key\(s\) \['exp_avg'\]"),
+        (_spoiled("momentum", 0.9), ValueError, r"unexpected key\(s\) \['momentum'\]"),
+        (_spoiled("lr", -1.0), ValueError, r"^Adam(W)?\.load_state_dict: lr must be a finite number >= 0"),
+        (_spoiled("betas", [0.9, 1.0]), ValueError, r"load_state_dict: beta2 must be a finite number in \[0, 1\)"),
+        (_spoiled("eps", 0.0), ValueError, "eps must be a finite number > 0"),
+        (_spoiled("decoupled_weight_decay", "yes"), TypeError, "decoupled_weight_decay must be a bool"),
+        (_spoiled("step", -1), ValueError, "step must be >= 0"),
+        (_spoiled("step", 1.5), TypeError, "step must be an int"),
+        (_spoiled("exp_avg", [0.1] * 4), ValueError, "exp_avg must be a list of 5 numbers"),
+        (_spoiled("exp_avg", [0.1, 0.2, math.nan, 0.3, 0.4]), ValueError,
+         r"^Adam(W)?\.load_state_dict: exp_avg\[2\] must be a finite number"),
+        (_spoiled("exp_avg_sq", [0.1] * 3 + [-0.5, 0.4]), ValueError, r"exp_avg_sq\[3\] must be a finite number >= 0"),
+        (_spoiled("exp_avg_sq", "0.1"), TypeError, "exp_avg_sq must be a list of 5 numbers, got str"),
+    ],
+)
+def test_an_optimiser_state_that_does_not_fit_changes_nothing(
+    make: Callable[[list[Value]], Optimizer],
+    spoil: Callable[[dict[str, Any]], None],
+    error: type[Exception],
+    message: str,
+) -> None:
+    source_params, source = stepped_once(make)
+    source.step()
+    state = source.state_dict()
+    spoil(state)
+    params, opt = stepped_once(make)
+    before = everything(params, opt)
+    with pytest.raises(error, match=message):
+        opt.load_state_dict(state)  # type: ignore[attr-defined]
+    assert everything(params, opt) == before
+
+
+def test_an_optimiser_stores_exactly_the_state_it_checked() -> None:
+    _, source = stepped_once(lambda ps: AdamW(ps, lr=0.1, weight_decay=0.2))
+    _, target = stepped_once(lambda ps: AdamW(ps))
+    target.load_state_dict(Fickle(source.state_dict()))
+    assert target.state_dict() == source.state_dict()

@@ -288,3 +288,137 @@ def test_the_readme_example_runs(torch, tmp_path, monkeypatch):
     ns = run_block("nn.to_torch(model)")
     assert type(ns["back"]) is nn.MLP
     assert (tmp_path / "moons.onnx").stat().st_size > 1000
+
+
+def test_from_torch_reads_a_shared_activation_at_each_place_it_is_called(torch):
+    """Issue 17 §4: `named_children()` lists a shared ReLU once; it was dropped (-0.3445 for torch's -0.5035)."""
+    torch.manual_seed(0)
+    act = torch.nn.ReLU()
+    shared = torch.nn.Sequential(torch.nn.Linear(2, 4), act, torch.nn.Linear(4, 4), act, torch.nn.Linear(4, 1))
+    ours = nn.from_torch(shared)
+    assert type(ours) is nn.MLP and ours.config()["activation"] == "relu"
+    check_same_function(torch, ours, shared, (2,), 0)
+    mixed = torch.nn.Sequential(torch.nn.Linear(2, 3), act, torch.nn.Flatten(), act, torch.nn.Linear(3, 2))
+    assert [type(m).__name__ for m in nn.from_torch(mixed)] == ["Layer", "ReLU", "Flatten", "ReLU", "Layer"]
+    check_same_function(torch, nn.from_torch(mixed), mixed, (2,), 1)
+
+
+def _weight_norm(t: Any) -> Any:
+    with pytest.warns(FutureWarning):
+        return t.nn.Sequential(t.nn.Linear(2, 2), t.nn.utils.weight_norm(t.nn.Linear(2, 2)))
+
+
+def _parametrized(t: Any) -> Any:
+    class Double(t.nn.Module):
+        def forward(self, w: Any) -> Any:
+            return 2 * w
+
+    model = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.Sequential(t.nn.Tanh(), t.nn.Linear(2, 2)))
+    t.nn.utils.parametrize.register_parametrization(model[1][1], "weight", Double())
+    return model
+
+
+def _with(module: Any, change: Callable[[Any], Any]) -> Any:
+    change(module)
+    return module
+
+
+def _tied(t: Any) -> Any:
+    model = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.Tanh(), t.nn.Linear(2, 2))
+    model[2].weight = model[0].weight
+    return model
+
+
+def _plain_weight(t: Any) -> Any:
+    model = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.Linear(2, 2))
+    weight = model[1].weight.detach().clone()
+    del model[1].weight
+    model[1].weight = weight
+    return model
+
+
+def _replaced_forward(t: Any) -> Any:
+    model = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.ReLU())
+    model[1].forward = lambda x: x * 3
+    return model
+
+
+@pytest.mark.parametrize("build, where", [
+    (lambda t: _with(t.nn.Sequential(t.nn.Linear(2, 1)), lambda m: m[0].register_forward_hook(lambda *a: a[2] * 100)),
+     r"^from_torch: 0 \(.*Linear\) has a forward hook"),
+    (lambda t: _with(t.nn.Linear(2, 1), lambda m: m.register_forward_pre_hook(lambda mod, i: (i[0] * 2,))),
+     r"^from_torch: the module itself \(.*Linear\) has a forward pre-hook"),
+    (lambda t: _with(t.nn.Sequential(t.nn.Linear(2, 2), t.nn.Sequential(t.nn.ReLU())),
+                     lambda m: m[1][0].register_full_backward_hook(lambda *a: None)),
+     r"^from_torch: 1\.0 \(.*ReLU\) has a backward hook"),
+    (_weight_norm, r"^from_torch: 1 \(.*Linear\) has old-style weight_norm"),
+    (_parametrized, r"^from_torch: 1\.1 \(.*ParametrizedLinear\) has a parametrization of weight"),
+    (lambda t: _with(t.nn.Linear(2, 2), lambda m: m.register_parameter("scale", t.nn.Parameter(t.ones(1)))),
+     r"^from_torch: the module itself \(.*Linear\) has a parameter 'scale'"),
+    (lambda t: _with(t.nn.Sequential(t.nn.Tanh()), lambda m: m[0].register_buffer("offset", t.ones(1))),
+     r"^from_torch: 0 \(.*Tanh\) has a buffer 'offset'"),
+    (lambda t: _with(t.nn.Sequential(t.nn.Linear(2, 2)), lambda m: m[0].add_module("act", t.nn.ReLU())),
+     r"^from_torch: 0 \(.*Linear\) has a submodule 'act'"),
+    (lambda t: t.nn.Sequential(*(lambda lin: (lin, t.nn.ReLU(), lin))(t.nn.Linear(2, 2))),
+     r"^from_torch: 2 \(.*Linear\) shares its weight with 0\.weight"),
+    (_tied, r"^from_torch: 2 \(.*Linear\) shares its weight with 0\.weight"),
+    (_replaced_forward, r"^from_torch: 1 \(.*ReLU\) has its forward replaced on the instance"),
+    (_plain_weight, r"^from_torch: 1 \(.*Linear\) has its weight replaced by a plain tensor"),
+], ids=["hook", "pre-hook", "backward-hook", "weight-norm", "parametrization", "parameter", "buffer", "submodule",
+        "shared-linear", "tied-weights", "forward", "plain-weight"])
+def test_from_torch_refuses_what_changes_a_module_naming_it(torch, monkeypatch, build, where):
+    """Issue 17 §4: a hook was ignored (0.304 for torch's 30.42); extra tensors gave `zip() argument 2 is longer`."""
+    import nn.interop.torch_import
+
+    model = build(torch)
+    monkeypatch.setattr(nn.interop.torch_import, "_build", lambda spec: pytest.fail("built before refusing"))
+    with pytest.raises(TypeError, match=where):
+        nn.from_torch(model)
+
+
+def test_from_torch_refuses_under_a_global_module_hook(torch):
+    handle = torch.nn.modules.module.register_module_forward_hook(lambda mod, i, o: o)
+    try:
+        with pytest.raises(TypeError, match=r"itself .* under a global hook \(register_module_forward_hook\)"):
+            nn.from_torch(torch.nn.Linear(2, 2))
+    finally:
+        handle.remove()
+    assert type(nn.from_torch(torch.nn.Linear(2, 2))) is nn.Layer
+
+
+@pytest.mark.parametrize("build, where", [
+    (lambda: (lambda layer: nn.Sequential(layer, nn.ReLU(), layer))(nn.Layer(2, 2, seed=0)),
+     r"^to_torch: 2\.neurons\.0\.w and 0\.neurons\.0\.w share a parameter"),
+    (lambda: _with(nn.Sequential(nn.Layer(2, 2, seed=0), nn.Tanh()), lambda m: setattr(m[1], "forward", abs)),
+     r"^to_torch: 1 has its forward replaced on the instance"),
+], ids=["shared-layer", "forward"])
+def test_to_torch_refuses_what_a_twin_would_compute_or_train_otherwise(torch, build, where):
+    with pytest.raises(TypeError, match=where):
+        nn.to_torch(build())
+
+
+def test_to_torch_names_an_activation_torch_has_no_module_for(torch, monkeypatch):
+    import nn.interop.torch_export
+
+    monkeypatch.setattr(nn.interop.torch_export, "ACTIVATION_MODULES", {"relu": "ReLU"})
+    with pytest.raises(TypeError, match=r"^to_torch: layers\.1 uses the activation 'tanh', which has no torch"):
+        nn.to_torch(nn.MLP(2, [3, 2], "relu", "tanh", seed=0))
+
+
+def test_to_torch_keeps_a_shared_activation_module(torch):
+    act = nn.Tanh()
+    model = nn.Sequential(nn.Layer(2, 3, None, seed=0), act, nn.Layer(3, 3, None, seed=1), act)
+    check_same_function(torch, model, nn.to_torch(model), (2,), 3)
+
+
+def test_from_torch_passes_a_one_output_block_on_as_a_list(torch):
+    """An MLP with one output returns a Value; inside a model, torch passes [N, 1] on, so ours must pass a list."""
+    torch.manual_seed(1)
+    inner = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+    model = torch.nn.Sequential(inner, torch.nn.ReLU(), torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.Tanh()))
+    ours = nn.from_torch(model)
+    assert [type(m).__name__ for m in ours[0]] == ["Layer", "Layer"]
+    x = [0.5, -1.0, 2.0]
+    assert_close([v.data for v in ours(x)], model(torch.tensor([x]))[0].tolist(), OUT_TOL, "output")
+    check_same_function(torch, ours, nn.to_torch(ours), (3,), 0)
+    assert type(nn.from_torch(inner)) is nn.MLP  # alone, or last, it stays an MLP

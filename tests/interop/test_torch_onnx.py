@@ -150,10 +150,10 @@ def test_cli_export_needs_the_input_shape_when_the_file_does_not_record_it(torch
     (["--onnx", "m.onnx", "--input-shape", "3"], "the model cannot run on example_input: MLP: expected 2 inputs"),
 ])
 def test_cli_export_refuses_bad_requests_in_one_line(torch, tmp_path, capsys, args, message):
-    from nn.cli.main import main
+    from cli_runner import run_here
 
     model_path = tmp_path / "m.json"
     nn.MLP(2, [3, 1], seed=0).save(model_path)
-    assert main(["export", str(model_path), *args]) == 2
-    err = capsys.readouterr().err
+    code, _, err = run_here(["export", str(model_path), *args], capsys)
+    assert code == 2
     assert err.startswith("scalargrad export: error: ") and message in err and err.count("\n") == 1

@@ -39,8 +39,9 @@ def _lines(name: str, needle: str) -> list[int]:
 
 
 def test_zero_grad_class_lookup_and_window_plans_are_written_once() -> None:
-    assert places(r"\.grad = 0\.0") == []  # Module and the optimisers call engine.zero_grad
-    assert places(r'import_module\("nn"\)') == ["model_file.py:" + str(_line("model_file.py", 'import_module("nn")'))]
+    # Module and the optimisers call engine.zero_grad; the lessons' Value classes are written as a student would.
+    assert [p for p in places(r"\.grad = 0\.0") if not p.startswith("lessons/")] == []
+    assert places(r'import_module\("nn"\)') == []  # model files name classes through nn.loading.LOADABLE
     assert [p.split(":")[0] for p in places(r"def _plan\b")] == ["windows.py"]
     assert [p.split(":")[0] for p in places(r"def unwrap\b")] == ["windows.py"]
     assert nn.Conv2d._plan is nn.MaxPool2d._plan

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import nn
 import nn.conv
 import nn.recurrent
 from nn import model_file
+from nn.loading import LOADABLE
 from nn.module import Module
 
 
@@ -65,10 +67,48 @@ def test_a_child_naming_anything_but_a_concrete_layer_class_is_refused(
         nn.load(path)
 
 
-def test_every_class_nn_exports_as_a_layer_loads() -> None:
-    loadable = {name for name in nn.__all__ if model_file.is_loadable(getattr(nn, name))}
-    assert "Module" not in loadable
-    assert loadable >= {"MLP", "Conv2d", "MaxPool2d", "LSTMCell", "RNN", "RNNClassifier", "Sequential", "ReLU"}
+def test_the_registry_is_every_concrete_layer_class_nn_exports() -> None:
+    def concrete(cls: object) -> bool:
+        return (isinstance(cls, type) and issubclass(cls, Module) and cls.forward is not Module.forward
+                and cls.config is not Module.config)
+
+    exported = {name: getattr(nn, name) for name in nn.__all__ if concrete(getattr(nn, name))}
+    assert dict(LOADABLE) == exported and "Module" not in LOADABLE
+    assert all(LOADABLE[name].__name__ == name for name in LOADABLE)
+
+
+def _runtime_imports(path: Path, modules: Collection[str]) -> set[str]:
+    """The modules a file imports when it runs, at the top or inside functions; not under `if TYPE_CHECKING`.
+
+    `from nn import functional` imports the module nn.functional; `from nn import MLP` imports the package nn.
+    """
+    found: set[str] = set()
+    stack: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                      for a in node.names}
+        elif isinstance(node, ast.Call) and "import_module" in ast.unparse(node.func):
+            found.add("importlib")
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def test_model_files_name_their_classes_through_the_registry_not_an_import() -> None:
+    """Issue 21: model_file imported nn.module when called, and module imported model_file: a deferred circle.
+    (tests/draw/test_imports.py checks that engine/ and nn/ as a whole have no import circle.)"""
+    root = Path(nn.__file__).parent
+    files = {".".join(("nn", *p.relative_to(root).with_suffix("").parts)).removesuffix(".__init__"): p
+             for p in root.rglob("*.py")}
+    imports = _runtime_imports(root / "model_file.py", files)
+    assert "importlib" not in imports
+    assert not imports & {"nn", "nn.module", "nn.loading"}, imports
 
 
 def test_a_class_that_cannot_count_its_parameters_is_refused(

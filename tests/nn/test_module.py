@@ -263,7 +263,7 @@ def test_save_writes_documented_json_and_load_rebuilds(tmp_path: Path) -> None:
     assert doc["class"] == "MLP"
     assert doc["config"] == {"nin": 2, "nouts": [3, 2], "activation": "tanh", "output_activation": "sigmoid"}
     assert doc["meta"] == {"epochs": 7}
-    for loaded in (nn.load(path), nn.MLP.load(path), Module.load(path)):
+    for loaded in (nn.load(path), nn.load(path, nn.MLP)):
         assert isinstance(loaded, nn.MLP)
         assert loaded.config() == mlp.config()
         assert snapshot(loaded) == snapshot(mlp)
@@ -274,7 +274,7 @@ def test_user_subclass_loads_through_its_own_class(tmp_path: Path) -> None:
     p = Pair(3)
     p.b.data = 42.0
     p.save(tmp_path / "pair.json")
-    q = Pair.load(tmp_path / "pair.json")
+    q = nn.load(tmp_path / "pair.json", Pair)
     assert q.n == 3 and q.b.data == 42.0 and snapshot(q) == snapshot(p)
     with pytest.raises(ValueError, match="unknown model class 'Pair'"):
         nn.load(tmp_path / "pair.json")  # nn does not export Pair
@@ -389,7 +389,7 @@ def test_class_specific_load_rejects_another_class(tmp_path: Path) -> None:
     path = tmp_path / "layer.json"
     nn.Layer(2, 3, seed=0).save(path)
     with pytest.raises(ValueError, match="holds a Layer, not a MLP"):
-        nn.MLP.load(path)
+        nn.load(path, nn.MLP)
     model = nn.MLP(2, [3], seed=0)
     before = snapshot(model)
     with pytest.raises(ValueError, match="holds a Layer, not a MLP"):

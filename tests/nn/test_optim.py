@@ -1,7 +1,8 @@
-"""nn.optim: SGD and Adam step for step against torch.optim, LinearLR against torch's, hyper-parameter checks."""
+"""nn.optim: SGD, Adam and AdamW step for step against torch.optim, LinearLR against torch's, hyper-parameter checks."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from types import ModuleType
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import nn
 from engine import Value
-from nn.optim import SGD, Adam, LinearLR, Optimizer
+from nn.optim import SGD, Adam, AdamW, LinearLR, Optimizer
 
 START = [0.8, -1.3, 0.4, 2.0]
 STEPS = 6
@@ -113,6 +114,40 @@ def test_adam_matches_torch_step_for_step(torch: ModuleType, settings: dict[str,
     assert_same_trajectory(ours, theirs)
 
 
+ADAMW_SETTINGS = [
+    {},
+    {"lr": 0.1},
+    {"lr": 0.05, "weight_decay": 0.1},
+    {"lr": 0.1, "weight_decay": 0.0},
+    {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-3, "weight_decay": 0.3},
+]
+
+
+@pytest.mark.parametrize("settings", ADAMW_SETTINGS, ids=str)
+def test_adamw_matches_torch_to_1e_12_step_for_step(torch: ModuleType, settings: dict[str, Any]) -> None:
+    ours = run_ours(lambda ps: AdamW(ps, **settings))
+    theirs = run_torch(torch, lambda ps: torch.optim.AdamW(ps, **settings))
+    for step, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-15), f"step {step + 1}"
+
+
+def test_adamw_decay_is_decoupled_from_the_gradient() -> None:
+    """With a zero gradient Adam's step is 0, so AdamW only shrinks p by 1 - lr * wd; Adam's coupled decay moves
+    it by a whole normalised step instead."""
+    decoupled, coupled = Value(2.0), Value(2.0)
+    AdamW([decoupled], lr=0.1, weight_decay=0.5).step()
+    Adam([coupled], lr=0.1, weight_decay=0.5).step()
+    assert decoupled.data == 2.0 * (1.0 - 0.1 * 0.5)
+    assert coupled.data == pytest.approx(2.0 - 0.1, rel=1e-7)
+
+
+def test_adamw_has_torchs_defaults(torch: ModuleType) -> None:
+    ours = AdamW([Value(1.0)])
+    theirs = torch.optim.AdamW([torch.tensor(1.0, requires_grad=True)]).defaults
+    assert (ours.lr, ours.betas, ours.eps, ours.weight_decay) == (
+        theirs["lr"], theirs["betas"], theirs["eps"], theirs["weight_decay"])
+
+
 @given(
     st.lists(st.floats(-2, 2), min_size=4, max_size=4),
     st.floats(1e-4, 0.2),
@@ -130,6 +165,7 @@ def test_sgd_matches_torch_for_random_settings(
     )
 
 
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
 @given(
     st.lists(st.floats(-2, 2), min_size=4, max_size=4),
     st.floats(1e-4, 0.2),
@@ -137,14 +173,15 @@ def test_sgd_matches_torch_for_random_settings(
     # beta2 near 0 makes the step lr * m / (|g| + eps): a gradient near 0 turns torch's fused multiply-add
     # (weight decay) versus Python's two roundings, one ulp apart, into a 1e-3 difference a step later.
     st.floats(0.1, 0.999),
-    st.floats(0.0, 0.3),
+    st.floats(0.0, 0.5),
 )
-def test_adam_matches_torch_for_random_settings(
-    torch: ModuleType, start: list[float], lr: float, beta1: float, beta2: float, wd: float
+def test_adam_and_adamw_match_torch_for_random_settings(
+    torch: ModuleType, name: str, start: list[float], lr: float, beta1: float, beta2: float, wd: float
 ) -> None:
+    ours, theirs = {"Adam": Adam, "AdamW": AdamW}[name], getattr(torch.optim, name)
     kw = {"lr": lr, "betas": (beta1, beta2), "weight_decay": wd}
     assert_same_trajectory(
-        run_ours(lambda ps: Adam(ps, **kw), start), run_torch(torch, lambda ps: torch.optim.Adam(ps, **kw), start)
+        run_ours(lambda ps: ours(ps, **kw), start), run_torch(torch, lambda ps: theirs(ps, **kw), start)
     )
 
 
@@ -201,6 +238,8 @@ def test_linear_lr_schedule_drives_training_like_torch(torch: ModuleType) -> Non
         (lambda ps: Adam(ps, betas=(0.9,)), "betas must be a pair"),
         (lambda ps: Adam(ps, eps=0.0), "eps must be a finite number > 0, got 0.0"),
         (lambda ps: Adam(ps, weight_decay=-0.1), "weight_decay must be a finite number >= 0, got -0.1"),
+        (lambda ps: AdamW(ps, weight_decay=-0.1), "weight_decay must be a finite number >= 0, got -0.1"),
+        (lambda ps: AdamW(ps, betas=(0.9, 1.0)), r"beta2 must be a finite number in \[0, 1\), got 1.0"),
         (lambda ps: SGD([], lr=0.1), "empty parameter list"),
         (lambda ps: SGD([*ps, ps[0]], lr=0.1), "parameter 2 appears more than once"),
         (lambda ps: LinearLR(SGD(ps, lr=0.1), start_factor=0.0),
@@ -277,3 +316,44 @@ def test_readme_example_trains_an_mlp_on_two_moons() -> None:
     accuracy = sum((model(x).data > 0) == (y > 0) for x, y in zip(xs, ys)) / len(xs)  # type: ignore[union-attr]
     assert loss.data < 0.1 * first  # type: ignore[union-attr]
     assert accuracy >= 0.95
+
+
+# ------------------------------------------------------------------ Adam's and AdamW's state_dict
+
+
+@pytest.mark.parametrize("make", [lambda ps: Adam(ps, lr=0.1, weight_decay=0.1), lambda ps: AdamW(ps, lr=0.1)])
+def test_a_run_saved_and_resumed_follows_the_uninterrupted_run(make: Callable[[list[Value]], Any]) -> None:
+    """state_dict through JSON into a new optimiser (made with other settings) continues the trajectory to the bit."""
+    whole = run_ours(make)
+    params = [Value(x) for x in START]
+    first = make(params)
+    for _ in range(STEPS // 2):
+        first.zero_grad()
+        objective(params).backward()
+        first.step()
+    second = AdamW(params, lr=0.5, betas=(0.5, 0.6), weight_decay=0.3)
+    second.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    for _ in range(STEPS - STEPS // 2):
+        second.zero_grad()
+        objective(params).backward()
+        second.step()
+    assert [p.data for p in params] == whole[-1]
+
+
+def test_adamw_state_holds_torchs_moments_under_torchs_names(torch: ModuleType) -> None:
+    ours = [Value(x) for x in START]
+    theirs = [torch.tensor(x, requires_grad=True) for x in START]
+    opt, t_opt = AdamW(ours, lr=0.05, weight_decay=0.1), torch.optim.AdamW(theirs, lr=0.05, weight_decay=0.1)
+    for _ in range(3):
+        for params, optimiser in ((ours, opt), (theirs, t_opt)):
+            optimiser.zero_grad()
+            objective(params).backward()
+            optimiser.step()
+    state = opt.state_dict()
+    for i, p in enumerate(theirs):
+        t_state = t_opt.state[p]
+        assert state["step"] == int(t_state["step"].item()) == 3
+        assert state["exp_avg"][i] == pytest.approx(t_state["exp_avg"].item(), rel=1e-12)
+        assert state["exp_avg_sq"][i] == pytest.approx(t_state["exp_avg_sq"].item(), rel=1e-12)
+    group = t_opt.param_groups[0]
+    assert [state[k] for k in ("lr", "eps", "weight_decay")] == [group[k] for k in ("lr", "eps", "weight_decay")]
