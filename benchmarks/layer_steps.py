@@ -1,13 +1,15 @@
-"""One training step of a tiny CNN and of a tiny LSTM, built from scalargrad's nn layers, on the graph and compiled.
+"""Minibatch training steps of the command line's CNN on digits and LSTM on chars, on the graph and compiled.
 
 These have no micrograd or float-loop counterpart; they show how long a step of the convolution and
 recurrent layers takes and how many graph nodes it builds, so the time per node can be compared with
-the MLP's, and how much faster `engine.compile` replays the same step.
+the MLP's, and how much faster `engine.compile` replays the same step. Each step takes the next batch of 32
+samples (labels as one-hot float targets, as `nn.fit` passes them), so a replay sees new data every call;
+the trace is made before timing, and its cost (seconds, lines of generated Python) is reported.
 """
 
 from __future__ import annotations
 
-import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,105 +17,99 @@ from typing import Any
 from benchmarks.trainers import Unavailable, require
 from benchmarks.workload import Trainer
 
-LR = 0.05
+LR = 0.01
+BATCH = 32
 
 
 @dataclass(frozen=True)
 class LayerStep:
     """A training step on the graph (`trainer`) and compiled (`compiled`, its own copy of the model), what it
-    trains (`title`) and how many interior nodes one step builds."""
+    trains (`title`), how many interior nodes one step builds, and what its trace cost: seconds and source lines."""
 
     title: str
     trainer: Trainer
     compiled: Trainer
     nodes: int
+    trace_seconds: float
+    trace_lines: int
 
 
-def _nn() -> Any:
-    nn = require("nn")
-    for name in ("Conv2d", "MaxPool2d", "Flatten", "ReLU", "Sequential", "Layer", "RNN", "optim", "functional"):
-        if not hasattr(nn, name):
-            raise Unavailable(f"nn.{name} does not exist yet")
-    return nn
+def _runs() -> Any:
+    try:
+        from nn.cli import runs
+    except ImportError as exc:
+        raise Unavailable(f"nn.cli.runs is not importable: {exc}") from None
+    return runs
 
 
-def _training_step(params: list[Any], build_loss: Callable[[], Any], compiled: bool = False) -> Trainer:
-    """An SGD step on `params` for the loss `build_loss()` makes; `compiled`: through engine.compile (traced here,
-    before any timing, its gradients zeroed by the first step)."""
+def _one_hot(labels: list[int], classes: int) -> list[list[float]]:
+    return [[1.0 if k == label else 0.0 for k in range(classes)] for label in labels]
+
+
+def _leaves(x: Any) -> Any:
+    from engine import Value
+
+    return [_leaves(item) for item in x] if isinstance(x, list) else Value(x)
+
+
+def _layer_step(title: str, data: str, model: str) -> LayerStep:
+    """Both trainers of the command line's default `model` for `data` (built twice: one copy each), SGD on
+    cross-entropy over batches of BATCH samples, and the node count and trace cost of one step."""
     import engine
 
-    opt = _nn().optim.SGD(params, lr=LR)
+    nn = require("nn")
+    runs = _runs()
+    settings = runs.TrainSettings(data=data, model=model, progress=False).resolved()
+    X, y = runs.make_data(settings.data, settings.n_samples, settings.noise, settings.seed)
+    classes = runs.DATASETS[data].n_classes
+    batches = [(X[i : i + BATCH], _one_hot(y[i : i + BATCH], classes)) for i in range(0, len(X) - BATCH + 1, BATCH)]
+
+    def make() -> tuple[list[Any], Callable[[Any, Any], Any]]:
+        network = runs.build(settings)
+        return network.parameters(), lambda xs, ts: nn.functional.cross_entropy([network(x) for x in xs], ts)
+
+    params, loss_of = make()
+    opt = nn.optim.SGD(params, lr=LR)
     kept: list[Any] = [None]  # the previous loss stays alive until the next replaces it, as in a user's loop
 
     def step(k: int) -> float:
-        loss = build_loss()
+        xs, ts = batches[k % len(batches)]
+        loss = loss_of(xs, _leaves(ts))
         opt.zero_grad()
         loss.backward()
         opt.step()
         kept[0] = loss
         return float(loss.data)
 
-    if not compiled:
-        return step
-    g = engine.compile(build_loss, params)
-    g()
+    nodes = len(engine.backward_order(loss_of(batches[0][0], _leaves(batches[0][1]))))
+    compiled_params, compiled_loss = make()
+    compiled_opt = nn.optim.SGD(compiled_params, lr=LR)
+    g = engine.compile(compiled_loss, compiled_params)
+    started = time.process_time()
+    g(*batches[0])  # the trace, before any timing
+    trace_seconds = time.process_time() - started
 
     def compiled_step(k: int) -> float:
-        opt.zero_grad()
-        loss = g()
-        opt.step()
+        compiled_opt.zero_grad()
+        loss: float = g(*batches[k % len(batches)])
+        compiled_opt.step()
         return loss
 
-    return compiled_step
+    return LayerStep(title, step, compiled_step, nodes, trace_seconds, g.source.count("\n"))
 
 
-def _layer_step(title: str, make: Callable[[], tuple[list[Any], Callable[[], Any]]]) -> LayerStep:
-    """Both trainers of the model and loss `make()` builds (called twice: one copy each), and the node count."""
-    from engine import backward_order
-
-    params, build_loss = make()
-    nodes = len(backward_order(build_loss()))
-    return LayerStep(title, _training_step(params, build_loss), _training_step(*make(), compiled=True), nodes)
-
-
-def cnn_step(seed: int = 0) -> LayerStep:
-    """Conv2d(1, 4, 3) -> relu -> 2x2 max pool -> Layer(36, 3), cross-entropy on a batch of four 8x8 images."""
-    return _layer_step("CNN: Conv2d(1,4,3), pool, Layer(36,3); 4 images 8x8", lambda: _cnn(seed))
+def cnn_step() -> LayerStep:
+    """`train --data digits --model cnn`'s network on batches of 32 digits (needs scikit-learn)."""
+    try:
+        require("sklearn")
+    except Unavailable as exc:
+        raise Unavailable(f"the digits need scikit-learn: {exc}") from None
+    return _layer_step("CNN: digits, Conv2d(1,4,3,pad 1), pool, MLP(64,[32,10]); batch 32", "digits", "cnn")
 
 
-def _cnn(seed: int) -> tuple[list[Any], Callable[[], Any]]:
-    nn = _nn()
-    rng = random.Random(seed)
-    model = nn.Sequential(
-        nn.Conv2d(1, 4, 3, rng=rng),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Layer(36, 3, activation=None, rng=rng),
-    )
-    images = [[[[rng.uniform(-1.0, 1.0) for _ in range(8)] for _ in range(8)]] for _ in range(4)]
-    targets = [rng.randrange(3) for _ in images]
-    return model.parameters(), lambda: nn.functional.cross_entropy([model(image) for image in images], targets)
-
-
-def lstm_step(seed: int = 0) -> LayerStep:
-    """An LSTM (4 inputs, 8 hidden) over 4 sequences of 8 steps, then Layer(8, 1), mean squared error."""
-    return _layer_step("LSTM: 4 in, 8 hidden, 8 steps, Layer(8,1); 4 sequences", lambda: _lstm(seed))
-
-
-def _lstm(seed: int) -> tuple[list[Any], Callable[[], Any]]:
-    nn = _nn()
-    rng = random.Random(seed)
-    rnn = nn.RNN(4, 8, cell="lstm", rng=rng)
-    head = nn.Layer(8, 1, activation=None, rng=rng)
-    sequences = [[[rng.uniform(-1.0, 1.0) for _ in range(4)] for _ in range(8)] for _ in range(4)]
-    targets = [[rng.uniform(-1.0, 1.0)] for _ in sequences]
-
-    def build_loss() -> Any:
-        predictions = [head(rnn(xs)[0][-1]) for xs in sequences]
-        return nn.functional.mse_loss(predictions, targets)
-
-    return rnn.parameters() + head.parameters(), build_loss
+def lstm_step() -> LayerStep:
+    """`train --data chars`'s LSTM on batches of 32 windows of 6 one-hot characters."""
+    return _layer_step("LSTM: chars, 6 steps of 18 one-hot, 8 hidden, 17 classes; batch 32", "chars", "lstm")
 
 
 LAYER_STEPS: dict[str, Callable[[], LayerStep]] = {"cnn": cnn_step, "lstm": lstm_step}

@@ -92,21 +92,25 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
             if p is not None:
                 operand.grad += g * p
 
+    def checked_forward(*floats: float) -> float:
+        try:
+            data = forward(*floats)
+        except Exception as exc:
+            raise _renamed(exc, name, "forward") from exc
+        if isinstance(data, bool) or not isinstance(data, numbers.Real):
+            raise TypeError(f"op {name!r}: forward must return a number, got {type(data).__name__} ({data!r:.60})")
+        return as_float(data, f"op {name!r}: forward's result")
+
     record = Op(name, name, 0, checked)
     record.backward, record.may_raise = backward, True
+    record.forward = checked_forward  # forward(*operands) on floats, which engine.compile replays per node
 
     def apply(*args: Value | float) -> Value:
         check_arity(len(args))
         if not args:
             raise TypeError(f"op {name!r} needs at least one argument to differentiate by")
         values = tuple(as_operand(x, f"op {name!r}: argument {i}", Value) for i, x in enumerate(args))
-        try:
-            data = forward(*(v.data for v in values))
-        except Exception as exc:
-            raise _renamed(exc, name, "forward") from exc
-        if isinstance(data, bool) or not isinstance(data, numbers.Real):
-            raise TypeError(f"op {name!r}: forward must return a number, got {type(data).__name__} ({data!r:.60})")
-        return make_node(as_float(data, f"op {name!r}: forward's result"), record, values)
+        return make_node(checked_forward(*(v.data for v in values)), record, values)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The custom scalar op {name!r} (made by engine.op)."

@@ -3,8 +3,13 @@
 Names and conventions follow `torch.nn.functional`. A loss takes one sample or a batch (a list of
 samples) and reduces the per-sample losses with `reduction="mean"` (the default, sum / count),
 `"sum"`, or `"none"` (the list itself). Predictions may be Values or plain numbers (numbers become
-leaves); targets are plain numbers, except that `mse_loss` also takes Value targets and, as torch,
-backpropagates into them. Every input is checked (finite numbers only) before any node is built.
+leaves); targets are numbers or Values (`mse_loss` backpropagates into Value targets, as torch). Every input
+is checked (finite numbers only) before any node is built.
+
+No function here chooses its graph by a Python `if` on a Value's data: the choice is an op (relu, max, a custom
+op's own forward), so a trace made by `engine.compile` is valid for every input. Labels and targets given as
+Values (the arguments of a compiled step) are checked by their data when the graph is built, which a replay
+does not repeat (`nn.fit` checks its labels before training).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from engine import Value, op
+from engine import Value, dot, op
 from engine import max as vmax
 from engine import sum as vsum
 from nn.checks import check_number, is_real
@@ -118,8 +123,9 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value | list[Va
     return _reduce([(p - t) ** 2 for p, t in pairs], reduction)
 
 
-def _class_target(target: object, classes: int, where: str) -> int | list[float]:
-    """A class index in [0, classes) or a probability vector of that length summing to 1; raises otherwise."""
+def _class_target(target: object, classes: int, where: str) -> int | list[float] | list[Value]:
+    """A class index in [0, classes) or a probability vector of that length summing to 1 (numbers, or Values
+    for a compiled step's arguments); raises otherwise."""
     if is_real(target) and isinstance(target, numbers.Integral):
         if not 0 <= int(target) < classes:
             raise ValueError(f"{where}: class index {target} out of range for {classes} classes")
@@ -128,19 +134,28 @@ def _class_target(target: object, classes: int, where: str) -> int | list[float]
         raise TypeError(f"{where}: expected a class index or a list of probabilities, got {type(target).__name__}")
     if len(target) != classes:
         raise ValueError(f"{where}: {len(target)} probabilities for {classes} classes")
-    probs = [check_number(y, f"{where}[{i}]") for i, y in enumerate(target)]
+    given = [y.data if isinstance(y, Value) else y for y in target]
+    probs = [check_number(y, f"{where}[{i}]") for i, y in enumerate(given)]
     for i, y in enumerate(probs):
         if not 0.0 <= y <= 1.0:
             raise ValueError(f"{where}[{i}]: probability {y!r} outside [0, 1]")
     if abs(math.fsum(probs) - 1.0) > PROBABILITY_TOLERANCE:
         raise ValueError(f"{where}: probabilities sum to {math.fsum(probs)!r}, not 1")
+    if all(isinstance(y, Value) for y in target):
+        return list(target)
+    if any(isinstance(y, Value) for y in target):
+        raise TypeError(f"{where}: probabilities must be all numbers or all Values")
     return probs
 
 
-def _cross_entropy_one(xs: list[Value], target: int | list[float]) -> Value:
+def _cross_entropy_one(xs: list[Value], target: int | list[float] | list[Value]) -> Value:
     log_p = _log_softmax(xs)
     if isinstance(target, int):
         return -log_p[target]
+    if isinstance(target[0], Value):
+        # Values (a compiled step's arguments) may be 0 in one call and not the next, so every class gets its
+        # term, in one node; for a one-hot row it is -log_p[k] to the bit, with the same gradients.
+        return -dot(target, log_p)  # type: ignore[arg-type]
     # Classes with probability 0 add nothing to the loss or its gradient, so they get no node.
     return -vsum([lp * y for lp, y in zip(log_p, target) if y != 0.0])
 
@@ -165,14 +180,14 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value | 
     return _reduce([_cross_entropy_one(xs, t) for xs, t in zip(rows, targets)], reduction)
 
 
-def _binary_pairs(p: Any, y: Any, where: str, p_in_unit: bool) -> list[tuple[Value, float]]:
+def _binary_pairs(p: Any, y: Any, where: str, p_in_unit: bool) -> list[tuple[Value, Value | float]]:
     """(Value, label) pairs with labels in [0, 1] and, when `p_in_unit`, predictions in [0, 1]; raises otherwise."""
     out = []
     for i, (pi, yi) in enumerate(_pairs(p, y, where)):
         v = _value(pi, f"{where}(input) item {i}")
-        label = check_number(yi, f"{where}(target) item {i}")
-        if not 0.0 <= label <= 1.0:
-            raise ValueError(f"{where}: target item {i} is {label!r}, outside [0, 1]")
+        label = _target(yi, f"{where}(target) item {i}")
+        if not 0.0 <= float(label) <= 1.0:
+            raise ValueError(f"{where}: target item {i} is {float(label)!r}, outside [0, 1]")
         if p_in_unit and not 0.0 <= v.data <= 1.0:
             raise ValueError(f"{where}: input item {i} is {v.data!r}, a probability must be in [0, 1]")
         out.append((v, label))
@@ -216,16 +231,16 @@ def binary_cross_entropy(p: Any, y: Any, reduction: str = "mean") -> Value | lis
 def binary_cross_entropy_with_logits(z: Any, y: Any, reduction: str = "mean") -> Value | list[Value]:
     """binary_cross_entropy(sigmoid(z), y) computed stably from the logit z, finite for any finite z.
 
-    Uses log(1 + e^z) - y z, written so that exp only sees -|z|, as torch does. Raises ValueError for y
-    outside [0, 1], different shapes or an unknown reduction; TypeError for non-numbers.
+    As torch: max(z, 0) - z y + log(1 + e^(-|z|)), so exp only sees -|z|; built from ops alone (no `if` on z),
+    so a compiled trace is right for either sign. Raises ValueError for y outside [0, 1], different shapes or
+    an unknown reduction; TypeError for non-numbers.
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     losses = []
     for v, label in _binary_pairs(z, y, "binary_cross_entropy_with_logits", p_in_unit=False):
-        if v.data >= 0.0:
-            losses.append(v * (1.0 - label) + ((-v).exp() + 1.0).log())
-        else:
-            losses.append(v * -label + (v.exp() + 1.0).log())
+        positive = v.relu()
+        minus_abs = v - 2.0 * positive  # -|z|, exactly; its derivative at 0 is 1, which gives torch's 0.5 - y
+        losses.append(positive - v * label + (minus_abs.exp() + 1.0).log())
     return _reduce(losses, reduction)
 
 
@@ -238,8 +253,8 @@ def hinge_loss(scores: Any, y: Any, reduction: str = "mean") -> Value | list[Val
     losses = []
     for i, (s, label) in enumerate(_pairs(scores, y, "hinge_loss")):
         v = _value(s, f"hinge_loss(scores) item {i}")
-        sign = check_number(label, f"hinge_loss(y) item {i}")
-        if sign not in (-1.0, 1.0):
+        sign = _target(label, f"hinge_loss(y) item {i}")
+        if float(sign) not in (-1.0, 1.0):
             raise ValueError(f"hinge_loss: label item {i} is {label!r}; labels must be -1 or +1")
         losses.append((1.0 - v * sign).relu())
     return _reduce(losses, reduction)

@@ -5,7 +5,9 @@ step, learning-rate schedule step. Any model works that maps one sample to a sco
 class scores and has `parameters()`: an MLP on points, a CNN on images, an RNN on sequences.
 
 Predictions follow one rule for every loss: with one output the class is 1 when the score is > 0,
-with several outputs it is the arg-max.
+with several outputs it is the arg-max. Labels reach the loss as float targets (±1 signs, 0/1, one-hot rows)
+held in leaf Values, so that a compiled step (`engine.compile`) takes them as arguments and every batch of
+the same size replays one trace.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from __future__ import annotations
 import math
 import numbers
 import random
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
 import engine
-from engine import Value, dot, no_grad
+from engine import Compiled, Value, dot, no_grad
+from engine.compile import MAX_TRACES
 from nn import functional as F
 from nn.checks import SettingError, check_count, check_positive, check_scale, is_int, is_real, lookup
 from nn.data import iterate_minibatches
@@ -49,16 +53,19 @@ class StepRecorder(Protocol):
 
 
 Scores = list[Value]
-LossFn = Callable[[list[Scores], list[int], int], Value]
+Targets = list[Any]  # per sample: a float, or a list of floats (one per model output)
+LossFn = Callable[[list[Scores], Targets], Value]
 
 
 @dataclass(frozen=True)
 class Objective:
-    """A classification loss by name: how many outputs the model needs for n classes, and the batch loss."""
+    """A classification loss by name: how many outputs the model needs for n classes, the float targets of
+    labels (given the labels and the number of classes), and the batch loss of scores against those targets."""
 
     name: str
     outputs: Callable[[int], int]
-    loss: LossFn  # (scores of each sample, labels, number of classes) -> mean loss
+    targets: Callable[[list[int], int], Targets]
+    loss: LossFn  # (scores of each sample, targets as Values) -> mean loss
 
 
 def _one_output(name: str) -> Callable[[int], int]:
@@ -70,29 +77,29 @@ def _one_output(name: str) -> Callable[[int], int]:
     return outputs
 
 
-def _signs(labels: list[int]) -> list[float]:
+def _signs(labels: list[int], n_classes: int) -> Targets:
     return [2.0 * label - 1.0 for label in labels]
 
 
-def _hinge(scores: list[Scores], labels: list[int], n_classes: int) -> Value:
-    # micrograd's max-margin loss: mean of relu(1 - t * score) with targets t = -1 / +1.
-    return _as_value(F.hinge_loss([s[0] for s in scores], _signs(labels)))
+def _zero_one(labels: list[int], n_classes: int) -> Targets:
+    return [float(label) for label in labels]
 
 
-def _bce(scores: list[Scores], labels: list[int], n_classes: int) -> Value:
-    return _as_value(F.binary_cross_entropy_with_logits([s[0] for s in scores], [float(t) for t in labels]))
+def _one_hot(labels: list[int], n_classes: int) -> Targets:
+    return [[1.0 if k == label else 0.0 for k in range(n_classes)] for label in labels]
 
 
-def _cross_entropy(scores: list[Scores], labels: list[int], n_classes: int) -> Value:
-    return _as_value(F.cross_entropy(scores, labels))
-
-
-def _mse(scores: list[Scores], labels: list[int], n_classes: int) -> Value:
+def _mse_targets(labels: list[int], n_classes: int) -> Targets:
     # One output regresses onto -1 / +1 (so the sign is the class); several outputs onto one-hot vectors.
-    if n_classes == 2 and len(scores[0]) == 1:
-        return _as_value(F.mse_loss([s[0] for s in scores], _signs(labels)))
-    targets = [[1.0 if k == label else 0.0 for k in range(n_classes)] for label in labels]
-    return _as_value(F.mse_loss(scores, targets))
+    return _signs(labels, n_classes) if n_classes == 2 else _one_hot(labels, n_classes)
+
+
+def _first(scores: list[Scores]) -> list[Value]:
+    return [s[0] for s in scores]
+
+
+def _mse(scores: list[Scores], targets: Targets) -> Value:
+    return _as_value(F.mse_loss(_first(scores) if len(scores[0]) == 1 else scores, targets))
 
 
 def _as_value(loss: Value | list[Value]) -> Value:
@@ -102,10 +109,14 @@ def _as_value(loss: Value | list[Value]) -> Value:
 
 LOSSES: MappingProxyType[str, Objective] = MappingProxyType(
     {
-        "hinge": Objective("hinge", _one_output("hinge"), _hinge),
-        "bce": Objective("bce", _one_output("bce"), _bce),
-        "cross_entropy": Objective("cross_entropy", lambda n: n, _cross_entropy),
-        "mse": Objective("mse", lambda n: 1 if n == 2 else n, _mse),
+        # micrograd's max-margin loss: mean of relu(1 - t * score) with targets t = -1 / +1.
+        "hinge": Objective("hinge", _one_output("hinge"), _signs,
+                           lambda scores, t: _as_value(F.hinge_loss(_first(scores), t))),
+        "bce": Objective("bce", _one_output("bce"), _zero_one,
+                         lambda scores, t: _as_value(F.binary_cross_entropy_with_logits(_first(scores), t))),
+        "cross_entropy": Objective("cross_entropy", lambda n: n, _one_hot,
+                                   lambda scores, t: _as_value(F.cross_entropy(scores, t))),
+        "mse": Objective("mse", lambda n: 1 if n == 2 else n, _mse_targets, _mse),
     }
 )
 
@@ -120,8 +131,7 @@ SCHEDULES = MappingProxyType({"linear": "decay the lr linearly to a tenth", "con
 # micrograd's demo: 100 steps with an L2 penalty of 1e-4 * sum of squared weights.
 DEFAULT_STEPS = 100
 DEFAULT_L2 = 1e-4
-# bce picks its formula by the sign of each score (a Python branch on data), which a compiled trace cannot follow.
-COMPILABLE_LOSSES = ("hinge", "cross_entropy", "mse")
+COMPILE_CHOICES = (True, False, "auto")
 
 
 @dataclass
@@ -184,6 +194,35 @@ def _endless_batches(
             yield from iterate_minibatches(X, y, batch_size, rng=rng)
 
 
+def _leaves(x: Any) -> Any:
+    """Floats in nested lists as leaf Values in the same nesting: what a compiled step's arguments become."""
+    return [_leaves(item) for item in x] if isinstance(x, list) else Value(x)
+
+
+def _not_compiling(reason: str) -> None:
+    """Say once, in one line, why `fit(compile="auto")` trains on the graph."""
+    print(f"fit: training uncompiled (the same numbers, slower): {reason}", file=sys.stderr)
+
+
+def _compiled_step(
+    compiled: Compiled, mode: bool | str, opt: Optimizer, Xb: list[Any], targets: Targets
+) -> tuple[tuple[float, list[list[float]]] | None, Compiled | None]:
+    """zero_grad, then one compiled step: ((loss, scores), the compiled step to use next), or (None, None) when
+    `mode` is "auto" and the trace cannot take this step (no .grad has changed then; the graph must run it)."""
+    opt.zero_grad()
+    try:
+        result: tuple[float, list[list[float]]] = compiled(Xb, targets)  # forward and backward over floats
+    except TypeError as exc:  # a sample or an op a trace cannot take, refused before any .grad changed
+        if mode is True:
+            raise
+        _not_compiling(str(exc))
+        return None, None
+    if mode == "auto" and compiled.traces_made > MAX_TRACES:
+        _not_compiling(f"the batches come in more than {MAX_TRACES} shapes (one trace each)")
+        return result, None
+    return result, compiled
+
+
 def _progress(steps: int, enabled: bool) -> Any:
     """A tqdm bar over range(steps) when enabled and tqdm is installed, else the plain range."""
     if enabled:
@@ -209,6 +248,10 @@ def _diverged(what: str, step: int, lr: float, l2: float, optimizer: str) -> Div
         return DivergedError("l2", f"{happened}; l2 = {l2:g} is too large: SGD multiplies the weights by "
                                    f"1 - 2*lr*l2 = {1 - 2 * lr * l2:g} at each step, use l2 < 1/lr = {1 / lr:g}")
     return DivergedError("lr", f"{happened}; try a smaller starting learning rate than {lr:g}")
+
+
+def _hits(scores: Sequence[Sequence[Value | float]], labels: list[int]) -> int:
+    return sum(predict_class(s) == label for s, label in zip(scores, labels))
 
 
 def _finite(scores: Sequence[Sequence[Value | float]]) -> bool:
@@ -248,7 +291,7 @@ def fit(
     seed: int | None = None,
     progress: bool = True,
     recorder: StepRecorder | None = None,
-    compile: bool = False,  # noqa: A002 - the name of torch.compile's idea
+    compile: bool | str = "auto",  # noqa: A002 - the name of torch.compile's idea
 ) -> History:
     """Train `model` on labels 0..n_classes-1 for `steps` optimizer steps; returns the History.
 
@@ -256,8 +299,10 @@ def fit(
     l2 * Σ p² to the loss, `schedule="linear"` decays the lr to a tenth over the run (micrograd's
     lr = 1.0 - 0.9 * k / steps), `batch_size=None` uses every sample each step, `seed` orders minibatches.
     `recorder` (an `nn.Recorder`, given X and y if it has no data) sees each step after backward, and always the last.
-    `compile=True` runs each step through `engine.compile` (traced once, then replayed over floats: the same
-    numbers, several times faster); it needs full batches and the hinge, cross_entropy or mse loss.
+    `compile=True` runs each step through `engine.compile`: traced once per batch size (a last, smaller batch
+    gets its own trace), then replayed over floats, with the same numbers bit for bit, several times faster.
+    `compile="auto"` (the default) does so when it can; when it can't (a model or sample a trace cannot take,
+    or more than MAX_TRACES batch shapes) it says why in one line on stderr and trains on the graph.
     Raises ValueError for unknown names, bad numbers, sizes past `nn.limits`, or a model whose output count
     does not fit the loss; DivergedError (a ValueError whose `setting` is "lr" or "l2") when training diverges;
     TypeError for a non-number lr/l2 or a non-int steps/batch_size/label.
@@ -279,11 +324,8 @@ def fit(
     check_scale(l2, "l2")
     lr = check_positive(default_lr(optimizer, loss) if lr is None else lr, "lr")
     expected = objective.outputs(classes)
-    if compile and (loss not in COMPILABLE_LOSSES or (batch_size is not None and batch_size < len(X))):
-        raise ValueError(
-            f"compile=True needs full batches (labels are part of a trace) and one of the losses "
-            f"{', '.join(COMPILABLE_LOSSES)}; got loss={loss!r}, batch_size={batch_size}"
-        )
+    if not any(compile is choice for choice in COMPILE_CHOICES):
+        raise ValueError(f"compile must be True, False or 'auto', got {compile!r:.40}")
     params = model.parameters()
     opt = make_optimizer(params, lr)
     scheduler = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=steps) if schedule == "linear" else None
@@ -293,14 +335,14 @@ def fit(
         recorder.set_data(X, y)
     scores: Sequence[Sequence[Value | float]]
 
-    def forward(Xb: list[Any], yb: list[int]) -> tuple[Value, list[Scores]]:
+    def forward(Xb: list[Any], targets: Targets) -> tuple[Value, list[Scores]]:
         """The batch's loss (with its graph) and scores; raises DivergedError for a non-finite score or penalty."""
         scores = [scores_of(model, x) for x in Xb]
         if len(scores[0]) != expected:
             raise ValueError(f"the model gives {len(scores[0])} outputs, the {loss} loss needs {expected}")
         if not _finite(scores):
             raise _diverged("a score", step + 1, lr, l2, optimizer)
-        total = objective.loss(scores, yb, classes)
+        total = objective.loss(scores, targets)
         if l2 and params:
             squares = dot(params, params)  # Σ p² as one node
             penalty = l2 * squares
@@ -316,20 +358,21 @@ def fit(
     bar = _progress(steps, progress)
     for step in bar:
         Xb, yb = next(batches)
+        targets = objective.targets(yb, classes)
         try:
-            if compiled is None:
-                total, scores = forward(Xb, yb)
+            replayed: tuple[float, list[list[float]]] | None = None
+            if compiled is not None:
+                replayed, compiled = _compiled_step(compiled, compile, opt, Xb, targets)
+            if replayed is None:
+                total, scores = forward(Xb, _leaves(targets))  # the same graph a trace records
                 loss_value = total.data
             else:
-                opt.zero_grad()
-                loss_value, scores = compiled(Xb, yb)  # forward and backward, replayed over floats
-                if not _finite(scores):
-                    raise _diverged("a score", step + 1, lr, l2, optimizer)
+                loss_value, scores = replayed[0], replayed[1]
             if not math.isfinite(loss_value):
                 raise _diverged("the loss", step + 1, lr, l2, optimizer)
-            hits = sum(predict_class(s) == label for s, label in zip(scores, yb))
+            hits = _hits(scores, yb)
 
-            if compiled is None:
+            if replayed is None:
                 opt.zero_grad()
                 total.backward()
             if recorder is not None:

@@ -47,7 +47,7 @@ from nn.cli.runs import (
 )
 from nn.interop.torch_files import export_model_file, parse_shape
 from nn.limits import MAX_SAMPLES, MAX_STEPS
-from nn.training import DEFAULT_LR, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS
+from nn.training import DEFAULT_LR, DEFAULT_STEPS, LOSS_DEFAULT_LR, LOSSES, OPTIMIZERS
 from nn.watch.plots import (
     DRAWING_SUFFIXES,
     PLOT_SUFFIXES,
@@ -175,6 +175,7 @@ def run_demo(args: argparse.Namespace) -> int:
     out = _folder("--out", args.out)
     for path in (out / DEMO_PLOT, _drawing_fallback(out / DEMO_DRAWING), out / DEMO_PAGE, out / DEMO_TRAINING):
         _writable("--out", args.out, path)
+    assert settings.steps is not None
     recorder = Recorder.for_steps(settings.steps, live=False)
     run = train(settings, announce=print, recorder=recorder)
     print(accuracy_line(run.model, run.train, "final accuracy"))
@@ -224,6 +225,7 @@ def run_eval(args: argparse.Namespace) -> int:
     """Reload a model saved by `train --save` and score it on its held-out samples (or on a fresh data set)."""
     path = model_file(args.model)
     run = load_run(path, n_samples=args.samples, noise=args.noise, seed=args.seed)
+    assert run.settings.model is not None
     print(f"{path}: {architecture(run.model, run.settings.model)}, evaluated on {describe_data(run.settings)}")
     if not run.train[1]:
         print(accuracy_line(run.model, run.held_out, "fresh-set accuracy"))
@@ -296,7 +298,8 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=defaults.data, choices=list(DATASETS),
                    help="data set: " + "; ".join(f"{k}: {s.description}" for k, s in DATASETS.items()))
     p.add_argument("--model", default=defaults.model, choices=list(MODELS),
-                   help="model: " + "; ".join(f"{k}: {s.description}" for k, s in MODELS.items()))
+                   help="model (default: the data set's own, mlp for points): "
+                   + "; ".join(f"{k}: {s.description}" for k, s in MODELS.items()))
     mlp = MODELS["mlp"].defaults
     p.add_argument("--hidden", type=_sizes, help="hidden layer sizes (default: the model's, "
                    f"{','.join(map(str, mlp.hidden))} for mlp)")
@@ -307,7 +310,7 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=_positive, help="starting learning rate, decayed linearly to a tenth "
                    f"(default: the model family's, else {lrs})")
     p.add_argument("--steps", type=_steps, default=defaults.steps,
-                   help=f"optimizer steps (default {defaults.steps}, at most {MAX_STEPS:,})")
+                   help=f"optimizer steps (default: the data set's, mostly {DEFAULT_STEPS}; at most {MAX_STEPS:,})")
     p.add_argument("--batch-size", type=_samples, help="samples per step (default: all of them)")
     p.add_argument("--samples", type=_samples, help="data set size, held-out samples included (default: the data "
                    f"set's own, usually 100; at most {MAX_SAMPLES:,})")

@@ -2,7 +2,8 @@
 
 The `scalargrad` command line is a thin layer over these functions, and notebooks can call them too.
 `TrainSettings` names a data set and a model family (the tables in `nn.cli.choices`); every field left None
-takes its default there or in `nn.training`. `train(settings)` makes the data, holds out its last
+takes its default there (the data set's model, size, steps and batch size; the model family's layers,
+optimiser and rate) or in `nn.training`. `train(settings)` makes the data, holds out its last
 `holdout` part (the data sets come shuffled, so that is a random part, the same for the same settings),
 builds the model and fits it on the rest. `save_run` writes the model with its settings, and `load_run`
 reads both back and regenerates the very same split, so a saved model is scored on samples it never saw.
@@ -24,7 +25,7 @@ from nn.limits import MAX_SAMPLES, MAX_STEPS
 from nn.loading import load
 from nn.model_file import read_model_file
 from nn.module import Module
-from nn.training import DEFAULT_L2, DEFAULT_STEPS, LOSSES, OPTIMIZERS, History, accuracy, fit, scores_of
+from nn.training import DEFAULT_L2, LOSSES, OPTIMIZERS, History, accuracy, fit, scores_of
 
 if TYPE_CHECKING:
     from nn.watch.recorder import Recorder
@@ -51,12 +52,12 @@ class TrainSettings:
     n_samples: int | None = None  # None: the data set's default; held-out samples included
     noise: float | None = None
     seed: int = 0
-    model: str = "mlp"
+    model: str | None = None  # None: the data set's default model
     hidden: list[int] | None = None  # None: the model family's default
     loss: str | None = None  # None: hinge for two classes, cross_entropy for more
     optimizer: str | None = None  # None: the model family's default
     lr: float | None = None
-    steps: int = DEFAULT_STEPS
+    steps: int | None = None  # None: the data set's default
     batch_size: int | None = None
     l2: float = DEFAULT_L2
     holdout: float = HOLDOUT
@@ -68,9 +69,10 @@ class TrainSettings:
         Raises SettingError (a ValueError) naming the setting for a wrong value, TypeError for a wrong type.
         """
         spec: DatasetSpec = _checked("data", lookup, DATASETS, self.data, "data set")
-        _checked("model", lookup, MODELS, self.model, "model")
+        model = spec.model if self.model is None else self.model
+        _checked("model", lookup, MODELS, model, "model")
         # Here, before the model is built, where --hidden would be blamed for it.
-        _checked("model", check_fit, self.model, self.data)
+        _checked("model", check_fit, model, self.data)
         if self.optimizer is not None:
             _checked("optimizer", lookup, OPTIMIZERS, self.optimizer, "optimizer")
         if self.loss is not None:
@@ -83,20 +85,22 @@ class TrainSettings:
             for i, size in enumerate(self.hidden):
                 _checked("hidden", check_count, size, f"hidden[{i}]")
         hidden, optimizer, loss, lr = training_defaults(
-            self.model, spec.n_classes, self.hidden, self.optimizer, self.loss, self.lr
+            model, spec.n_classes, self.hidden, self.optimizer, self.loss, self.lr
         )
         n_samples: int = spec.n_samples if self.n_samples is None else self.n_samples
         _checked("n_samples", check_count, n_samples, "n_samples", 1, MAX_SAMPLES)
         noise = spec.noise if self.noise is None else self.noise
         settings = replace(
             self,
+            model=model,
             n_samples=n_samples,
             noise=_checked("noise", check_scale, noise, "noise", MAX_NOISE),
             hidden=hidden,
             optimizer=optimizer,
             loss=loss,
             lr=_checked("lr", check_positive, lr, "lr"),
-            steps=_checked("steps", check_count, self.steps, "steps", 1, MAX_STEPS),
+            steps=_checked("steps", check_count, spec.steps if self.steps is None else self.steps, "steps", 1,
+                           MAX_STEPS),
             l2=_checked("l2", check_scale, self.l2, "l2"),
             holdout=_checked("holdout", check_number, self.holdout, "holdout", 0.0, MAX_HOLDOUT),
             batch_size=spec.batch_size if self.batch_size is None else self.batch_size,
@@ -173,7 +177,7 @@ def architecture(model: Module, family: str) -> str:
 
 def build(settings: TrainSettings) -> Module:
     """The untrained model that resolved `settings` describe; a model over the size limit blames `hidden`."""
-    assert settings.loss is not None and settings.hidden is not None
+    assert settings.loss is not None and settings.hidden is not None and settings.model is not None
     spec: DatasetSpec = DATASETS[settings.data]
     outputs = _checked("loss", LOSSES[settings.loss].outputs, spec.n_classes)
     try:
@@ -193,6 +197,7 @@ def train(
     """
     assert settings.n_samples is not None and settings.noise is not None
     assert settings.loss is not None and settings.optimizer is not None
+    assert settings.model is not None and settings.steps is not None
     X, y = make_data(settings.data, settings.n_samples, settings.noise, settings.seed)
     train_part, held_part = split(X, y, settings.holdout)
     model = build(settings)

@@ -88,7 +88,7 @@ def test_noise_is_refused_for_sets_without_noise(capsys, data):
 
 
 def test_each_model_family_fills_in_only_what_was_not_given():
-    assert training_defaults("cnn", 2, None, None, None, None) == ([], "adam", "hinge", 0.05)
+    assert training_defaults("cnn", 2, None, None, None, None) == ([32], "adam", "hinge", 0.01)
     assert training_defaults("lstm", 2, None, None, None, None) == ([8], "adam", "cross_entropy", 0.05)
     assert training_defaults("rnn", 5, None, None, None, None) == ([8], "adam", "cross_entropy", 0.1)
     assert training_defaults("mlp", 2, None, None, None, None) == ([16, 16], "sgd", "hinge", 1.0)
