@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -163,15 +162,6 @@ def write_image(graph: graphviz.Digraph | str, path: str | os.PathLike[str]) -> 
     return target
 
 
-def fit_width(svg: str) -> str:
-    """`svg` drawn at its own size where it fits, scaled down to the width of a narrower output area (a notebook
-    cell), where Graphviz's fixed width in pt would be cut off on the right."""
-    return _SVG_TAG.sub(r'\1 style="max-width: 100%; height: auto"', svg, count=1)
-
-
-_SVG_TAG = re.compile(r"(<svg\b)")
-
-
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """A `graphviz.Digraph` that shows itself in Jupyter and writes files even where the `dot` program is missing.
 
@@ -191,8 +181,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         )
 
     def _repr_svg_(self) -> str | None:
-        svg = render_svg(self.source)
-        return None if svg is None else fit_width(svg)
+        return render_svg(self.source)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
         """SVG, plus a PNG beside it: an untrusted notebook (as saved lessons open) shows no SVG, but shows a PNG."""
@@ -203,7 +192,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
             return {"text/plain": str(exc)}
         if svg is None:
             return {"text/plain": source_with_hint(self.source)}
-        bundle = {"image/svg+xml": fit_width(svg), "text/plain": repr(self)}
+        bundle = {"image/svg+xml": svg, "text/plain": repr(self)}
         if png is not None:
             bundle["image/png"] = base64.b64encode(png).decode("ascii")
         return bundle
