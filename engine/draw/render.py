@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -162,6 +163,20 @@ def write_image(graph: graphviz.Digraph | str, path: str | os.PathLike[str]) -> 
     return target
 
 
+def fit_width(svg: str) -> str:
+    """`svg` for a notebook: a drawing wider than FIT_WIDTH_PX takes the output area's width (scaled, its shape
+    kept) instead of its fixed width in pt, which JupyterLab would cut off on the right; a narrower one keeps
+    its size, since a width of 100% would also enlarge it."""
+    size = _SVG_SIZE.search(svg)
+    if size is None or float(size.group(1)) * 4 / 3 <= FIT_WIDTH_PX:  # Graphviz sizes in pt; 96 px per 72 pt
+        return svg
+    return svg[: size.start()] + '<svg width="100%"' + svg[size.end() :]
+
+
+FIT_WIDTH_PX = 560  # about the narrowest output area: JupyterLab at 1000 px with its file browser open
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="[\d.]+pt"')
+
+
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """A `graphviz.Digraph` that shows itself in Jupyter and writes files even where the `dot` program is missing.
 
@@ -181,7 +196,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         )
 
     def _repr_svg_(self) -> str | None:
-        return render_svg(self.source)
+        svg = render_svg(self.source)
+        return None if svg is None else fit_width(svg)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
         """SVG, plus a PNG beside it: an untrusted notebook (as saved lessons open) shows no SVG, but shows a PNG."""
@@ -192,7 +208,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
             return {"text/plain": str(exc)}
         if svg is None:
             return {"text/plain": source_with_hint(self.source)}
-        bundle = {"image/svg+xml": svg, "text/plain": repr(self)}
+        bundle = {"image/svg+xml": fit_width(svg), "text/plain": repr(self)}
         if png is not None:
             bundle["image/png"] = base64.b64encode(png).decode("ascii")
         return bundle

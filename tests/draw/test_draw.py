@@ -614,7 +614,7 @@ def test_fused_node_edges_carry_the_operands_own_names() -> None:
 
 
 def svg_width_px(drawing: engine.Drawing) -> float:
-    svg = drawing._repr_svg_()
+    svg = render_module.render_svg(drawing.source)  # as laid out, before a notebook's fit to its width
     assert svg is not None
     found = re.search(r'<svg width="([\d.]+)pt"', svg)
     assert found is not None
