@@ -3,73 +3,15 @@ _op), with the same boxes and ops as the same computation written with engine.Va
 
 from __future__ import annotations
 
-import math
 import re
 
 import pytest
+from lecture import Scalar
 
 from engine import Value, draw_dot, save_html
 from engine.draw.steps import backward_steps
 
 micrograd_engine = pytest.importorskip("micrograd.engine", reason="micrograd is a test dependency")
-
-
-class Scalar:
-    """A student's Value from the lecture: data, grad, children, op and a label, with + * tanh and backward."""
-
-    def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "") -> None:
-        self.data = data
-        self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
-        self.label = label
-
-    def __add__(self, other: Scalar) -> Scalar:
-        out = Scalar(self.data + other.data, (self, other), "+")
-
-        def _backward() -> None:
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other: Scalar) -> Scalar:
-        out = Scalar(self.data * other.data, (self, other), "*")
-
-        def _backward() -> None:
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-
-        out._backward = _backward
-        return out
-
-    def tanh(self) -> Scalar:
-        t = math.tanh(self.data)
-        out = Scalar(t, (self,), "tanh")
-
-        def _backward() -> None:
-            self.grad += (1 - t**2) * out.grad
-
-        out._backward = _backward
-        return out
-
-    def backward(self) -> None:
-        order: list[Scalar] = []
-        seen: set[Scalar] = set()
-
-        def build(v: Scalar) -> None:
-            if v not in seen:
-                seen.add(v)
-                for child in v._prev:
-                    build(child)
-                order.append(v)
-
-        build(self)
-        self.grad = 1.0
-        for v in reversed(order):
-            v._backward()
 
 
 def boxes(source: str) -> list[str]:

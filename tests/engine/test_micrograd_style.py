@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lecture import lecture_backward
 
 import engine
 from engine import Value
@@ -94,25 +95,6 @@ def test_assigning_backward_or_new_attributes_is_refused() -> None:
         v.color = "red"  # type: ignore[attr-defined]
 
 
-def _lecture_backward(o: Any) -> None:
-    """The lecture's own backward, written against micrograd's names: a topological order by `_prev`, then
-    `_backward()` node by node from the top."""
-    topo: list[Any] = []
-    visited: set[Any] = set()
-
-    def build_topo(v: Any) -> None:
-        if v not in visited:
-            visited.add(v)
-            for child in v._prev:
-                build_topo(child)
-            topo.append(v)
-
-    build_topo(o)
-    o.grad = 1.0
-    for node in reversed(topo):
-        node._backward()
-
-
 @given(xs=st.lists(st.floats(-3, 3), min_size=5, max_size=5))
 def test_the_lectures_hand_written_backward_runs_on_our_values_with_micrograds_gradients(
     MG: type, xs: list[float]
@@ -121,7 +103,7 @@ def test_the_lectures_hand_written_backward_runs_on_our_values_with_micrograds_g
     for V in (Value, MG):
         x1, x2, w1, w2, b = (V(x) for x in xs)
         o = ((x1 * w1 + x2 * w2 + b).relu() * x1 + w2**2) * (x1 * w1)
-        _lecture_backward(o)
+        lecture_backward(o)
         grads.append([v.grad for v in (x1, x2, w1, w2, b)])
     assert grads[0] == pytest.approx(grads[1], rel=1e-12, abs=1e-300)
 
