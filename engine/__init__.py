@@ -49,7 +49,6 @@ __all__ = [
     "Drawing",
     "GradcheckError",
     "GraphTooLargeError",
-    "Step",
     "Value",
     "backward",
     "backward_order",
