@@ -15,7 +15,7 @@ import pytest
 
 from engine import Value, draw_dot, step_through
 from engine.draw import steps as steps_module
-from engine.draw.render import available_renderer
+from engine.draw.render import available_renderer, render_svg
 from engine.draw.steps import WIDGET_PX
 
 pytestmark = pytest.mark.skipif(available_renderer() is None, reason="no Graphviz renderer: nothing to draw with")
@@ -110,8 +110,8 @@ def test_compact_drawings_of_small_graphs_run_left_to_right_with_stacked_fields(
     wide = draw_dot(lecture_neuron())
     compact = draw_dot(lecture_neuron(), compact=True)
     assert compact.graph_attr["rankdir"] == "LR" and '"o | data 0.7071 | grad 0"' in compact.source
-    width, height = svg_px(compact._repr_mimebundle_()["image/svg+xml"])
+    width, height = svg_px(render_svg(compact.source))  # as laid out, before a notebook's fit to its width
     assert width <= 1000 and height <= 800 and width > 2 * height
-    wide_width, wide_height = svg_px(wide._repr_mimebundle_()["image/svg+xml"])
+    wide_width, wide_height = svg_px(render_svg(wide.source))
     assert max(wide_width, wide_height) > max(width, height)  # smaller than the default drawing, and not as tall
     assert '"{ o | data 0.7071 | grad 0 }"' in draw_dot(lecture_neuron(), compact=True, rankdir="TB").source
