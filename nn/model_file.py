@@ -18,16 +18,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from nn.checks import is_int
 
 # MAX_FILE_BYTES is read at each call, so tests can lower it.
 from nn.limits import MAX_MODEL_FILE_BYTES as MAX_FILE_BYTES
 from nn.limits import MAX_PARAMETERS, read_bounded_bytes
-
-if TYPE_CHECKING:
-    from nn.module import Module
 
 FORMAT = "scalargrad-model"
 VERSION = 1
@@ -65,11 +62,20 @@ def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     return doc
 
 
-# The classes a file may name, by name.
-Classes = Mapping[str, "type[Module]"]
+class ModelClass(Protocol):
+    """What these checks ask of a class a file names: `Module`'s two classmethods (this file imports no
+    layer, so the layers can import it)."""
+
+    @classmethod
+    def count_parameters(cls, config: Mapping[str, Any]) -> int | None: ...
+    @classmethod
+    def child_specs(cls, config: Mapping[str, Any]) -> list[Any] | None: ...
 
 
-def model_class(name: object, where: str, classes: Classes) -> type[Module]:
+C = TypeVar("C", bound=type[ModelClass])
+
+
+def model_class(name: object, where: str, classes: Mapping[str, C]) -> C:
     """The class registered in `classes` under `name`. Raises ValueError naming `where` for anything else."""
     found = classes.get(name) if isinstance(name, str) else None
     if found is None:
@@ -84,7 +90,7 @@ def spec_parts(spec: object, where: str) -> tuple[str, dict[str, Any]]:
     return spec["class"], spec["config"]
 
 
-def check_model_tree(cls: type[Module], doc: Mapping[str, Any], where: str, classes: Classes) -> int:
+def check_model_tree(cls: type[ModelClass], doc: Mapping[str, Any], where: str, classes: Mapping[str, type[ModelClass]]) -> int:
     """Check a model file's tree of classes and configs before anything is built; return its parameter count.
 
     Children may name only classes in `classes`. Raises ValueError naming the key. Walked without recursion,
@@ -92,7 +98,7 @@ def check_model_tree(cls: type[Module], doc: Mapping[str, Any], where: str, clas
     """
     total = 0
     modules = 0
-    stack: list[tuple[type[Module], Any, str, int]] = [(cls, doc["config"], "config", 1)]
+    stack: list[tuple[type[ModelClass], Any, str, int]] = [(cls, doc["config"], "config", 1)]
     while stack:
         node, config, key, depth = stack.pop()
         modules += 1
@@ -119,7 +125,7 @@ def check_model_tree(cls: type[Module], doc: Mapping[str, Any], where: str, clas
     return total
 
 
-def _leaf_count(cls: type[Module], config: Any, key: str, where: str) -> int:
+def _leaf_count(cls: type[ModelClass], config: Any, key: str, where: str) -> int:
     """How many parameters `cls(**config)` has, from the config alone; raises ValueError unless it can be said."""
     try:
         count = cls.count_parameters(config)
