@@ -15,9 +15,9 @@ from engine.compile import compile as compile  # engine.compile, not in __all__ 
 from engine.custom_op import op
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from engine.ops import dot
-from engine.ops import max as max  # re-exported as engine.max, not in __all__ (see below)
-from engine.ops import sum as sum
+from engine.reductions import dot
+from engine.reductions import max as max  # re-exported as engine.max, not in __all__ (see below)
+from engine.reductions import sum as sum
 from engine.value import Value
 
 _DRAWING = {

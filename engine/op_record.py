@@ -2,25 +2,39 @@
 a definition (`unary`, `binary`, `nary`) makes one, and the float rules `backward()` runs from it.
 
 The built-in records are in engine/ops.py, and engine.op makes the same kind of record at run time. The
-derivative's one signature is described there. This module needs no Value class: a node is made of its
-operand's class, so engine/value.py can import the records without an import circle.
+derivative's one signature is described there. This module never imports the Value class: a node is made
+of its operand's class and typed as a `Node`, so engine/value.py can import the records with no import circle.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from engine.grad_mode import _thread, state
-
-if TYPE_CHECKING:
-    from engine.value import Value
 
 Partial = Any  # a local derivative: a float in backward(), a Value (or a float) under create_graph, or None
 Derivative = Callable[..., Any]
 NOT_RECORDED = ("built under no_grad()",)  # the operands slot of a result made while grad mode was off
 OPS: dict[str, Op] = {}  # every built-in op by name, in the order defined
+
+
+class Node(Protocol):
+    """What the records read and write of a Value (engine/value.py): its slots, and its operands in order."""
+
+    data: float
+    grad: float
+    _record: Op | None
+    _a: Any
+    _b: Any
+    _arg: Any
+
+    @property
+    def parents(self) -> tuple[Node, ...]: ...
+
+
+N = TypeVar("N", bound=Node)  # a Value, or a Value of a subclass: an op's result is of its operand's class
 
 
 class Op:
@@ -42,7 +56,7 @@ class Op:
         self.position = position
         # for a hot op, its forward and gradients as Python text: `backward` and the compiled replay come from it
         self.source: tuple[str, tuple[str, ...]] | None = None
-        self.backward: Callable[[Value], None] = generic_backward  # the float rule backward() runs on a node
+        self.backward: Callable[[Any], None] = generic_backward  # the float rule backward() runs on a node
         self.may_raise = False  # engine.op's derivative may raise: backward() then keeps every .grad to put back
         # whether finite data means finite partials, so a node with gradient 0 would only add zeros and is
         # skipped (a dead relu's whole neuron); not for log, div and pow (1 / b is inf for a tiny b), whose rules
@@ -53,8 +67,8 @@ class Op:
         self.negated = ""  # for add_const, which also records x - c as x + -c: how that is shown ("- {c}")
         self.micrograd = symbol  # the symbol micrograd's `_op` writes: "+" for x + 2 too, "**{c}", "ReLU"
         # Value's method for the op (made by `unary` and `binary`), and for a binary op its reflected form (2 - x)
-        self.apply: Callable[..., Value] = _not_applied
-        self.reflected_apply: Callable[..., Value] = _not_applied
+        self.apply: Callable[..., Any] = _not_applied
+        self.reflected_apply: Callable[..., Any] = _not_applied
 
     def partials(self, operands: Sequence[Any], c: Any, out: Any) -> tuple[Partial, ...]:
         """The local derivative of each Value operand of a node (floats or Values), with constant `c`."""
@@ -76,7 +90,7 @@ class Op:
             c = int(c)
         return self.micrograd.format(c=c)
 
-    def __call__(self, *operands: Any) -> Value:
+    def __call__(self, *operands: Any) -> Any:
         """The op applied to `operands`, as its Value method does: `TANH(x)`, `MUL(x, 2)`."""
         return self.apply(*operands)
 
@@ -84,7 +98,7 @@ class Op:
         return f"Op({self.name!r})"
 
 
-def _not_applied(*operands: Any) -> Value:
+def _not_applied(*operands: Any) -> Any:
     raise TypeError("this op is applied through its Value operator or function (dot, sum, max)")
 
 
@@ -110,7 +124,7 @@ def number_or_none(x: object, where: str) -> float | None:
         raise OverflowError(f"{where}: {x!r:.40} is too large for a float") from None
 
 
-def as_operand(x: object, where: str, value_class: type[Value]) -> Value:
+def as_operand(x: object, where: str, value_class: Callable[[float], N]) -> N:
     """`x` as an op's operand: a Value as it is, a number as a constant leaf of `value_class` (the check
     `x * 2` makes). Raises TypeError naming `where` for anything else."""
     if hasattr(x, "_record"):
@@ -121,7 +135,7 @@ def as_operand(x: object, where: str, value_class: type[Value]) -> Value:
     return value_class(c)
 
 
-def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Value:
+def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Any:
     """The result Value of `op` on operands `a` (and `b`; for an n-ary op, the tuple `a` of them all) with
     constant `arg`, of its first operand's class. While grad mode is off it records no operands (backward()
     then refuses it)."""
@@ -147,7 +161,7 @@ def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Va
 _new = object.__new__
 
 
-def attach(out: Value, op: Op, parents: Sequence[Value], arg: Any) -> None:
+def attach(out: Node, op: Op, parents: Sequence[Node], arg: Any) -> None:
     """Make `out` the result of `op` on `parents` (and constant `arg`), so `op.backward(out)` can run on it."""
     out._record, out._arg = op, arg
     if op.arity == 0:
@@ -159,7 +173,7 @@ def attach(out: Value, op: Op, parents: Sequence[Value], arg: Any) -> None:
 # ---------------------------------------------------------------- the rules backward() and grad() run
 
 
-def generic_backward(out: Value) -> None:
+def generic_backward(out: Node) -> None:
     """The float rule of any op: add out.grad times each local derivative into each operand's `.grad`."""
     parents = out.parents
     g = out.grad
@@ -169,7 +183,7 @@ def generic_backward(out: Value) -> None:
             v.grad += g * d
 
 
-def vjp(out: Value, g: Value) -> list[Value | None]:
+def vjp(out: Node, g: Any) -> list[Any]:
     """The same products as Values, for `engine.grad(create_graph=True)`: g times each local derivative
     (None where an operand has no path)."""
     partials = out._record.partials(out.parents, out._arg, out)  # type: ignore[union-attr]
@@ -183,7 +197,7 @@ SOURCE_NAMESPACE: dict[str, Any] = {}  # the functions a source text calls (fill
 _SOURCE_FIELDS = {"a": "a.data", "b": "b.data", "c": "out._arg", "out": "out.data", "g": "g"}
 
 
-def rule_from_source(op: Op) -> Callable[[Value], None]:
+def rule_from_source(op: Op) -> Callable[[Node], None]:
     """The float rule `backward()` runs for `op`, compiled from `op.source` (the engine's own text)."""
     assert op.source is not None
     operands = "a, b" if op.arity == 2 else "a"
@@ -220,12 +234,12 @@ def unary(
     op.activation, op.param, op.source, op.skip_zero = activation, param, source, skip_zero
     if param:
 
-        def apply(a: Value, c: float = default) -> Value:
+        def apply(a: N, c: float = default) -> N:
             c = as_float(c, f"{name}({param})")
             return make_node(forward(a.data, c), op, a, arg=c)
     else:
 
-        def apply(a: Value) -> Value:  # type: ignore[misc]
+        def apply(a: N) -> N:  # type: ignore[misc]
             return make_node(forward(a.data), op, a)
 
     apply.__name__ = apply.__qualname__ = method or name
@@ -238,8 +252,8 @@ def unary(
     return _register(op, method or name)
 
 
-def _unary_backward(derivative: Derivative) -> Callable[[Value], None]:
-    def backward(out: Value) -> None:  # the generic rule, without building a tuple: one call per node
+def _unary_backward(derivative: Derivative) -> Callable[[Node], None]:
+    def backward(out: Node) -> None:  # the generic rule, without building a tuple: one call per node
         d = derivative(out._a.data, out.data)
         if d is not None:
             out._a.grad += out.grad * d
@@ -279,7 +293,7 @@ def binary(
             record.source = sources[record.name]
             record.backward = rule_from_source(record)
 
-    def apply(a: Value, b: Any) -> Value:
+    def apply(a: N, b: Any) -> N:
         if type(b) is type(a):  # two Values
             return make_node(forward(a.data, b.data), op, a, b)
         c = number_or_none(b, name)
@@ -289,7 +303,7 @@ def binary(
             return make_node(forward(a.data, b.data), op, a, b)
         return NotImplemented  # so that Python tries the other operand's method, as an operator must
 
-    def reflected_apply(a: Value, b: Any) -> Value:  # b op a, for a number b
+    def reflected_apply(a: N, b: Any) -> N:  # b op a, for a number b
         c = number_or_none(b, name)
         if c is None:
             return NotImplemented
@@ -303,8 +317,8 @@ def binary(
     return _register(op, method)
 
 
-def _binary_backward(derivative: Derivative) -> Callable[[Value], None]:
-    def backward(out: Value) -> None:  # the generic rule, reading both partials from one call
+def _binary_backward(derivative: Derivative) -> Callable[[Node], None]:
+    def backward(out: Node) -> None:  # the generic rule, reading both partials from one call
         a, b, g = out._a, out._b, out.grad
         da, db = derivative(a.data, b.data, out.data)
         if da is not None:
@@ -315,7 +329,7 @@ def _binary_backward(derivative: Derivative) -> Callable[[Value], None]:
     return backward
 
 
-def nary(name: str, symbol: str, derivative: Derivative, backward: Callable[[Value], None]) -> Op:
+def nary(name: str, symbol: str, derivative: Derivative, backward: Callable[[Node], None]) -> Op:
     """Define an op on any number of Values, `derivative(*operands, out)`, with its hand-tuned float rule
     `backward` (tests/engine/test_op_rules.py proves the two equal bit for bit); its partials must be finite
     where its data is (`skip_zero`)."""

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-from engine.op_record import OPS, SOURCE_NAMESPACE, as_operand, binary, make_node, nary, unary
-
-if TYPE_CHECKING:
-    from engine.value import Value
+from engine.op_record import OPS, SOURCE_NAMESPACE, Node, binary, nary, unary
 
 # ---------------------------------------------------------------- the ops on one or two operands
 # Each: name, symbol, the Value operator; the forward on floats; the derivative, one partial per operand.
@@ -161,7 +158,7 @@ def _dot_derivative(*operands_out: Any) -> tuple[Any, ...]:
     return (*xs[n : 2 * n], *xs[:n], *(1.0,) * (len(xs) - 2 * n))
 
 
-def _dot_backward(out: Value) -> None:  # hand-tuned: one per neuron, most of an MLP's backward
+def _dot_backward(out: Node) -> None:  # hand-tuned: one per neuron, most of an MLP's backward
     g = out.grad
     operands = out._a
     n = out._arg
@@ -172,13 +169,13 @@ def _dot_backward(out: Value) -> None:  # hand-tuned: one per neuron, most of an
         operands[-1].grad += g
 
 
-def _sum_backward(out: Value) -> None:  # hand-tuned: losses sum over a batch
+def _sum_backward(out: Node) -> None:  # hand-tuned: losses sum over a batch
     g = out.grad
     for v in out._a:
         v.grad += g
 
 
-def _winner(values: Sequence[float]) -> int:
+def winner(values: Sequence[float]) -> int:
     """The first arg-max; a NaN wins, as in torch.max, so it is not hidden."""
     winner, best = 0, values[0]
     for i in range(1, len(values)):
@@ -190,83 +187,14 @@ def _winner(values: Sequence[float]) -> int:
 
 def _max_derivative(*operands_out: Any) -> tuple[Any, ...]:
     xs = operands_out[:-1]
-    k = _winner([float(x) for x in xs])
+    k = winner([float(x) for x in xs])
     return tuple(1.0 if i == k else None for i in range(len(xs)))
 
 
-def _max_backward(out: Value) -> None:  # hand-tuned: one per pooling window; the winner is kept in the node
+def _max_backward(out: Node) -> None:  # hand-tuned: one per pooling window; the winner is kept in the node
     out._a[out._arg].grad += out.grad
 
 
 DOT = nary("dot", "Σ w·x", _dot_derivative, _dot_backward)
 SUM = nary("sum", "Σ", lambda *xs_out: (1.0,) * (len(xs_out) - 1), _sum_backward)
 MAX = nary("max", "max", _max_derivative, _max_backward)
-
-
-def _check_values(items: Sequence[object], where: str) -> None:
-    for i, item in enumerate(items):
-        if not hasattr(item, "_record"):
-            raise TypeError(f"{where}: item {i} must be a Value, got {type(item).__name__}")
-
-
-def _operands(values: Iterable[object], where: str) -> tuple[Value, ...]:
-    """The items as Values, numbers becoming constant leaves of the first Value's class (as `x * 2` takes
-    2). Raises ValueError without a Value, TypeError naming an item that is neither."""
-    items = tuple(values)
-    first = next((x for x in items if hasattr(x, "_record")), None)
-    if first is None:
-        raise ValueError(f"{where}: needs at least one Value" + (", got only numbers" if items else ""))
-    if set(map(type, items)) == {type(first)}:  # the common case, checked at C speed (pooling calls this per window)
-        return items  # type: ignore[return-value]
-    return tuple(as_operand(x, f"{where}: item {i}", type(first)) for i, x in enumerate(items))  # type: ignore[arg-type]
-
-
-def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> Value:
-    """bias + w[0]*x[0] + w[1]*x[1] + ... as one node (the fused weighted sum of a neuron).
-
-    The sum is taken in that order, so the value is bit-for-bit the chain of binary `+` and `*` that
-    micrograd's Neuron builds. Raises ValueError on different lengths or nothing to add, TypeError on
-    non-Values.
-    """
-    n = len(ws)
-    if len(xs) != n:
-        raise ValueError(f"dot: {n} weights but {len(xs)} inputs")
-    if bias is None:
-        acc = 0.0
-        operands = (*ws, *xs)
-    else:
-        if not hasattr(bias, "_record"):
-            raise TypeError(f"dot(bias): must be a Value or None, got {type(bias).__name__}")
-        acc = bias.data
-        operands = (*ws, *xs, bias)
-    if not operands:
-        raise ValueError("dot: no weights and no bias, so nothing to add")
-    # This loop is the forward hot path of every neuron, so operands are checked only when it fails.
-    try:
-        for w, x in zip(ws, xs):
-            acc += w.data * x.data
-    except AttributeError:
-        _check_values(ws, "dot(ws)")
-        _check_values(xs, "dot(xs)")
-        raise
-    return make_node(acc, DOT, operands, arg=n)
-
-
-def sum(values: Iterable[Value | float]) -> Value:  # the name of the op, as torch.sum
-    """values[0] + values[1] + ... as one node; numbers among them are constants. Raises ValueError
-    without a Value, TypeError on an item that is neither a Value nor a number."""
-    values = _operands(values, "sum")
-    acc = 0.0
-    for v in values:
-        acc += v.data
-    return make_node(acc, SUM, values)
-
-
-def max(values: Iterable[Value | float]) -> Value:  # the name of the op, as torch.max
-    """The largest of `values` as one node; numbers among them are constants (`max([x, 0])`). Its gradient
-    goes to the first arg-max (ties go to the first). A NaN wins, as in torch.max, so it is not hidden.
-    Raises ValueError without a Value, TypeError on an item that is neither a Value nor a number.
-    """
-    values = _operands(values, "max")
-    winner = _winner([v.data for v in values])
-    return make_node(values[winner].data, MAX, values, arg=winner)

@@ -10,13 +10,15 @@ import contextlib
 import gc
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 from engine.op_record import NOT_RECORDED, Op, as_float, number_or_none
 from engine.ops import ADD, DIV, EXP, LEAKY_RELU, LOG, MUL, NEG, POW, RELU, SIGMOID, SUB, TANH
 
 Number = int | float
 Operand = Union["Value", int, float]
+Unary = Callable[["Value"], "Value"]  # the type of an op's method: `x.tanh()`
+Binary = Callable[["Value", Operand], "Value"]  # and of an operator: `x * y`, `x * 2`, `2 * x`
 
 
 class Value:
@@ -127,17 +129,22 @@ class Value:
     # ---------------------------------------------------------------- the ops
     # Each operator and method is its op's `apply`, made from the op's record in engine/ops.py, where its
     # forward and derivative are written side by side (a `def` calling it would cost one more call per node).
-    __add__, __radd__ = ADD.apply, ADD.reflected_apply
-    __sub__, __rsub__ = SUB.apply, SUB.reflected_apply
-    __mul__, __rmul__ = MUL.apply, MUL.reflected_apply
-    __truediv__, __rtruediv__ = DIV.apply, DIV.reflected_apply
-    __pow__, __rpow__ = POW.apply, POW.reflected_apply
-    __neg__ = NEG.apply
-    exp = EXP.apply
-    log = LOG.apply
-    tanh = TANH.apply
-    sigmoid = SIGMOID.apply
-    relu = RELU.apply
+    __add__: ClassVar[Binary] = ADD.apply
+    __radd__: ClassVar[Binary] = ADD.reflected_apply
+    __sub__: ClassVar[Binary] = SUB.apply
+    __rsub__: ClassVar[Binary] = SUB.reflected_apply
+    __mul__: ClassVar[Binary] = MUL.apply
+    __rmul__: ClassVar[Binary] = MUL.reflected_apply
+    __truediv__: ClassVar[Binary] = DIV.apply
+    __rtruediv__: ClassVar[Binary] = DIV.reflected_apply
+    __pow__: ClassVar[Binary] = POW.apply
+    __rpow__: ClassVar[Binary] = POW.reflected_apply
+    __neg__: ClassVar[Unary] = NEG.apply
+    exp: ClassVar[Unary] = EXP.apply
+    log: ClassVar[Unary] = LOG.apply
+    tanh: ClassVar[Unary] = TANH.apply
+    sigmoid: ClassVar[Unary] = SIGMOID.apply
+    relu: ClassVar[Unary] = RELU.apply
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """self if self > 0 else slope * self."""
