@@ -1,4 +1,4 @@
-"""Imports: no circle in engine/ or nn/ (deferred imports count, TYPE_CHECKING ones do not), and the optional
+"""Imports: no circle in engine/ or nn/ (deferred and TYPE_CHECKING imports count too), and the optional
 libraries (graphviz, matplotlib, torch, tqdm) stay optional: `import engine, nn` and training an MLP need none.
 """
 
@@ -12,30 +12,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OPTIONAL = ("graphviz", "matplotlib", "torch", "tqdm")
-# The one circle left outside the drawing and watching code: issue 21 replaces it with a registry of
-# loadable classes. Delete this entry when that lands; the test then guards every module.
+
+
 def _module(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _type_only(tree: ast.Module) -> set[int]:
-    """The ids of every node under an `if TYPE_CHECKING:` block."""
-    skip: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skip.update(id(n) for sub in node.body for n in ast.walk(sub))
-    return skip
-
-
 def _imports(path: Path, known: set[str]) -> set[str]:
-    """The project modules `path` imports anywhere in its code: at the top, in functions, deferred or not."""
+    """The project modules `path` imports anywhere in its code: at the top, in functions, for type checking."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skip = _type_only(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
