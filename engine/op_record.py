@@ -200,11 +200,14 @@ _SOURCE_FIELDS = {"a": "a.data", "b": "b.data", "c": "out._arg", "out": "out.dat
 def rule_from_source(op: Op) -> Callable[[Node], None]:
     """The float rule `backward()` runs for `op`, compiled from `op.source` (the engine's own text)."""
     assert op.source is not None
-    operands = "a, b" if op.arity == 2 else "a"
-    lines = [f"def {op.name}_backward(out):", f"    {operands} = {'out._a, out._b' if op.arity == 2 else 'out._a'}"]
-    lines.append("    g = out.grad")
-    for target, statement in zip(("a.grad", "b.grad"), op.source[1]):
-        lines.append("    " + statement.format(t=target, **_SOURCE_FIELDS))
+    lines = [f"def {op.name}_backward(out):"]
+    fields = dict(_SOURCE_FIELDS)
+    if op.arity == 2:  # each operand is read twice: once bound is faster
+        lines += ["    a, b = out._a, out._b", "    g = out.grad"]
+    else:  # read where used, so a rule that adds nothing (a relu that is off) reads nothing
+        fields.update(a="out._a.data", g="out.grad")
+    for target, statement in zip(("a.grad", "b.grad") if op.arity == 2 else ("out._a.grad",), op.source[1]):
+        lines.append("    " + statement.format(t=target, **fields))
     namespace = dict(SOURCE_NAMESPACE)
     exec(compile("\n".join(lines), f"<{op.name} rule from its source>", "exec"), namespace)  # noqa: S102 - our text
     return namespace[f"{op.name}_backward"]  # type: ignore[no-any-return]
@@ -331,7 +334,7 @@ def _binary_backward(derivative: Derivative) -> Callable[[Node], None]:
 
 def nary(name: str, symbol: str, derivative: Derivative, backward: Callable[[Node], None]) -> Op:
     """Define an op on any number of Values, `derivative(*operands, out)`, with its hand-tuned float rule
-    `backward` (tests/engine/test_op_rules.py proves the two equal bit for bit); its partials must be finite
+    `backward` (tests/engine/test_ops.py proves the two equal bit for bit); its partials must be finite
     where its data is (`skip_zero`)."""
     op = Op(name, symbol, 0, derivative)
     op.backward, op.skip_zero = backward, True

@@ -10,7 +10,7 @@ from an inf or NaN upstream gradient (a relu that is off, the losers of a max: P
 A number operand stays out of the graph: `x * 2` is one node of `mul_const`, whose derivative is mul's
 with the number in b's place. The hottest ops also carry `sources`, their forward and gradients as Python
 text: backward()'s float rule and the compiled replay are generated from it (engine/op_record.py), and
-tests/engine/test_op_rules.py proves it equal to the derivative, bit for bit. The Value methods that apply
+tests/engine/test_ops.py proves it equal to the derivative, bit for bit. The Value methods that apply
 these records are written in engine/value.py; engine/op_record.py is how a definition becomes a record.
 """
 
@@ -32,7 +32,8 @@ ADD = binary("add", "+", "__add__", forward=operator.add, derivative=lambda a, b
                       "add_const": ("{a} + {c}", ("{t} += {g}",))})  # fmt: skip
 SUB = binary("sub", "-", "__sub__", forward=operator.sub, derivative=lambda a, b, out: (1.0, -1.0),
              minus=OPS["add_const"], skip_zero=True,
-             sources={"sub": ("{a} - {b}", ("{t} += {g}", "{t} -= {g}"))})  # fmt: skip
+             sources={"sub": ("{a} - {b}", ("{t} += {g}", "{t} -= {g}")),
+                      "rsub": ("{c} - {a}", ("{t} -= {g}",))})  # fmt: skip
 MUL = binary("mul", "*", "__mul__", forward=operator.mul, derivative=lambda a, b, out: (b, a),
              commutative=True, skip_zero=True,
              sources={"mul": ("{a} * {b}", ("{t} += {g} * {b}", "{t} += {g} * {a}")),

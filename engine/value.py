@@ -196,10 +196,9 @@ def _run(root: Value, seed: float, order: list[Value]) -> None:
         node.grad = 0.0
     root.grad = seed
     for node in order:
-        op = node._record
-        # skipped at gradient 0 where that adds only zeros (Op.skip_zero; x - x is 0 for finite x only)
-        if node.grad or not (op.skip_zero and node.data - node.data == 0.0):  # type: ignore[union-attr]
-            op.backward(node)  # type: ignore[union-attr]
+        # skipped at gradient 0 where that adds only zeros (Op.skip_zero; x - x is 0, false, for finite x only)
+        if node.grad or node.data - node.data or not node._record.skip_zero:  # type: ignore[union-attr]
+            node._record.backward(node)  # type: ignore[union-attr]
 
 
 def _walk(root: Value) -> tuple[list[Value], bool, list[Value]]:
