@@ -110,7 +110,7 @@ def op(name: str, forward: Forward, derivative: Derivative) -> Callable[..., Val
         if not args:
             raise TypeError(f"op {name!r} needs at least one argument to differentiate by")
         values = tuple(as_operand(x, f"op {name!r}: argument {i}", Value) for i, x in enumerate(args))
-        return make_node(checked_forward(*(v.data for v in values)), record, values)
+        return make_node(type(values[0]), checked_forward(*(v.data for v in values)), record, values)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The custom scalar op {name!r} (made by engine.op)."

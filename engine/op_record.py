@@ -25,6 +25,7 @@ class Node(Protocol):
 
     data: float
     grad: float
+    _label: str
     _record: Op | None
     _a: Any
     _b: Any
@@ -135,11 +136,11 @@ def as_operand(x: object, where: str, value_class: Callable[[float], N]) -> N:
     return value_class(c)
 
 
-def make_node(data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> Any:
-    """The result Value of `op` on operands `a` (and `b`; for an n-ary op, the tuple `a` of them all) with
-    constant `arg`, of its first operand's class. While grad mode is off it records no operands (backward()
-    then refuses it)."""
-    out = _new(type(a) if op.arity else type(a[0]))
+def make_node(cls: type[N], data: float, op: Op, a: Any, b: Any = None, arg: Any = None) -> N:
+    """The result of `op`, a Value of class `cls` (its first operand's), on operands `a` (and `b`; for an n-ary
+    op, the tuple `a` of them all) with constant `arg`. While grad mode is off it records no operands
+    (backward() then refuses it)."""
+    out = _new(cls)
     out.data = data
     out.grad = 0.0
     out._label = ""
@@ -239,11 +240,11 @@ def unary(
 
         def apply(a: N, c: float = default) -> N:
             c = as_float(c, f"{name}({param})")
-            return make_node(forward(a.data, c), op, a, arg=c)
+            return make_node(type(a), forward(a.data, c), op, a, arg=c)
     else:
 
         def apply(a: N) -> N:  # type: ignore[misc]
-            return make_node(forward(a.data), op, a)
+            return make_node(type(a), forward(a.data), op, a)
 
     apply.__name__ = apply.__qualname__ = method or name
     apply.__doc__ = forward.__doc__
@@ -297,20 +298,21 @@ def binary(
             record.backward = rule_from_source(record)
 
     def apply(a: N, b: Any) -> N:
-        if type(b) is type(a):  # two Values
-            return make_node(forward(a.data, b.data), op, a, b)
+        cls = type(a)
+        if type(b) is cls:  # two Values
+            return make_node(cls, forward(a.data, b.data), op, a, b)
         c = number_or_none(b, name)
         if c is not None:
-            return make_node(on_number(a.data, c), right, a, arg=-c if minus else c)
-        if isinstance(b, type(a)) or isinstance(a, type(b)):  # Values of a class and its subclass
-            return make_node(forward(a.data, b.data), op, a, b)
+            return make_node(cls, on_number(a.data, c), right, a, arg=-c if minus else c)
+        if isinstance(b, cls) or isinstance(a, type(b)):  # Values of a class and its subclass
+            return make_node(cls, forward(a.data, b.data), op, a, b)
         return NotImplemented  # so that Python tries the other operand's method, as an operator must
 
     def reflected_apply(a: N, b: Any) -> N:  # b op a, for a number b
         c = number_or_none(b, name)
         if c is None:
             return NotImplemented
-        return make_node(forward(c, a.data), left, a, arg=c)
+        return make_node(type(a), forward(c, a.data), left, a, arg=c)
 
     apply.__name__ = apply.__qualname__ = method
     reflected_apply.__name__ = reflected_apply.__qualname__ = f"__r{method[2:]}"

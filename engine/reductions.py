@@ -60,7 +60,7 @@ def dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value | None = None) -> 
         _check_values(ws, "dot(ws)")
         _check_values(xs, "dot(xs)")
         raise
-    return make_node(acc, DOT, operands, arg=n)
+    return make_node(type(operands[0]), acc, DOT, operands, arg=n)
 
 
 def sum(values: Iterable[Value | float]) -> Value:  # the name of the op, as torch.sum
@@ -70,7 +70,7 @@ def sum(values: Iterable[Value | float]) -> Value:  # the name of the op, as tor
     acc = 0.0
     for v in values:
         acc += v.data
-    return make_node(acc, SUM, values)
+    return make_node(type(values[0]), acc, SUM, values)
 
 
 def max(values: Iterable[Value | float]) -> Value:  # the name of the op, as torch.max
@@ -80,4 +80,4 @@ def max(values: Iterable[Value | float]) -> Value:  # the name of the op, as tor
     """
     values = _operands(values, "max")
     k = winner([v.data for v in values])
-    return make_node(values[k].data, MAX, values, arg=k)
+    return make_node(type(values[0]), values[k].data, MAX, values, arg=k)

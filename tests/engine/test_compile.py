@@ -536,7 +536,7 @@ def test_each_inline_rule_is_its_ops_record(name: str, a: float, b: float, g: fl
     out = eval(forward.format(a="a", b="b", c="c"), env)  # our own templates, not user text
     assert bits(out) == bits(op.forward(a, b))  # type: ignore[misc]  # b: the other operand or the constant
     operands = [Value(a), Value(b)][: op.arity]
-    node = make_node(out, op, operands[0], operands[1] if op.arity == 2 else None, None if op.arity == 2 else b)
+    node = make_node(Value, out, op, operands[0], operands[1] if op.arity == 2 else None, None if op.arity == 2 else b)
     node.grad = g
     for v in operands:
         v.grad = 0.125

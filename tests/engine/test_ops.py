@@ -702,7 +702,7 @@ def hand_tuned_node(name: str, xs: list[float]) -> tuple[list[Value], Value]:
     leaves = [Value(xs[0])]
     if op.position is None:
         return leaves, op(leaves[0])
-    return leaves, engine.op_record.make_node(op.forward(xs[0], xs[1]), op, leaves[0], arg=xs[1])  # type: ignore[misc]
+    return leaves, engine.op_record.make_node(Value, op.forward(xs[0], xs[1]), op, leaves[0], arg=xs[1])  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("name", HAND_TUNED)
