@@ -5,6 +5,7 @@ asserts what it demonstrates. (Running them is `pytest --nbmake notebooks/`; thi
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,28 @@ def test_saved_outputs_hold_no_stray_stderr(name: str) -> None:
         if output.get("name") == "stderr"
     ]
     assert noisy == [], f"{name} has stderr in its saved outputs: {noisy}"
+
+
+MAX_CODE_LINE = 75  # characters: a longer line overflows a code cell in JupyterLab at 1000 px, file browser open
+# Until the figure cells of these lessons (cells that call plt. or ax.) are reflowed after their rewrite on
+# another branch, they are left out of the check; remove this once they are merged.
+FIGURE_CELLS_PENDING = (
+    "02_activations_and_losses.ipynb",
+    "03_neuron_to_mlp.ipynb",
+    "04_convolution.ipynb",
+    "05_recurrent_networks.ipynb",
+)
+FIGURE_CELL = re.compile(r"\b(plt|ax)\.")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+def test_code_lines_fit_a_notebook_at_1000_px(name: str) -> None:
+    long = [
+        line
+        for cell in load(name)["cells"]
+        if cell["cell_type"] == "code"
+        and not (name in FIGURE_CELLS_PENDING and FIGURE_CELL.search(source(cell)))
+        for line in source(cell).splitlines()
+        if len(line) > MAX_CODE_LINE
+    ]
+    assert long == [], f"{name}: {len(long)} code lines longer than {MAX_CODE_LINE} characters, e.g. {long[0]!r}"
