@@ -5,6 +5,7 @@ asserts what it demonstrates. (Running them is `pytest --nbmake notebooks/`; thi
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,6 @@ def test_every_notebook_import_is_installed_by_the_notebooks_extra() -> None:
     """A reader who installs `scalargrad[notebooks]` can run every lesson: each third-party import is in that extra
     (or, for a notebook in EXTRA_NEEDED, in the extra it names)."""
     import ast
-    import re
     import sys
     import tomllib
 
@@ -136,8 +136,6 @@ def test_every_lesson_ends_with_two_to_four_exercises_left_for_the_student(name:
 
 @pytest.mark.parametrize("name", sorted(FORMULAS))
 def test_plots_are_drawn_at_100_dpi_or_more(name: str) -> None:
-    import re
-
     code = "\n".join(source(c) for c in load(name)["cells"] if c["cell_type"] == "code")
     if "matplotlib" not in code:
         return
@@ -155,3 +153,30 @@ def test_saved_outputs_hold_no_stray_stderr(name: str) -> None:
         if output.get("name") == "stderr"
     ]
     assert noisy == [], f"{name} has stderr in its saved outputs: {noisy}"
+
+
+# A code cell in JupyterLab at 1000 px with its file browser open shows 70 characters (measured in headless
+# Chromium: a 72-character line already scrolls sideways).
+MAX_CODE_LINE = 70
+# Until the figure cells of these lessons (cells that call plt. or ax.) are reflowed after their rewrite on
+# another branch, they are left out of the check; remove this once they are merged.
+FIGURE_CELLS_PENDING = (
+    "02_activations_and_losses.ipynb",
+    "03_neuron_to_mlp.ipynb",
+    "04_convolution.ipynb",
+    "05_recurrent_networks.ipynb",
+)
+FIGURE_CELL = re.compile(r"\b(plt|ax)\.")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+def test_code_lines_fit_a_notebook_at_1000_px(name: str) -> None:
+    long = [
+        line
+        for cell in load(name)["cells"]
+        if cell["cell_type"] == "code"
+        and not (name in FIGURE_CELLS_PENDING and FIGURE_CELL.search(source(cell)))
+        for line in source(cell).splitlines()
+        if len(line) > MAX_CODE_LINE
+    ]
+    assert long == [], f"{name}: {len(long)} code lines longer than {MAX_CODE_LINE} characters, e.g. {long[0]!r}"
