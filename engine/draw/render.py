@@ -165,16 +165,38 @@ def write_image(graph: graphviz.Digraph | str, path: str | os.PathLike[str]) -> 
 
 def fit_width(svg: str) -> str:
     """`svg` for a notebook: a drawing wider than FIT_WIDTH_PX takes the output area's width (scaled, its shape
-    kept) instead of its fixed width in pt, which JupyterLab would cut off on the right; a narrower one keeps
-    its size, since a width of 100% would also enlarge it."""
+    kept) instead of its fixed width in pt, which JupyterLab would cut off on the right; a narrower one taller
+    than FIT_HEIGHT_PX is scaled down to that height (`_tall_scale`); any other keeps its size, since a width of
+    100% would also enlarge it."""
     size = _SVG_SIZE.search(svg)
-    if size is None or float(size.group(1)) * 4 / 3 <= FIT_WIDTH_PX:  # Graphviz sizes in pt; 96 px per 72 pt
+    if size is None:
         return svg
-    return svg[: size.start()] + '<svg width="100%"' + svg[size.end() :]
+    width, height = (float(size.group(k)) for k in (1, 2))
+    scale = _tall_scale(svg)
+    if width * 4 / 3 > FIT_WIDTH_PX:  # Graphviz sizes in pt; 96 px per 72 pt
+        fitted = '<svg width="100%"'
+    elif scale < 1.0:
+        fitted = f'<svg width="{width * scale:.2f}pt" height="{height * scale:.2f}pt"'
+    else:
+        return svg
+    return svg[: size.start()] + fitted + svg[size.end() :]
+
+
+def _tall_scale(svg: str) -> float:
+    """How much a drawing no wider than FIT_WIDTH_PX but taller than FIT_HEIGHT_PX shrinks to fit a screen's
+    height: 1 for any other, and for one so tall that its text would shrink below FIT_MIN_SCALE (scrolling
+    reads better)."""
+    size = _SVG_SIZE.search(svg)
+    if size is None or float(size.group(1)) * 4 / 3 > FIT_WIDTH_PX:
+        return 1.0
+    scale = FIT_HEIGHT_PX / (float(size.group(2)) * 4 / 3)
+    return scale if FIT_MIN_SCALE <= scale < 1.0 else 1.0
 
 
 FIT_WIDTH_PX = 560  # about the narrowest output area: JupyterLab at 1000 px with its file browser open
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="[\d.]+pt"')
+FIT_HEIGHT_PX = 800  # about a laptop screen's height for the output area
+FIT_MIN_SCALE = 0.6  # 11 pt labels (14.7 px) stay above 8.5 px
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
@@ -203,7 +225,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         """SVG, plus a PNG beside it: an untrusted notebook (as saved lessons open) shows no SVG, but shows a PNG."""
         try:
             svg = render_svg(self.source)
-            png = None if svg is None or "image/png" in (exclude or ()) else render_bytes(self.source, "png")
+            png = None if svg is None or "image/png" in (exclude or ()) else self._png(svg)
         except (GraphTooLargeError, RenderError) as exc:
             return {"text/plain": str(exc)}
         if svg is None:
@@ -212,6 +234,15 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         if png is not None:
             bundle["image/png"] = base64.b64encode(png).decode("ascii")
         return bundle
+
+    def _png(self, svg: str) -> bytes | None:
+        """The PNG beside `svg`, as tall as fit_width shows the SVG (a PNG is shrunk to the width, never enlarged)."""
+        scale = _tall_scale(svg)
+        if scale == 1.0:
+            return render_bytes(self.source, "png")
+        fitted = self.copy()
+        fitted.attr(size=f"100,{FIT_HEIGHT_PX / 96:.3f}")  # in inches, of 96 px each in a PNG; only shrinks
+        return render_bytes(fitted.source, "png")
 
     def write_image(self, path: str | os.PathLike[str]) -> Path:
         """Write this drawing to `path` (.svg, .png, .pdf, .dot); see `engine.draw.render.write_image`."""

@@ -24,12 +24,6 @@ MAX_HEIGHT_PX = 800
 MIN_SCALE = 0.58  # Graphviz's 11 pt labels (14.7 px) shown at 8.5 px or more
 PX_PER_PT = 4 / 3
 WIDGET = "application/vnd.jupyter.widget-view+json"
-# Drawings that do not fit yet, by lesson and a line of their cell, with what is left to do (see the last test).
-NOT_YET = {
-    ("01_values_and_backprop.ipynb", "first.draw("): "825 px tall top to bottom, shrunk to 0.57 left to right",
-    ("01_values_and_backprop.ipynb", "second.draw("): "825 px tall top to bottom, shrunk to 0.57 left to right",
-    ("01_values_and_backprop.ipynb", "last.draw("): "825 px tall top to bottom, shrunk to 0.54 left to right",
-}
 
 
 def shown(natural: tuple[float, float], width: float) -> tuple[float, float]:
@@ -83,10 +77,6 @@ def misfits(data: dict) -> list[str]:
     return found
 
 
-def exception_for(name: str, source: str) -> tuple[str, str] | None:
-    return next((key for key in NOT_YET if key[0] == name and key[1] in source), None)
-
-
 def test_the_lessons_save_drawings_of_both_kinds() -> None:
     found = list(drawings(NOTEBOOKS))
     assert sum("image/svg+xml" in data for _, _, data in found) >= 12
@@ -99,15 +89,7 @@ def test_the_lessons_save_drawings_of_both_kinds() -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
 def test_every_saved_drawing_fits_a_notebook_and_is_readable(name: str) -> None:
     for lesson, source, data in drawings(NOTEBOOKS):
-        if lesson != name or exception_for(lesson, source) is not None:
+        if lesson != name:
             continue
         problems = misfits(data)
         assert problems == [], f"{lesson}, the cell ending {source.strip().splitlines()[-1]!r}: {problems}"
-
-
-def test_the_drawings_that_do_not_fit_yet_are_exactly_those_listed() -> None:
-    """Each NOT_YET entry names a saved drawing that still misfits: one that fits now must leave the list."""
-    for key in NOT_YET:
-        matching = [data for lesson, source, data in drawings(NOTEBOOKS) if exception_for(lesson, source) == key]
-        assert matching, f"{key}: no such drawing any more"
-        assert all(misfits(data) for data in matching), f"{key} fits now: remove it from NOT_YET"
