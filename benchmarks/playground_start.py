@@ -1,14 +1,15 @@
 """The playground's cold start in headless Chromium, beside a bare Pyodide page measured in the same rounds.
 
     python benchmarks/playground_start.py               # build the playground, 5 cold rounds of each page
-    python benchmarks/playground_start.py --rounds 9 --file scalargrad-out/playground.html --moons
+    python benchmarks/playground_start.py --rounds 9 --file old.html --file new.html --moons
 
-Each round opens the playground (from file://) and the anchor (the same npm Pyodide's `loadPyodide()` and
-nothing else, served on 127.0.0.1) in fresh Chromium profiles, alternating, so that machine load hits both
-alike; on a shared machine compare the two columns of one run. Printed: page load to Python ready, the
-start-up stages (the progress lines' performance measures), the first run of the neuron example (drawn, so it
-includes viz-js), and the load average before and after. `--moons` also times 100 steps of two-moons training
-in the page and natively. Needs Chromium, Node.js and the cached (or npm-fetchable) Pyodide.
+Each round opens the playground (from file://; each --file in turn, to compare builds) and the anchor (the
+same npm Pyodide's `loadPyodide()` and nothing else, served on 127.0.0.1) in fresh Chromium profiles,
+alternating, so that machine load hits all alike; on a shared machine compare the rows of one run.
+Printed: page load to Python ready, the start-up stages (the progress lines' performance measures), the first
+run of the neuron example (drawn, so it waits for viz-js), and the load average before and after. `--moons`
+also times 100 steps of two-moons training in the page and natively. Needs Chromium, Node.js and the cached
+(or npm-fetchable) Pyodide.
 """
 
 from __future__ import annotations
@@ -94,14 +95,14 @@ def anchor_round(chromium: str, url: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--file", type=Path, help="a built playground (default: build one into a temp folder)")
+    parser.add_argument("--file", type=Path, action="append", help="a built playground (default: build one)")
     parser.add_argument("--moons", action="store_true", help="also time 100 steps of two-moons training")
     options = parser.parse_args()
     chromium = find_chromium()
     if chromium is None:
         sys.exit("no Chromium: install Debian's `chromium`")
     with tempfile.TemporaryDirectory(prefix="scalargrad-start-") as folder:
-        page = options.file or playground.build(sys.executable, Path(folder) / "playground.html")
+        pages = options.file or [playground.build(sys.executable, Path(folder) / "playground.html")]
         pyodide = downloads.npm_package("pyodide", downloads.PYODIDE)
         served = Path(folder) / "anchor"
         served.mkdir()
@@ -116,21 +117,22 @@ def main() -> int:
         rows: dict[str, list[float]] = {}
         try:
             for _ in range(options.rounds):
-                for name, ms in playground_round(chromium, page, options.moons).items():
-                    rows.setdefault(name, []).append(ms)
+                for page in pages:
+                    for name, ms in playground_round(chromium, page, options.moons).items():
+                        rows.setdefault(f"{page.name}: {name}", []).append(ms)
                 rows.setdefault("anchor: bare loadPyodide()", []).append(anchor_round(chromium, url))
         finally:
             server.shutdown()
             server.server_close()
         load_after = os.getloadavg()
-        size = page.stat().st_size / 2**20
+        sizes = ", ".join(f"{page.name} {page.stat().st_size / 2**20:.2f} MB" for page in pages)
     if options.moons:
         rows["moons (native)"] = [1000 * float(runner.run(MOONS)["stdout"])]
-    print(f"playground {size:.2f} MB; {options.rounds} cold rounds; Chromium, {os.cpu_count()} cores")
+    print(f"{sizes}; {options.rounds} cold rounds; Chromium, {os.cpu_count()} cores")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
-    print(f"{'ms':<34}{'median':>8}{'min':>8}{'max':>8}")
+    print(f"{'ms':<48}{'median':>8}{'min':>8}{'max':>8}")
     for name, values in rows.items():
-        print(f"{name:<34}{statistics.median(values):8.0f}{min(values):8.0f}{max(values):8.0f}")
+        print(f"{name:<48}{statistics.median(values):8.0f}{min(values):8.0f}{max(values):8.0f}")
     return 0
 
 

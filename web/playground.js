@@ -64,6 +64,7 @@ async function start() {
   const pyodide = await loadPyodide({
     indexURL: BASE, createPyodideModule: runtime.default, lockFileURL: BASE + "pyodide-lock.json" });
   progress("Loading scalargrad…");
+  vizReady = loadViz().catch(() => null);  // its WebAssembly compiles on another core while Python imports
   // The wheels are imported from where they lie (zipimport, as the standard library is): faster than unpacking.
   const sitePackages = pyodide.runPython("__import__('site').getsitepackages()[0]");
   const archives = [];
@@ -80,12 +81,13 @@ async function start() {
   return namespace.get("run");
 }
 
-// Graphviz (viz-js) is needed only to draw, so it loads after Python is ready; a run waits for it. Without it
-// the engine shows the DOT source and a hint, so a failure here is not fatal.
+// Graphviz (viz-js) is needed only to draw, so Python's start does not wait for it; a run does. Without it the
+// engine shows the DOT source and a hint, so a failure here is not fatal.
 async function loadViz() {
+  const start = performance.now();
   await importEmbedded("viz-global.js");
   globalThis.scalargradViz = await globalThis.Viz.instance();
-  performance.measure("viz-js", { start: vizStart });
+  performance.measure("viz-js", { start });
 }
 
 function show(result) {
@@ -114,13 +116,10 @@ function show(result) {
 
 let stepPage = null;
 let runPython = null;
-let vizStart = 0;
 let vizReady = null;
 const ready = start().then((fn) => {
   runPython = fn;
   $("run").disabled = false;
-  vizStart = performance.now();
-  vizReady = loadViz().catch(() => null);
 }, (error) => {
   progress(error.message || String(error), true);
   throw error;
