@@ -4,12 +4,13 @@ const $ = (id) => document.getElementById(id);
 const statusLine = $("status");
 // Pyodide asks for its files by URL; these never leave the page: `fetch` below answers them from the file itself.
 const BASE = "https://embedded.invalid/pyodide/";
-const started = performance.now();
 
-const timings = {};  // seconds since the script started, at the end of each start-up stage
+// Each start-up stage is a performance measure named after its progress line (see benchmarks/playground_start.py).
+let stage = null;
 
 function progress(text, isError = false) {
-  if (statusLine.textContent && !isError) timings[statusLine.textContent] = (performance.now() - started) / 1000;
+  if (stage && !isError) performance.measure(stage.text, { start: stage.start });
+  stage = { text, start: performance.now() };
   statusLine.textContent = text;
   statusLine.classList.toggle("error", isError);
 }
@@ -22,13 +23,16 @@ function base64Bytes(text) {
   return bytes;
 }
 
-async function asset(name) {
+// An embedded file as a stream, decompressed as it is read: the WebAssembly compiles while it is still arriving.
+function assetStream(name) {
   const element = document.querySelector(`script[data-asset="${name}"]`);
   if (!element) throw new Error(`this playground file has no embedded ${name}`);
-  const bytes = base64Bytes(element.textContent);
-  if (!("gzip" in element.dataset)) return bytes;
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  const stream = new Blob([base64Bytes(element.textContent)]).stream();
+  return "gzip" in element.dataset ? stream.pipeThrough(new DecompressionStream("gzip")) : stream;
+}
+
+async function asset(name) {
+  return new Uint8Array(await new Response(assetStream(name)).arrayBuffer());
 }
 
 const networkFetch = globalThis.fetch.bind(globalThis);
@@ -37,7 +41,7 @@ globalThis.fetch = async (input, init) => {
   if (!url.startsWith(BASE)) return networkFetch(input, init);
   const name = url.slice(BASE.length);
   const type = name.endsWith(".wasm") ? "application/wasm" : "application/octet-stream";
-  return new Response(await asset(name), { headers: { "Content-Type": type } });
+  return new Response(assetStream(name), { headers: { "Content-Type": type } });
 };
 
 async function importEmbedded(name) {
@@ -55,22 +59,35 @@ async function start() {
       "Use a current Firefox, Chrome, Edge or Safari.");
   }
   progress("Starting Python (Pyodide)…");
-  const [{ loadPyodide }, runtime] = await Promise.all([
-    importEmbedded("pyodide.mjs"), importEmbedded("pyodide.asm.mjs"), importEmbedded("viz-global.js")]);
+  const [{ loadPyodide }, runtime] = await Promise.all(
+    [importEmbedded("pyodide.mjs"), importEmbedded("pyodide.asm.mjs")]);
   const pyodide = await loadPyodide({
     indexURL: BASE, createPyodideModule: runtime.default, lockFileURL: BASE + "pyodide-lock.json" });
-  progress("Installing scalargrad…");
+  progress("Loading scalargrad…");
+  vizReady = loadViz().catch(() => null);  // its WebAssembly compiles on another core while Python imports
+  // The wheels are imported from where they lie (zipimport, as the standard library is): faster than unpacking.
+  const sitePackages = pyodide.runPython("__import__('site').getsitepackages()[0]");
+  const archives = [];
   for (const element of document.querySelectorAll("script[data-wheel]")) {
-    pyodide.unpackArchive(await asset(element.dataset.asset), "wheel");
+    archives.push(`${sitePackages}/${element.dataset.asset}`);
+    pyodide.FS.writeFile(archives.at(-1), await asset(element.dataset.asset));
   }
-  progress("Loading Graphviz (viz-js)…");
-  globalThis.scalargradViz = await globalThis.Viz.instance();
+  pyodide.pyimport("sys").path.extend(pyodide.toPy(archives));
   const namespace = pyodide.globals.get("dict")();
   pyodide.runPython(texts.runner, { globals: namespace, filename: "playground_run.py" });
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = performance.now() / 1000;  // since the page was opened
   progress(`Ready in ${seconds.toFixed(1)} s: Python ${pyodide.version ? "(Pyodide " + pyodide.version + ")" : ""}`);
-  Object.assign(window.scalargrad, { startSeconds: seconds, timings });
+  window.scalargrad.startSeconds = seconds;
   return namespace.get("run");
+}
+
+// Graphviz (viz-js) is needed only to draw, so Python's start does not wait for it; a run does. Without it the
+// engine shows the DOT source and a hint, so a failure here is not fatal.
+async function loadViz() {
+  const start = performance.now();
+  await importEmbedded("viz-global.js");
+  globalThis.scalargradViz = await globalThis.Viz.instance();
+  performance.measure("viz-js", { start });
 }
 
 function show(result) {
@@ -99,6 +116,7 @@ function show(result) {
 
 let stepPage = null;
 let runPython = null;
+let vizReady = null;
 const ready = start().then((fn) => {
   runPython = fn;
   $("run").disabled = false;
@@ -109,6 +127,7 @@ const ready = start().then((fn) => {
 
 async function run(source) {
   await ready;
+  await vizReady;
   const proxy = runPython(source);
   const result = proxy.toJs({ dict_converter: Object.fromEntries });
   proxy.destroy();

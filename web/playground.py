@@ -1,7 +1,8 @@
 """`python3 tasks.py playground`: one HTML file holding Pyodide, viz-js and scalargrad, that runs from `file://`.
 
 Each embedded file sits in a `<script type="application/octet-stream" data-asset=NAME>` block as base64 (gzipped
-first where that pays: the WebAssembly and the JavaScript); the page's script hands them to Pyodide itself.
+first where that pays: the WebAssembly and the JavaScript); the page's script hands them to Pyodide itself. The
+standard library and the wheels carry bytecode for the modules the page imports (see precompile.py).
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import gzip
 import json
 from pathlib import Path
 
-from web import downloads
+from web import downloads, precompile
 
 HERE = Path(__file__).resolve().parent
 OUT = downloads.ROOT / "scalargrad-out" / "playground.html"
 MAX_BYTES = 12 * 1024 * 1024  # what a teacher can e-mail or put on a course page
 GRAPHVIZ_PY = "0.21"  # the `graphviz` package (pure Python) that engine.draw imports
-PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json")
 
 
 def _asset(name: str, data: bytes, wheel: bool = False) -> str:
@@ -37,7 +38,7 @@ def build(python: str | Path, out: Path = OUT) -> Path:
     """Write the playground to `out` (default scalargrad-out/playground.html); returns its path.
 
     `python` runs `pip download` for the pure-Python wheels on a first build. Raises downloads.BuildError when a
-    download fails, ValueError when the file would exceed MAX_BYTES.
+    download or the bytecode step (Node) fails, ValueError when the file would exceed MAX_BYTES.
     """
     with downloads.cache_lock():
         pyodide = downloads.npm_package("pyodide", downloads.PYODIDE)
@@ -46,9 +47,11 @@ def build(python: str | Path, out: Path = OUT) -> Path:
             downloads.pure_wheel(python, "graphviz", GRAPHVIZ_PY),
             downloads.own_wheel(downloads.CACHE / "own-wheel"),
         ]
+        stdlib, compiled_wheels = precompile.compiled(pyodide, wheels)
         assets = [_asset(name, (pyodide / name).read_bytes()) for name in PYODIDE_FILES]
+        assets.append(_asset("python_stdlib.zip", stdlib))
         assets.append(_asset("viz-global.js", (viz / "dist" / "viz-global.js").read_bytes()))
-        assets += [_asset(wheel.name, wheel.read_bytes(), wheel=True) for wheel in wheels]
+        assets += [_asset(wheel.name, data, wheel=True) for wheel, data in zip(wheels, compiled_wheels)]
     texts = {
         "examples": {
             path.stem.split("_", 1)[1].replace("_", " "): path.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import sys
 import traceback
 from typing import Any
 
@@ -16,7 +17,6 @@ from engine import Value
 from engine.draw.dot import draw_dot
 from engine.draw.page import save_html
 from engine.draw.render import render_svg, source_with_hint
-from nn.watch.recorder import Recorder
 
 FRAMES_SHOWN = 3  # the innermost frames of a traceback shown under the code box
 
@@ -75,7 +75,9 @@ def run(source: str) -> dict[str, Any]:
             outcome["step_page"] = save_html(value, "/tmp/step_through.html").read_text(encoding="utf-8")
         except ValueError as exc:  # too big to draw: say so where the drawing would be
             outcome["svg"] = str(exc)
-    recorders = [obj for obj in namespace.values() if isinstance(obj, Recorder) and obj.frames]
+    # nn is imported by the code that makes a Recorder, not here: the page starts faster without it.
+    recorder = sys.modules.get("nn.watch.recorder")
+    recorders = [obj for obj in namespace.values() if recorder and isinstance(obj, recorder.Recorder) and obj.frames]
     if recorders:
         outcome["training_page"] = recorders[-1].to_html()
     return outcome

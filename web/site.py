@@ -12,9 +12,11 @@ import functools
 import hashlib
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from web import downloads
@@ -40,8 +42,8 @@ RUN_LOCALLY = "read it here, and run it locally with `python3 tasks.py lessons`.
 BROWSER_NOTES = (
     ("import torch", "this lesson needs PyTorch and ONNX Runtime, which do not run here: " + RUN_LOCALLY),
     ("load_digits", "this lesson needs scikit-learn's bundled data, which does not run here: " + RUN_LOCALLY),
-    ("matplotlib", "its matplotlib figures are skipped (each says so in one line); every other cell runs."),
 )
+FIGURE_CALL = re.compile(r"^(\w+(?:\.\w+)?)\(", re.MULTILINE)  # a top-level call: `plt.show(` or `show_images(`
 PYODIDE_SKIP = (".map", ".d.ts", ".html", "README.md", "package.json", "pyodide.js")
 VIZ_INIT = '''"""viz-js (Graphviz compiled to WebAssembly), evaluated in this JavaScript realm on import."""
 
@@ -91,15 +93,64 @@ def matplotlib_stub_wheel(folder: Path) -> Path:
     return _write_wheel(folder, "matplotlib", "0.0.0", files)
 
 
+def _heading(cell: dict[str, object]) -> str | None:
+    """A markdown cell's last heading, without its #s."""
+    headings = [line.lstrip("#").strip() for line in _source(cell).splitlines() if line.startswith("#")]
+    return headings[-1] if cell["cell_type"] == "markdown" and headings else None
+
+
+def _source(cell: dict[str, object]) -> str:
+    source = cell["source"]
+    return source if isinstance(source, str) else "".join(source)  # type: ignore[arg-type]
+
+
+def _sections(cells: list[dict[str, object]], shows: Callable[[str], bool]) -> list[str]:
+    """The headings of the sections holding a code cell whose source `shows` something, in order."""
+    sections: list[str] = []
+    heading = ""
+    for cell in cells:
+        heading = _heading(cell) or heading
+        if cell["cell_type"] == "code" and shows(_source(cell)) and heading not in sections:
+            sections.append(heading)
+    return sections
+
+
+def skipped_figures(cells: list[dict[str, object]]) -> list[str]:
+    """The sections (their headings) of the code cells that show a matplotlib figure, which the site skips.
+
+    A cell shows one when it calls `plt.show()` at top level, or a function of the lesson's that calls it.
+    """
+    code = [_source(cell) for cell in cells if cell["cell_type"] == "code"]
+    helpers = {name for text in code for name in re.findall(r"^def (\w+)\((?:.|\n)*?^    plt\.show\(\)", text, re.M)}
+    return _sections(cells, lambda text: bool(set(FIGURE_CALL.findall(text)) & (helpers | {"plt.show"})))
+
+
+def browser_note(cells: list[dict[str, object]]) -> str | None:
+    """The one line a lesson's first cell says in the site about what the browser version skips; None: nothing."""
+    code = "\n".join(_source(cell) for cell in cells if cell["cell_type"] == "code")
+    notes = [note for needs, note in BROWSER_NOTES if needs in code]
+    if notes:
+        return notes[0]
+    figures = skipped_figures(cells)
+    if not figures:
+        return None
+    quoted = ", ".join(f"“{section}”" for section in figures)
+    many = len(figures) > 1
+    what = f"the matplotlib figure{'s' if many else ''} under {quoted} {'are' if many else 'is'}"
+    pages = ", ".join(f"“{section}”" for section in _sections(cells, lambda text: "Recorder(" in text))
+    shown = f"; the training page under {pages} (`nn.Recorder`) shows as it does locally" if pages else ""
+    note = "each with a one-line note" if many else "with a one-line note"
+    return f"{what} skipped, {note} (matplotlib does not run here); every other cell runs{shown}."
+
+
 def lesson_copies(folder: Path) -> None:
     """Copy the lessons into `folder`, each that needs what the browser lacks opening with a one-line note."""
     folder.mkdir(parents=True)
     for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
         lesson = json.loads(notebook.read_text(encoding="utf-8"))
-        code = "\n".join("".join(cell["source"]) for cell in lesson["cells"] if cell["cell_type"] == "code")
-        notes = [note for needs, note in BROWSER_NOTES if needs in code]
-        if notes:
-            text = "**In the browser:** " + notes[0]
+        note = browser_note(lesson["cells"])
+        if note:
+            text = "**In the browser:** " + note
             lesson["cells"].insert(0, {"cell_type": "markdown", "id": "in-the-browser", "metadata": {}, "source": text})
         (folder / notebook.name).write_text(json.dumps(lesson, indent=1, ensure_ascii=False), encoding="utf-8")
 

@@ -1,7 +1,8 @@
 """Builds for the browser tests, made once per test process: the playground file (and the site, in its test).
 
-A build needs npm on a first run (Pyodide and viz-js are fetched into .cache/) and a Chromium to be tested in;
-without either the tests skip and say why.
+A build needs Node.js (the playground's bytecode is compiled by Pyodide run in Node) and npm on a first run
+(Pyodide and viz-js are fetched into .cache/), and a Chromium to be tested in; without them the tests skip and
+say why.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ def browser_build() -> None:
     if find_chromium() is None:
         pytest.skip("no Chromium: install Debian's `chromium` to run the browser-build tests")
     cached = (downloads.CACHE / "npm" / f"pyodide@{downloads.PYODIDE}" / "package" / "package.json").exists()
-    if not cached and shutil.which("npm") is None:
-        pytest.skip("no npm and no cached Pyodide: install Node.js (npm) to build the playground and the site")
+    if shutil.which("node") is None or (not cached and shutil.which("npm") is None):
+        pytest.skip("no Node.js (npm): install it to build the playground and the site")
 
 
 @pytest.fixture(scope="session")
