@@ -215,7 +215,8 @@ def test() -> int:
 
 
 def playground() -> int:
-    """Build the one-file browser playground (needs npm once, to fetch Pyodide and viz-js into .cache/)."""
+    """Build the one-file browser playground (needs Node.js: npm fetches Pyodide and viz-js into .cache/ once, and node
+    compiles its Python to bytecode)."""
     if not PY.exists():
         make_venv()
     from web import playground as page
