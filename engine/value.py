@@ -217,14 +217,14 @@ def _walk(root: Value) -> tuple[list[Value], bool, list[Value]]:
     node, operands = root, iter(root.parents)
     while True:
         for v in operands:
-            op = v._record
-            if op is None:
+            if v._record is None:  # a leaf, the commoner operand: _record is read again below, not kept for it
                 if type(v.grad) is not float:
                     odd[v] = None
             elif v not in seen:
                 seen.add(v)
                 stack.append((node, operands))
                 node = v
+                op = v._record
                 arity = op.arity
                 if arity == 2:
                     operands = iter((v._a, v._b))
