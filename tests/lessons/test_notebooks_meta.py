@@ -158,15 +158,6 @@ def test_saved_outputs_hold_no_stray_stderr(name: str) -> None:
 # A code cell in JupyterLab at 1000 px with its file browser open shows 70 characters (measured in headless
 # Chromium: a 72-character line already scrolls sideways).
 MAX_CODE_LINE = 70
-# Until the figure cells of these lessons (cells that call plt. or ax.) are reflowed after their rewrite on
-# another branch, they are left out of the check; remove this once they are merged.
-FIGURE_CELLS_PENDING = (
-    "02_activations_and_losses.ipynb",
-    "03_neuron_to_mlp.ipynb",
-    "04_convolution.ipynb",
-    "05_recurrent_networks.ipynb",
-)
-FIGURE_CELL = re.compile(r"\b(plt|ax)\.")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
@@ -175,7 +166,6 @@ def test_code_lines_fit_a_notebook_at_1000_px(name: str) -> None:
         line
         for cell in load(name)["cells"]
         if cell["cell_type"] == "code"
-        and not (name in FIGURE_CELLS_PENDING and FIGURE_CELL.search(source(cell)))
         for line in source(cell).splitlines()
         if len(line) > MAX_CODE_LINE
     ]
