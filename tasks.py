@@ -135,7 +135,8 @@ def lessons(*jupyter_args: str) -> int:
 
 
 def serve_lessons(*jupyter_args: str) -> int:
-    """Run JupyterLab on notebooks/ until Ctrl-C: its address printed once, its routine log hidden, no news popup."""
+    """Run JupyterLab on notebooks/ until Ctrl-C, the lessons signed as trusted: its address printed once, its
+    routine log hidden, no news popup."""
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Containers often run as root, which JupyterLab refuses unless told; it still listens on localhost only.
         jupyter_args += ("--allow-root",)
@@ -144,6 +145,10 @@ def serve_lessons(*jupyter_args: str) -> int:
     # No routine log lines, no news fetched, and one Ctrl-C stops it without asking to confirm.
     quiet = ("--ServerApp.log_level=WARN", "--LabApp.log_level=WARN", "--LabApp.news_url=None",
              "--ServerApp.answer_yes=True")
+    # Signed, the lessons open trusted: JupyterLab shows nothing for an untrusted notebook's saved SVG drawings and
+    # HTML (lesson 03's training page) until the cell runs again. The signature is kept by Jupyter for this user.
+    lessons = sorted(str(path) for path in (ROOT / "notebooks").glob("*.ipynb"))
+    subprocess.run([str(BIN / "jupyter"), "trust", *lessons], capture_output=True, check=False)
     print("starting JupyterLab on notebooks/ ...", flush=True)
     server = subprocess.Popen(
         [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT / 'notebooks'}", *quiet, *jupyter_args],

@@ -90,7 +90,9 @@ def spec_parts(spec: object, where: str) -> tuple[str, dict[str, Any]]:
     return spec["class"], spec["config"]
 
 
-def check_model_tree(cls: type[ModelClass], doc: Mapping[str, Any], where: str, classes: Mapping[str, type[ModelClass]]) -> int:
+def check_model_tree(
+    cls: type[ModelClass], doc: Mapping[str, Any], where: str, classes: Mapping[str, type[ModelClass]]
+) -> int:
     """Check a model file's tree of classes and configs before anything is built; return its parameter count.
 
     Children may name only classes in `classes`. Raises ValueError naming the key. Walked without recursion,

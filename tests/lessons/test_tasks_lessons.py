@@ -1,5 +1,5 @@
 """`python3 tasks.py lessons` installs a Jupyter front end and what lesson 08 needs, says so before pip's quiet part,
-prints JupyterLab's address once, and stops it cleanly on one Ctrl-C.
+signs the lessons as trusted, prints JupyterLab's address once, and stops it cleanly on one Ctrl-C.
 
 It installs into the repository's .venv, so it runs where the tests run in that venv (`python3 tasks.py test`,
 CI) and skips elsewhere."""
@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from types import ModuleType
 
+import nbformat
+import nbformat.sign
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +82,10 @@ def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_sto
         setting = f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"
         schema = json.loads(fetch(setting))["schema"]
         assert schema["properties"]["fetchNews"]["default"] == "false"
+        # The lessons are signed, so their saved drawings and pages show on first open.
+        notary = nbformat.sign.NotebookNotary()
+        for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            assert notary.check_signature(nbformat.read(path, as_version=4)), f"{path.name} is not trusted"
     finally:
         server.send_signal(signal.SIGINT)
         code = server.wait(timeout=60)
