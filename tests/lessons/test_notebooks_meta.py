@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from ipykernel.kernelspec import KERNEL_NAME, get_kernel_dict
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 MAX_BYTES = 1_000_000
@@ -72,7 +73,10 @@ def test_notebook_is_committed_executed_in_order_without_errors(name: str) -> No
     assert path.stat().st_size < MAX_BYTES, f"{name} is {path.stat().st_size} bytes; keep images small"
     nb = load(name)
     assert nb["nbformat"] == 4
-    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    # The spec JupyterLab writes for the kernel it starts (ipykernel's python3): any other marks the lesson
+    # modified as soon as it opens.
+    spec = {"display_name": get_kernel_dict()["display_name"], "language": "python", "name": KERNEL_NAME}
+    assert nb["metadata"]["kernelspec"] == spec
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     counts = [c["execution_count"] for c in code]
     assert counts == list(range(1, len(code) + 1)), f"{name}: cells were not run once, top to bottom: {counts}"
