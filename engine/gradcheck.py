@@ -123,15 +123,19 @@ def _report(where: str, tol: _Tolerance, rows: Sequence[_Row]) -> None:
             marks.append("" if tol.close(r.analytic, r.numeric) else "  <-- MISMATCH")
     if not any(marks):
         return
-    width = max(len(r.label) for r in rows)
+    # Each column as wide as its widest entry and 6 significant digits, so a lesson's table fits a notebook's
+    # 70-character output line (JupyterLab breaks a longer one inside a number).
+    table = [["", "analytic", "numeric", "|difference|"]]
+    table += [[r.label, f"{r.analytic:.6g}", f"{r.numeric:.6g}", f"{abs(r.analytic - r.numeric):.3g}"] for r in rows]
+    widths = [max(len(row[k]) for row in table) for k in range(4)]
     lines = [
-        f"{where}: analytic and numeric derivatives disagree (central differences, eps={tol.eps:g}; "
-        f"pass when |analytic - numeric| <= {tol.atol:g} + {tol.rtol:g}*|numeric|)",
-        f"  {'':<{width}}  {'analytic':>24}  {'numeric':>24}  {'|difference|':>12}",
+        f"{where}: analytic and numeric derivatives disagree",
+        f"(central differences, eps={tol.eps:g}; a row passes when",
+        f"|analytic - numeric| <= {tol.atol:g} + {tol.rtol:g}*|numeric|)",
     ]
-    for r, mark in zip(rows, marks):
-        diff = abs(r.analytic - r.numeric)
-        lines.append(f"  {r.label:<{width}}  {r.analytic!r:>24}  {r.numeric!r:>24}  {diff:>12.3g}{mark}")
+    for (label, *numbers), mark in zip(table, ["", *marks]):
+        cells = [label.ljust(widths[0])] + [n.rjust(w) for n, w in zip(numbers, widths[1:])]
+        lines.append(("  " + "  ".join(cells) + mark).rstrip())
     raise GradcheckError("\n".join(lines))
 
 
@@ -155,9 +159,9 @@ def gradcheck(
         hi, _ = _call("gradcheck", f, _shifted(xs, i, tol.eps), f"x{i} + eps")
         lo, _ = _call("gradcheck", f, _shifted(xs, i, -tol.eps), f"x{i} - eps")
         numeric = (hi.data - lo.data) / (2.0 * tol.eps)
-        rows.append(_Row(f"x{i} = {x!r}", by_backward[i], numeric))
+        rows.append(_Row(f"x{i} = {x:.6g}", by_backward[i], numeric))
         if not tol.close(by_grad[i], by_backward[i]):
-            rows.append(_Row(f"x{i} = {x!r} (engine.grad)", by_grad[i], numeric))
+            rows.append(_Row(f"x{i} by engine.grad", by_grad[i], numeric))
     _report("gradcheck", tol, rows)
     return True
 

@@ -16,6 +16,7 @@ import functools
 import math
 import os
 import reprlib
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
@@ -25,6 +26,16 @@ from nn.checks import check_bool, is_real
 CORRECT, NOT_ATTEMPTED, INCORRECT = "correct", "not attempted yet", "not right yet"
 REL_TOL, ABS_TOL = 1e-6, 1e-9
 MAX_DEPTH = 20  # no answer nests deeper; a deeper one (or one that holds itself) is looked at this far
+# A notebook's output line at 1000 px with the file browser open shows 70 characters; a longer one wraps in the
+# middle of a word or a number, so feedback is wrapped at word boundaries to this width.
+WIDTH = 70
+
+
+def wrap(text: str, indent: str = "", first: str = "") -> str:
+    """`first` + `text` wrapped at word boundaries to WIDTH columns, the following lines indented by `indent`.
+    A word longer than a line (a long name) stays whole; "1e-06" is never split at its hyphen."""
+    return "\n".join(textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=indent,
+                                   break_long_words=False, break_on_hyphens=False))
 
 
 @dataclass
@@ -52,12 +63,12 @@ class Feedback:
 
     def __str__(self) -> str:
         mark = {CORRECT: "✔", NOT_ATTEMPTED: "…"}.get(self.status, "✘")
-        lines = [f"{mark} {self.exercise}: {self.status}" + (f", {self.note}" if self.note else "")]
-        lines += [f"  - {p}" for p in self.problems]
+        lines = [wrap(f"{mark} {self.exercise}: {self.status}" + (f", {self.note}" if self.note else ""), "  ")]
+        lines += [wrap(p, "    ", "  - ") for p in self.problems]
         if self.nudge:
-            lines.append(f"  hint: {self.nudge}")
+            lines.append(wrap(self.nudge, "    ", "  hint: "))
         if self.hint and self.more_help:
-            lines.append(f"  more help: {self.hint}")
+            lines.append(wrap(self.hint, "    ", "  more help: "))
         elif self.hint:
             lines.append(f'  (stuck? exercises.show_hint("{self.number}") gives more help)')
         return "\n".join(lines)
@@ -105,7 +116,7 @@ def show_hint(exercise: str | None = None) -> Feedback | Note:
         return Note("no exercise has been missed yet: run a check first")
     key = exercise if exercise is not None else next(reversed(_HELP.last_miss))
     if key not in _HELP.last_miss:
-        return Note(f"exercise {key} has not been missed yet (missed so far: {', '.join(_HELP.last_miss)})")
+        return Note(wrap(f"exercise {key} has not been missed yet (missed so far: {', '.join(_HELP.last_miss)})"))
     return replace(_HELP.last_miss[key], more_help=True)
 
 

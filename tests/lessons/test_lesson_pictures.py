@@ -93,3 +93,24 @@ def test_every_saved_drawing_fits_a_notebook_and_is_readable(name: str) -> None:
             continue
         problems = misfits(data)
         assert problems == [], f"{lesson}, the cell ending {source.strip().splitlines()[-1]!r}: {problems}"
+
+
+def test_lesson_07s_digit_titles_are_shown_at_a_readable_size() -> None:
+    """Lesson 07 titles each digit ("label 3", "8 → 1"). A grid wider than the 568 px area is shrunk, and so are
+    its titles: they must come out at 11 px or more (12 pt at the lessons' 100 dpi, shrunk at most to 0.66)."""
+    cells = json.loads((NOTEBOOKS / "07_handwritten_digits.ipynb").read_text(encoding="utf-8"))["cells"]
+    helper = next("".join(c["source"]) for c in cells if "def show_digits" in "".join(c["source"]))
+    points = re.search(r"set_title\(title, fontsize=(\d+)\)", helper)
+    assert points is not None, "show_digits no longer sets its titles' font size"
+    grids = [
+        base64.b64decode("".join(output["data"]["image/png"]))
+        for cell in cells
+        if cell["cell_type"] == "code" and "show_digits(" in "".join(cell["source"]).replace("def show_digits(", "")
+        for output in cell["outputs"]
+        if "image/png" in output.get("data", {})
+    ]
+    assert len(grids) >= 2
+    for png in grids:
+        (natural_width, _), (width, _) = png_pictures(png, min(OUTPUT_AREAS_PX))
+        title_px = int(points.group(1)) * PX_PER_PT * width / natural_width
+        assert title_px >= 11, f"a digit grid {natural_width:.0f} px wide shows its titles at {title_px:.1f} px"

@@ -221,3 +221,18 @@ def test_a_function_that_forgets_to_return_is_told_so() -> None:
 
     feedback = lesson02.check_mse(mse)
     assert feedback.status == INCORRECT and "returned None" in feedback.problems[0] and "`return`" in feedback.nudge
+
+
+@pytest.mark.parametrize(("check", "solution", "wrong", "hint"), EXERCISES, ids=IDS)
+def test_feedback_lines_fit_a_notebook_output_at_1000_px_with_every_word_kept(
+    check: Callable[[Any], Feedback], solution: Any, wrong: Any, hint: str
+) -> None:
+    """JupyterLab breaks an output line over 70 characters anywhere, even inside a number: feedback wraps itself
+    at word boundaries instead (untouched, a first miss with its hint, a repeated miss with more help, a pass)."""
+    for feedback in [check(starter(solution)), check(wrong), check(wrong), check(solution)]:
+        text = str(feedback)
+        long = [line for line in text.splitlines() if len(line) > 70]
+        assert long == [], text
+        words = " ".join(text.split())
+        for part in [feedback.note, *feedback.problems, feedback.nudge, feedback.hint * feedback.more_help]:
+            assert " ".join(part.split()) in words, (part, text)
