@@ -149,6 +149,8 @@ def serve_lessons(*jupyter_args: str) -> int:
     # HTML (lesson 03's training page) until the cell runs again. The signature is kept by Jupyter for this user.
     lessons = sorted(str(path) for path in (ROOT / "notebooks").glob("*.ipynb"))
     subprocess.run([str(BIN / "jupyter"), "trust", *lessons], capture_output=True, check=False)
+    # A job started in the background by a shell ignores Ctrl-C, and Python then leaves it ignored: ask for it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print("starting JupyterLab on notebooks/ ...", flush=True)
     server = subprocess.Popen(
         [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT / 'notebooks'}", *quiet, *jupyter_args],
