@@ -205,3 +205,16 @@ def test_firefox_draws_the_page_from_a_file_address(moons_page: tuple[Path, Reco
     region = (246, 217, 184)
     assert sum(n for n, p in colors if all(abs(a - b) <= 3 for a, b in zip(p, region))) > 2000
     assert sum(n for n, p in colors if p[0] > 150 and p[1] < 120 and p[2] < 110) > 100
+
+
+def test_in_a_notebook_the_page_fits_its_output_area(chromium: Browser, moons_page: tuple[Path, Recorder],
+                                                     tmp_path: Path) -> None:
+    """The recorder's notebook display (an iframe) takes the output area's width, its border included."""
+    _, rec = moons_page
+    html = rec._repr_html_()
+    assert html is not None
+    cell = tmp_path / "cell.html"
+    cell.write_text(f'<!doctype html><body style="margin:0"><div id="area" style="width:548px">{html}</div>')
+    chromium.open(cell)
+    width = chromium.evaluate("document.querySelector('#area iframe').getBoundingClientRect().width")
+    assert width == pytest.approx(548, abs=0.5)
