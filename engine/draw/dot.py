@@ -294,6 +294,14 @@ def _grad_colour(magnitudes: list[float]) -> tuple[Callable[[float], str], str]:
     return colour, legend
 
 
+def _text_colour(fill: str) -> str:
+    """"white" on a fill dark enough that black text reads worse (WCAG contrast), else "black"."""
+    channels = [int(fill[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "white" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 else "black"
+
+
 @dataclass
 class _Style:
     """The options of one `draw_dot` call that every label needs."""
@@ -568,7 +576,10 @@ def _statements(
         if collapsed:
             attrs.update(style="rounded,filled", fillcolor="#deebf7")
         if colour is not None:
-            attrs.update(style="rounded,filled" if collapsed else "filled", fillcolor=colour(v.grad))
+            fill = colour(v.grad)
+            attrs.update(style="rounded,filled" if collapsed else "filled", fillcolor=fill)
+            if _text_colour(fill) == "white":
+                attrs["fontcolor"] = "white"
         if look is not None:
             attrs.update(look.attrs)
         group = groups.get(v)

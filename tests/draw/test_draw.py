@@ -652,3 +652,30 @@ def test_a_drawing_says_what_it_is_and_how_to_view_it() -> None:
     text = repr(draw_dot(micrograd_example()[1]))
     assert text.startswith("<Drawing of a graph of 7 Values")
     assert "Jupyter" in text and "write_image" in text and "0x" not in text
+
+
+def _contrast(fill: str, text: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        r, g, b = (int(colour[k : k + 2], 16) / 255 for k in (1, 3, 5))
+        r, g, b = ((c / 12.92) if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    a, b = sorted((luminance(fill), luminance(text)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def test_grad_colours_keep_their_text_readable() -> None:
+    """Every box of a color_grad drawing, pale to the darkest red, has text of WCAG AA contrast (4.5) or more."""
+    xs = [Value(1.0, f"x{k}") for k in range(12)]
+    out = engine.sum([x * (10.0 ** (k / 2 - 3)) for k, x in enumerate(xs)])  # |grad| from 1e-3 to 1e2.5
+    out.backward()
+    source = draw_dot(out, color_grad=True).source
+    boxes = re.findall(r'\[label="\{ x\d+[^\]]*\]', source)
+    assert len(boxes) == 12
+    for box in boxes:
+        fill = re.search(r'fillcolor="(#[0-9a-f]{6})"', box).group(1)  # type: ignore[union-attr]
+        text = "#ffffff" if "fontcolor=white" in box else "#000000"
+        assert _contrast(fill, text) >= 4.5, box
+    assert any("fontcolor=white" in box for box in boxes)
