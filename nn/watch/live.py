@@ -32,8 +32,8 @@ def in_jupyter() -> bool:
 
 def iframe(page: str) -> str:
     """HTML embedding one self-contained page, isolated in an iframe (in a div: IPython warns about a bare iframe)."""
-    return (f'<div><iframe srcdoc="{html_text(page)}" title="training recording" '
-            f'style="box-sizing:border-box;width:100%;max-width:1010px;height:{IFRAME_HEIGHT}px;border:1px solid #ddd"></iframe></div>')
+    style = f"box-sizing:border-box;width:100%;max-width:1010px;height:{IFRAME_HEIGHT}px;border:1px solid #ddd"
+    return f'<div><iframe srcdoc="{html_text(page)}" title="training recording" style="{style}"></iframe></div>'
 
 
 class LiveView:
