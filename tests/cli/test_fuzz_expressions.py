@@ -56,7 +56,7 @@ VALUES = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(texts(), st.data())
 def test_any_text_parses_and_evaluates_or_raises_expression_error(text: str, data: st.DataObject) -> None:
-    with time_limit(10):
+    with time_limit(60):  # a hang guard; each text takes milliseconds
         try:
             expression = parse(text)
         except ExpressionError as exc:
