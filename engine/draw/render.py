@@ -164,33 +164,34 @@ def write_image(graph: graphviz.Digraph | str, path: str | os.PathLike[str]) -> 
 
 
 def fit_width(svg: str) -> str:
-    """`svg` for a notebook: a drawing wider than FIT_WIDTH_PX takes the output area's width (scaled, its shape
-    kept) instead of its fixed width in pt, which JupyterLab would cut off on the right; a narrower one taller
-    than FIT_HEIGHT_PX is scaled down to that height (`_tall_scale`); any other keeps its size, since a width of
-    100% would also enlarge it."""
+    """`svg` for a notebook: a drawing taller than FIT_HEIGHT_PX is scaled down to that height when that also
+    brings it within FIT_WIDTH_PX (`_tall_scale`); any other wider than FIT_WIDTH_PX takes the output area's width
+    (scaled, its shape kept) instead of its fixed width in pt, which JupyterLab would cut off on the right; the
+    rest keep their size, since a width of 100% would also enlarge them."""
     size = _SVG_SIZE.search(svg)
     if size is None:
         return svg
     width, height = (float(size.group(k)) for k in (1, 2))
     scale = _tall_scale(svg)
-    if width * 4 / 3 > FIT_WIDTH_PX:  # Graphviz sizes in pt; 96 px per 72 pt
-        fitted = '<svg width="100%"'
-    elif scale < 1.0:
+    if scale < 1.0:
         fitted = f'<svg width="{width * scale:.2f}pt" height="{height * scale:.2f}pt"'
+    elif width * 4 / 3 > FIT_WIDTH_PX:  # Graphviz sizes in pt; 96 px per 72 pt
+        fitted = '<svg width="100%"'
     else:
         return svg
     return svg[: size.start()] + fitted + svg[size.end() :]
 
 
 def _tall_scale(svg: str) -> float:
-    """How much a drawing no wider than FIT_WIDTH_PX but taller than FIT_HEIGHT_PX shrinks to fit a screen's
-    height: 1 for any other, and for one so tall that its text would shrink below FIT_MIN_SCALE (scrolling
-    reads better)."""
+    """How much a drawing taller than FIT_HEIGHT_PX shrinks to fit a screen's height, if it then fits FIT_WIDTH_PX
+    too: 1 for any other, and for one so tall that its text would shrink below FIT_MIN_SCALE (scrolling reads
+    better)."""
     size = _SVG_SIZE.search(svg)
-    if size is None or float(size.group(1)) * 4 / 3 > FIT_WIDTH_PX:
+    if size is None:
         return 1.0
-    scale = FIT_HEIGHT_PX / (float(size.group(2)) * 4 / 3)
-    return scale if FIT_MIN_SCALE <= scale < 1.0 else 1.0
+    width, height = (float(size.group(k)) * 4 / 3 for k in (1, 2))
+    scale = FIT_HEIGHT_PX / height
+    return scale if FIT_MIN_SCALE <= scale < 1.0 and width * scale <= FIT_WIDTH_PX else 1.0
 
 
 FIT_WIDTH_PX = 560  # about the narrowest output area: JupyterLab at 1000 px with its file browser open

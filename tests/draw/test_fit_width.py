@@ -36,6 +36,12 @@ def test_only_a_root_svg_wider_than_the_limit_changes() -> None:
     assert FIT_HEIGHT_PX == 800  # 600 pt
     taller = '<svg width="300pt" height="1200pt"\n viewBox="0 0 300 1200"></svg>'  # its text would halve
     assert fit_width(taller) == taller
+    # 600 x 880 px: a little wider than the narrowest area, and fitting it once scaled to the screen's height
+    wide_and_tall = '<svg width="450pt" height="660pt"\n viewBox="0 0 450 660"></svg>'
+    assert fit_width(wide_and_tall) == '<svg width="409.09pt" height="600.00pt"\n viewBox="0 0 450 660"></svg>'
+    # 900 x 880 px: scaled to the height it is still too wide, so it takes the area's width
+    wider = '<svg width="675pt" height="660pt"\n viewBox="0 0 675 660"></svg>'
+    assert fit_width(wider) == '<svg width="100%"\n viewBox="0 0 675 660"></svg>'
 
 
 def test_in_a_narrow_cell_a_wide_drawing_is_scaled_and_a_small_one_keeps_its_size(
