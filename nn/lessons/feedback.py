@@ -4,24 +4,21 @@ A checker compares the student's answer with the right one, computed here from t
 from `nn.lessons.solutions`). When the answer matches a *typical mistake* (another function the checker knows),
 the help names that mistake. An answer left as `...` is "not attempted yet" and fails nothing.
 
-Help comes in two steps: the first miss of an exercise gets a hint naming the idea to think about; a repeated
-miss, or `show_hint()`, adds code-level help. `nn.lessons.hints(False)` (or the environment variable
-SCALARGRAD_HINTS=off) turns all help off, for a graded run: checkers then say only what is right and what is off.
+A miss carries two steps of help, a nudge naming the idea and a code-level hint; `nn.lessons.exercises` decides
+which a student sees.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import math
-import os
 import reprlib
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, ParamSpec
+from dataclasses import dataclass, field
+from typing import Any
 
-from nn.checks import check_bool, is_real
+from nn.checks import is_real
 
 CORRECT, NOT_ATTEMPTED, INCORRECT = "correct", "not attempted yet", "not right yet"
 REL_TOL, ABS_TOL = 1e-6, 1e-9
@@ -74,74 +71,6 @@ class Feedback:
         return "\n".join(lines)
 
     __repr__ = __str__  # a checker's result is the last line of a cell: Jupyter shows it as this text
-
-
-def _hints_from_environment() -> bool:
-    """Whether hints start on: yes, unless SCALARGRAD_HINTS is off, 0, false or no (a graded run)."""
-    return os.environ.get("SCALARGRAD_HINTS", "on").lower() not in {"off", "0", "false", "no"}
-
-
-@dataclass
-class _Help:
-    """The one switch (help on or off), and this session's latest miss of each exercise, the latest last.
-
-    A miss already remembered is a repeated one (it gets code-level help). One record for all lessons, not one per
-    checker, because `show_hint()` with no argument looks for the latest miss across them.
-    """
-
-    enabled: bool = field(default_factory=_hints_from_environment)
-    last_miss: dict[str, Feedback] = field(default_factory=dict)
-
-
-_HELP = _Help()
-
-
-def hints(enabled: bool) -> None:
-    """Turn the checkers' hints on or off (off for a graded run: only what is right and what is off is said).
-    Raises TypeError for anything but True or False (`hints("off")` would otherwise read as on)."""
-    _HELP.enabled = check_bool(enabled, "hints(enabled)")
-
-
-class Note(str):
-    """A line of text that Jupyter shows as it is, without quotes."""
-
-    __repr__ = str.__str__
-
-
-def show_hint(exercise: str | None = None) -> Feedback | Note:
-    """The last miss of `exercise` ("2.2"; by default the last exercise missed) with its code-level help."""
-    if not _HELP.enabled:
-        return Note("hints are turned off for this run")
-    if not _HELP.last_miss:
-        return Note("no exercise has been missed yet: run a check first")
-    key = exercise if exercise is not None else next(reversed(_HELP.last_miss))
-    if key not in _HELP.last_miss:
-        return Note(wrap(f"exercise {key} has not been missed yet (missed so far: {', '.join(_HELP.last_miss)})"))
-    return replace(_HELP.last_miss[key], more_help=True)
-
-
-def deliver(feedback: Feedback) -> Feedback:
-    """What the student sees: help off strips the hints; a miss is remembered, and a repeated one gets more help."""
-    if not _HELP.enabled:
-        return replace(feedback, nudge="", hint="")
-    if feedback.status != INCORRECT:
-        return feedback
-    # Popped and put back so the latest miss goes last: show_hint() with no argument takes it.
-    missed_before = _HELP.last_miss.pop(feedback.number, None) is not None
-    _HELP.last_miss[feedback.number] = feedback
-    return replace(feedback, more_help=missed_before)
-
-
-P = ParamSpec("P")
-
-
-def checker(check: Callable[P, Feedback]) -> Callable[P, Feedback]:
-    """Mark an exercise's public checker: its Feedback goes through `deliver` (two-step help, the hints switch)."""
-    @functools.wraps(check)
-    def run(*args: P.args, **kwargs: P.kwargs) -> Feedback:
-        return deliver(check(*args, **kwargs))
-
-    return run
 
 
 def not_attempted(exercise: str, what: str) -> Feedback:

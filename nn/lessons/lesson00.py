@@ -23,7 +23,6 @@ from nn.lessons.feedback import (
     Feedback,
     NotANumber,
     call,
-    checker,
     fmt,
     is_blank,
     is_stub,
@@ -31,7 +30,6 @@ from nn.lessons.feedback import (
     number,
     show,
 )
-from nn.lessons.feedback import show_hint as show_hint
 
 TOL = {"rel_tol": 1e-9, "abs_tol": 1e-12}
 SENTINEL = 0.25  # what each operand's grad holds before one _backward runs: `+=` keeps it, `=` loses it
@@ -385,7 +383,6 @@ def _missing(cls: Any, names: tuple[str, ...]) -> list[str]:
     return [name for name in names if not callable(getattr(cls, name, None)) or is_stub(getattr(cls, name))]
 
 
-@checker
 def check_add_and_mul(cls: Any) -> Feedback:
     """Exercise 0.1: a class with data, grad, _prev, _op, _backward and `+`, `*` (a number on either side); every
     node's data, children and _backward rule compared with engine.Value's."""
@@ -395,7 +392,6 @@ def check_add_and_mul(cls: Any) -> Feedback:
     return _run(exercise, cls, ("+", "*"), with_backward=False)
 
 
-@checker
 def check_tanh(cls: Any) -> Feedback:
     """Exercise 0.2: `Value.tanh`, its data and its _backward rule, in graphs with + and * too."""
     exercise = "exercise 0.2 (tanh)"
@@ -404,7 +400,6 @@ def check_tanh(cls: Any) -> Feedback:
     return _run(exercise, cls, ("+", "*", "tanh"), with_backward=False)
 
 
-@checker
 def check_value_class(cls: Any) -> Feedback:
     """Exercise 0.3: `backward()`; the whole class against engine.Value on graphs with reused nodes, numbers on
     either side and a deep chain: every node's data and gradient."""
@@ -468,7 +463,6 @@ def _neuron_differences(mine: Any, theirs: engine.Value) -> list[str]:
     return problems
 
 
-@checker
 def check_neuron(neuron: Callable[[Any], Any], cls: Any) -> Feedback:
     """Exercise 0.4: `neuron(V)` builds micrograd's neuron tanh(x1·w1 + x2·w2 + b) with the class V and calls
     backward(); with your class and with engine.Value, the output and every input's gradient must agree."""

@@ -7,14 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from engine import Value
-from nn.lessons.feedback import Feedback, Mistake, check_function, check_numbers, checker
-from nn.lessons.feedback import show_hint as show_hint
+from nn.lessons.feedback import Feedback, Mistake, check_function, check_numbers
 
 # Exercise 1.1: L = (a + b) * c at these numbers.
 A, B, C = 2.0, -1.0, 4.0
 
 
-@checker
 def check_product_gradients(grads: dict[str, Any]) -> Feedback:
     """Exercise 1.1: {"a": dL/da, "b": dL/db, "c": dL/dc} for L = (a + b) * c, worked out by hand."""
     a, b, c = Value(A), Value(B), Value(C)
@@ -42,7 +40,6 @@ TEST_FUNCTIONS: list[tuple[Callable[[float], float], float, Callable[[float], fl
 ]
 
 
-@checker
 def check_central_difference(central_difference: Callable[[Callable[[float], float], float, float], Any]) -> Feedback:
     """Exercise 1.2: `central_difference(f, x, h)` estimates f'(x) to about h²; checked on sin, exp and x³."""
     derivatives = {id(f): d for f, _, d in TEST_FUNCTIONS}
@@ -68,7 +65,6 @@ def check_central_difference(central_difference: Callable[[Callable[[float], flo
 X = 3.0
 
 
-@checker
 def check_accumulated_grad(grad: Any) -> Feedback:
     """Exercise 1.3: the value of x.grad after calling y.backward() twice on y = x * x + x at x = 3."""
     x = Value(X)

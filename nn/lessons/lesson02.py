@@ -9,8 +9,7 @@ from typing import Any
 import engine
 from engine import Value
 from nn import functional as F
-from nn.lessons.feedback import Feedback, Mistake, check_function, checker
-from nn.lessons.feedback import show_hint as show_hint
+from nn.lessons.feedback import Feedback, Mistake, check_function
 
 
 def _one(loss: Value | list[Value]) -> Value:
@@ -23,7 +22,6 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
 
-@checker
 def check_sigmoid_derivative(sigmoid_derivative: Callable[[float], Any]) -> Feedback:
     """Exercise 2.1: `sigmoid_derivative(z)` with plain floats, checked against the engine's backward rule."""
     def right(z: float) -> float:
@@ -45,7 +43,6 @@ def check_sigmoid_derivative(sigmoid_derivative: Callable[[float], Any]) -> Feed
     )
 
 
-@checker
 def check_mse(mse: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedback:
     """Exercise 2.2: `mse(predictions, targets)` with plain floats, checked against nn.functional.mse_loss."""
     cases = [([0.5, 2.0, -1.0], [1.0, 2.5, 0.0]), ([3.0], [1.0]), ([0.0, 1.0, 2.0, 3.0], [1.0, 1.0, 1.0, 1.0])]
@@ -67,7 +64,6 @@ def check_mse(mse: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedbac
     )
 
 
-@checker
 def check_cross_entropy_gradient(gradient: Callable[[Sequence[float], int], Any]) -> Feedback:
     """Exercise 2.3: `gradient(logits, target)` = dL/dz_k of cross_entropy(logits, target), as a list of floats."""
     def right(logits: Sequence[float], target: int) -> list[float]:

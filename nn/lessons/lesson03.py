@@ -7,8 +7,7 @@ from typing import Any
 
 from engine import Value
 from nn.layers import MLP
-from nn.lessons.feedback import Feedback, Mistake, check_function, checker, is_stub, not_attempted
-from nn.lessons.feedback import show_hint as show_hint
+from nn.lessons.feedback import Feedback, Mistake, check_function, is_stub, not_attempted
 
 # Exercise 3.1: a 2-2-1 network (relu hidden layer, linear output); row k of a weight matrix is neuron k's weights.
 W1 = [[0.5, -1.0], [1.5, 0.25]]
@@ -35,7 +34,6 @@ def _relu(zs: list[float]) -> list[float]:
     return [max(0.0, z) for z in zs]
 
 
-@checker
 def check_forward(forward: Callable[[Sequence[float]], Any]) -> Feedback:
     """Exercise 3.1: `forward(x)` returns (hidden activations, output) of the W1, B1, W2, B2 network, plain floats."""
     model = _network()
@@ -67,7 +65,6 @@ def check_forward(forward: Callable[[Sequence[float]], Any]) -> Feedback:
     )
 
 
-@checker
 def check_sgd_step(sgd_step: Callable[[list[Value], float], Any]) -> Feedback:
     """Exercise 3.2: `sgd_step(params, lr)` moves every parameter's .data against its .grad, in place."""
     if is_stub(sgd_step):
@@ -98,7 +95,6 @@ def check_sgd_step(sgd_step: Callable[[list[Value], float], Any]) -> Feedback:
     )
 
 
-@checker
 def check_num_parameters(num_parameters: Callable[[int, Sequence[int]], Any]) -> Feedback:
     """Exercise 3.3: `num_parameters(nin, sizes)` for MLP(nin, sizes), checked against the model itself."""
     def weights_only(nin: int, sizes: Sequence[int]) -> int:

@@ -7,14 +7,12 @@ from typing import Any
 
 from engine import Value, no_grad
 from nn.conv import Conv2d
-from nn.lessons.feedback import Feedback, Mistake, check_function, checker
-from nn.lessons.feedback import show_hint as show_hint
+from nn.lessons.feedback import Feedback, Mistake, check_function
 from nn.pooling import MaxPool2d
 
 Grid = list[list[float]]
 
 
-@checker
 def check_output_size(conv_output_size: Callable[[int, int, int, int], Any]) -> Feedback:
     """Exercise 4.1: `conv_output_size(size, kernel, stride, padding)`, checked by running a Conv2d of that shape."""
     def right(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -50,7 +48,6 @@ def _conv(image: Grid, kernel: Grid) -> Grid:
         return [[v.data for v in row] for row in conv([image])[0]]
 
 
-@checker
 def check_cross_correlation(cross_correlate: Callable[[Grid, Grid], Any]) -> Feedback:
     """Exercise 4.2: `cross_correlate(image, kernel)` (no padding, stride 1), checked against nn.Conv2d."""
     image = [[float((3 * r + 5 * c) % 7) for c in range(5)] for r in range(5)]
@@ -75,7 +72,6 @@ def pool_gradient(image: Grid, upstream: Grid) -> Grid:
     return [[p.grad for p in row] for row in pixels]
 
 
-@checker
 def check_max_pool_gradient(max_pool_backward: Callable[[Grid, Grid], Any]) -> Feedback:
     """Exercise 4.3: `max_pool_backward(image, upstream)`, the 4x4 gradient of a 2x2 max pool, from the engine."""
     image = [[1.0, 3.0, 0.5, 0.2], [2.0, -1.0, 0.1, 0.4], [0.0, 0.3, -2.0, -3.0], [0.6, 0.2, -1.0, -0.5]]

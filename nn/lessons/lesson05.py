@@ -8,8 +8,7 @@ from typing import Any
 
 import engine
 from engine import Value
-from nn.lessons.feedback import Feedback, Mistake, check_function, checker
-from nn.lessons.feedback import show_hint as show_hint
+from nn.lessons.feedback import Feedback, Mistake, check_function
 from nn.recurrent import RNNCell
 
 
@@ -28,7 +27,6 @@ def _step(cell: RNNCell, x: float | Value, h: Value) -> Value:
 RNN_CASES = [(1.0, 0.0, 0.5, -0.8, 0.1), (-0.5, 0.7, 0.5, -0.8, 0.1), (2.0, -0.3, -1.2, 1.5, 0.0)]
 
 
-@checker
 def check_rnn_step(rnn_step: Callable[[float, float, float, float, float], Any]) -> Feedback:
     """Exercise 5.1: `rnn_step(x, h, w_ih, w_hh, b)` = the next hidden state of a size-1 RNN, checked with RNNCell."""
     def linear(x: float, h: float, w_ih: float, w_hh: float, b: float) -> float:
@@ -48,7 +46,6 @@ def check_rnn_step(rnn_step: Callable[[float, float, float, float, float], Any])
     )
 
 
-@checker
 def check_last_state_gradient(gradient: Callable[[Sequence[float], float, float, float], Any]) -> Feedback:
     """Exercise 5.2: `gradient(xs, w_ih, w_hh, b)` = dh_T/dh_0 from h_0 = 0 over the inputs xs, from engine.grad."""
     def right(xs: Sequence[float], w_ih: float, w_hh: float, b: float) -> float:

@@ -15,12 +15,10 @@ from nn.lessons.feedback import (
     Mistake,
     call,
     check_function,
-    checker,
     fmt,
     is_blank,
     not_attempted,
 )
-from nn.lessons.feedback import show_hint as show_hint
 
 POINTS = (-2.0, -0.5, 0.3, 1.0, 2.5)
 Derivative = Callable[[Value, Value], Any]
@@ -76,7 +74,6 @@ def _silu(x: float) -> float:
     return x / (1 + math.exp(-x))
 
 
-@checker
 def check_silu_derivative(derivative: Derivative) -> Feedback:
     """Exercise 6.1: `derivative(x, out)` of SiLU, x·σ(x), as Value ops; checked one and two levels deep."""
     if _untouched(derivative, _silu):
@@ -96,7 +93,6 @@ def _log1p_square(x: float) -> float:
     return math.log1p(x * x)
 
 
-@checker
 def check_log1p_square_derivative(derivative: Derivative) -> Feedback:
     """Exercise 6.2: `derivative(x, out)` of log(1 + x²), as Value ops; checked one and two levels deep."""
     if _untouched(derivative, _log1p_square):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from nn.lessons.feedback import Feedback, Mistake, check_function, checker
-from nn.lessons.feedback import show_hint as show_hint
+from nn.lessons.feedback import Feedback, Mistake, check_function
 from nn.training import predict_class
 
 
-@checker
 def check_predict_class(predict: Callable[[Sequence[float]], Any]) -> Feedback:
     """Exercise 7.1: `predict(scores)` = the index of the largest score, checked against nn.training.predict_class."""
     cases = [([0.1, 2.5, -1.0],), ([-3.0, -0.5, -2.0, -4.0],), ([1.0, 0.0, 0.0, 0.0, 0.5, 7.0, 0.2, 0.0, 0.0, 3.0],)]
@@ -34,7 +32,6 @@ def _confusion(true: Sequence[int], predicted: Sequence[int], n_classes: int) ->
     return matrix
 
 
-@checker
 def check_confusion_matrix(confusion_matrix: Callable[[Sequence[int], Sequence[int], int], Any]) -> Feedback:
     """Exercise 7.2: `confusion_matrix(true, predicted, n_classes)`: row = true class, column = predicted class."""
     cases = [([0, 1, 2, 2, 1], [0, 2, 2, 1, 1], 3), ([3, 3, 0, 1], [3, 0, 0, 1], 4)]

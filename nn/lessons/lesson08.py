@@ -9,8 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from nn.layers import MLP, Layer
-from nn.lessons.feedback import Feedback, Mistake, check_function, checker, is_stub, not_attempted
-from nn.lessons.feedback import show_hint as show_hint
+from nn.lessons.feedback import Feedback, Mistake, check_function, is_stub, not_attempted
 
 
 def _layer(nin: int, nout: int, seed: int) -> Layer:
@@ -28,7 +27,6 @@ def _transposed(nin: int, nout: int, seed: int) -> list[list[float]]:
     return [[rows[i][j] for i in range(nout)] + [rows[j][-1]] for j in range(nin)]
 
 
-@checker
 def check_copy_layer(copy_layer: Callable[[Layer, Any], Any]) -> Feedback:
     """Exercise 8.1: `copy_layer(layer, linear)` fills a float64 torch.nn.Linear(nin, nout) with a Layer's weights, in
     place; every entry is compared (equal entries make equal outputs)."""
@@ -63,7 +61,6 @@ def check_copy_layer(copy_layer: Callable[[Layer, Any], Any]) -> Feedback:
     )
 
 
-@checker
 def check_weight_shapes(weight_shapes: Callable[[int, Sequence[int]], Any]) -> Feedback:
     """Exercise 8.2: `weight_shapes(nin, sizes)` lists, for each Linear of nn.to_torch(MLP(nin, sizes)), the shape
     of its state_dict weight as [rows, columns]; checked against the scalargrad model's own layers."""

@@ -8,8 +8,7 @@ from typing import Any
 
 import engine
 from engine import Value
-from nn.lessons.feedback import Feedback, Mistake, check_function, check_numbers, checker
-from nn.lessons.feedback import show_hint as show_hint
+from nn.lessons.feedback import Feedback, Mistake, check_function, check_numbers
 
 LIMIT = 2.0
 
@@ -33,7 +32,6 @@ def _replay_vs_graph() -> dict[str, float]:
     return {"replay_at_2": g(2.0), "graph_at_2": _graph(clipped, 2.0)}
 
 
-@checker
 def check_replay_vs_graph(answers: dict[str, Any]) -> Feedback:
     """Exercise 9.1: predict what the replay and the uncompiled function return at x = 2 after a trace at x = 0."""
     return check_numbers(
@@ -61,7 +59,6 @@ def _branch_traced_at_first(ys: Sequence[float]) -> list[float]:
     return [LIMIT if ys[0] > LIMIT else y for y in ys]
 
 
-@checker
 def check_clip_without_if(clip: Callable[[Value], Any]) -> Feedback:
     """Exercise 9.2: `clip(y)` = min(y, 2) with Value ops only, so that engine.compile(clip, []) replays it right
     at every y (the replay of a function with no `if` is bit for bit the uncompiled call)."""
@@ -109,7 +106,6 @@ def _check_every_calls() -> dict[str, float]:
     raise AssertionError("check_every should catch clipped's changed graph")  # the exercise is built so it does
 
 
-@checker
 def check_check_every(answers: dict[str, Any]) -> Feedback:
     """Exercise 9.3: with check_every=3, which call first returns a wrong number, and which call raises."""
     return check_numbers(
