@@ -347,6 +347,19 @@ def _still(steps: list[BackwardFrame], rankdir: str, draw_kwargs: Mapping[str, A
     return {"text/plain": text, **({"image/png": base64.b64encode(png).decode("ascii")} if png else {})}
 
 
+# A notebook saved with its widgets' state shows them on opening, but they cannot run until the cell does, and
+# ipywidgets marks each one with a red broken-link icon. This says so once, in words, instead; only JupyterLab's
+# "jupyter-widgets-disconnected" class on the view shows it, so a running view never does.
+SAVED_VIEW_CLASS = "scalargrad-step-through"
+SAVED_VIEW_HTML = (
+    f"<style>.{SAVED_VIEW_CLASS}.jupyter-widgets-disconnected::before,"
+    f".{SAVED_VIEW_CLASS} .jupyter-widgets-disconnected::before{{display:none}}"
+    f".{SAVED_VIEW_CLASS}-saved{{display:none;font-size:12px;color:#555}}"
+    f".{SAVED_VIEW_CLASS}.jupyter-widgets-disconnected .{SAVED_VIEW_CLASS}-saved{{display:block}}</style>"
+    f'<div class="{SAVED_VIEW_CLASS}-saved">A saved view: run this cell to use the play button and the slider.</div>'
+)
+
+
 def _widget(steps: list[BackwardFrame], draw_kwargs: dict[str, Any]) -> Any:
     """A play button and slider over the steps (numbered 1..N, as the caption counts), showing frame k and what it
     does; saved, it shows the first frame as a picture until the slider can run."""
@@ -373,7 +386,9 @@ def _widget(steps: list[BackwardFrame], draw_kwargs: dict[str, Any]) -> Any:
 
     slider.observe(lambda change: show(change["new"]), names="value")
     show(1)
-    return StepThrough([widgets.HBox([play, slider]), caption, frame])
+    view = StepThrough([widgets.HTML(SAVED_VIEW_HTML), widgets.HBox([play, slider]), caption, frame])
+    view.add_class(SAVED_VIEW_CLASS)
+    return view
 
 
 def step_through(root: Value, gradient: float = 1.0, **draw_kwargs: Any) -> Any:

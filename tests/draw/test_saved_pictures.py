@@ -54,7 +54,7 @@ def test_the_widget_fits_a_notebook_left_to_right_with_its_caption_once(monkeypa
     pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
     monkeypatch.setattr(steps_module, "_in_notebook", lambda: True)
     view = step_through(lecture_neuron())
-    controls, caption, frame = view.children
+    saved, controls, caption, frame = view.children
     slider = controls.children[1]
     assert (slider.min, slider.max) == (1, 5)
     for k in range(1, 6):

@@ -229,7 +229,7 @@ def test_step_through_in_a_notebook_makes_a_slider(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(steps_module, "_in_notebook", lambda: True)
     view = step_through(shared_leaf_example()["L"])
     assert isinstance(view, widgets.VBox)
-    controls, caption, frame = view.children
+    saved, controls, caption, frame = view.children
     slider = controls.children[1]
     assert (slider.min, slider.max, slider.value) == (1, 4, 1)  # numbered as the caption counts
     assert "step 1 of 4" in caption.value

@@ -87,10 +87,22 @@ def open_lesson(page: Browser, site: str, lesson: str) -> None:
     page.evaluate(f"(() => {{ window.jupyterapp.shell.activateById({panel(lesson)}.id); }})()")
 
 
+def saved_player(lesson: str) -> str:
+    """JavaScript for what the step-through player's cell shows before it runs: "img" per picture, else its text."""
+    return f"""(() => {{
+  const cell = {panel(lesson)}.content.widgets
+    .find(w => w.model.type === 'code' && w.model.sharedModel.source.includes('engine.step_through('));
+  return cell && [...cell.outputArea.node.querySelectorAll('.jp-OutputArea-output')]
+    .map(e => e.querySelector('img') ? 'img' : e.textContent.slice(0, 80));
+}})()"""
+
+
 def test_lesson_01_runs_every_cell_in_the_site(served_site: str) -> None:
     page = Browser(find_chromium() or "chromium")
     try:
         open_lesson(page, served_site, LESSON)
+        # As opened (the site's notebooks are not trusted), the player shows its saved first frame as a picture.
+        assert wait_until(page, saved_player(LESSON), START_SECONDS) == ["img"]
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         done = f"{cells(LESSON)}.every(c => c.count !== null) && {kernel(LESSON)} === 'idle'"
         assert wait_until(page, done, START_SECONDS)
