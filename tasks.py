@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -142,19 +143,27 @@ def serve_lessons(*jupyter_args: str) -> int:
         jupyter_args += ("--allow-root",)
     NEWS_OFF.parent.mkdir(parents=True, exist_ok=True)
     NEWS_OFF.write_text('{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}\n')
-    # No routine log lines, no news fetched, and one Ctrl-C stops it without asking to confirm.
+    # No routine log lines, no news fetched, and one Ctrl-C stops it without asking to confirm. Two warnings that
+    # would print once a lesson is open: jupyter_server's default websocket ping timeout (3 x its 30 s interval),
+    # which tornado >= 6.5 refuses, and ipykernel's about TCP without encryption (a local kernel can use IPC).
     quiet = ("--ServerApp.log_level=WARN", "--LabApp.log_level=WARN", "--LabApp.news_url=None",
-             "--ServerApp.answer_yes=True")
+             "--ServerApp.answer_yes=True", '--ServerApp.tornado_settings={"ws_ping_timeout": 30000}',
+             *(("--KernelManager.transport=ipc",) if os.name == "posix" else ()))
     # Signed, the lessons open trusted: JupyterLab shows nothing for an untrusted notebook's saved SVG drawings and
     # HTML (lesson 03's training page) until the cell runs again. The signature is kept by Jupyter for this user.
     lessons = sorted(str(path) for path in (ROOT / "notebooks").glob("*.ipynb"))
     subprocess.run([str(BIN / "jupyter"), "trust", *lessons], capture_output=True, check=False)
     # A job started in the background by a shell ignores Ctrl-C, and Python then leaves it ignored: ask for it.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    if os.name == "posix":  # the server's own session (below) hears no hang-up: a closed terminal stops it here
+        signal.signal(signal.SIGHUP, _stop_requested)
+        signal.signal(signal.SIGTERM, _stop_requested)
     print("starting JupyterLab on notebooks/ ...", flush=True)
+    # In a session of its own, the terminal's Ctrl-C reaches only this script, which then stops the server as
+    # `stop` does: a server that gets SIGINT itself exits before its kernels, and each kernel prints a warning.
     server = subprocess.Popen(
         [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT / 'notebooks'}", *quiet, *jupyter_args],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True, errors="replace",
+        cwd=ROOT, stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=os.name == "posix",
     )
     log = threading.Thread(target=show_server_log, args=(server.stderr,), daemon=True)
     log.start()
@@ -163,10 +172,16 @@ def serve_lessons(*jupyter_args: str) -> int:
     except KeyboardInterrupt:
         stop(server)
         log.join(timeout=5)
-        print("\nJupyterLab stopped.", flush=True)  # on its own line after the terminal's "^C"
+        with contextlib.suppress(OSError):  # after a hang-up there is no terminal to print to
+            print("\nJupyterLab stopped.", flush=True)  # on its own line after the terminal's "^C"
         return 0
     log.join(timeout=5)
     return code
+
+
+def _stop_requested(signum: int, frame: object) -> None:
+    """A hang-up or SIGTERM stops JupyterLab as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def show_server_log(stream: IO[str]) -> None:
@@ -184,10 +199,10 @@ def show_server_log(stream: IO[str]) -> None:
 
 
 def stop(server: subprocess.Popen[str]) -> None:
-    """Stop the server after Ctrl-C: a terminal sent it SIGINT too, else send one; terminate it if it hangs."""
-    for wait, ask in ((2, None), (15, signal.SIGINT), (5, signal.SIGTERM)):
-        if ask is not None and server.poll() is None:
-            server.send_signal(ask if os.name != "nt" else signal.SIGTERM)
+    """Stop the server after Ctrl-C: SIGTERM, on which it shuts its kernels down first; killed if it hangs."""
+    for wait in (20, 5):
+        if server.poll() is None:
+            server.terminate()
         try:
             server.wait(timeout=wait)
             return

@@ -1,5 +1,6 @@
 """`python3 tasks.py lessons` installs a Jupyter front end and what lesson 08 needs, says so before pip's quiet part,
-signs the lessons as trusted, prints JupyterLab's address once, and stops it cleanly on one Ctrl-C.
+signs the lessons as trusted, prints JupyterLab's address once, shows lesson 01's saved step-through player on
+opening (looked at in headless Chromium, a kernel running), and stops it cleanly, kernels too, on one Ctrl-C.
 
 It installs into the repository's .venv, so it runs where the tests run in that venv (`python3 tasks.py test`,
 CI) and skips elsewhere."""
@@ -18,12 +19,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from types import ModuleType
 
 import nbformat
 import nbformat.sign
 import pytest
+from browser import Browser, BrowserError, find_chromium
+
+from engine.draw.steps import SAVED_VIEW_CLASS
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS = re.compile(r"^\s+(http://\S+/lab\?token=\S+)$")
@@ -58,6 +63,49 @@ def read_lines(stream: object, into: queue.Queue[str | None]) -> None:
     into.put(None)
 
 
+PLAYER_LESSON = "01_values_and_backprop.ipynb"
+# How the step-through player shows in JupyterLab: whether it is its saved state (ipywidgets marks a view whose
+# kernel side is gone "disconnected"), whether the line saying to run the cell shows, and how many of
+# ipywidgets' broken-link icons show.
+PLAYER_VIEW = f"""(() => {{
+  const view = document.querySelector('.{SAVED_VIEW_CLASS}');
+  if (!view) return null;
+  const line = view.querySelector('.{SAVED_VIEW_CLASS}-saved');
+  const icons = [view, ...view.querySelectorAll('.jupyter-widgets-disconnected')].filter(e => {{
+    const mark = getComputedStyle(e, '::before');
+    return mark.display !== 'none' && !['none', 'normal'].includes(mark.content);
+  }});
+  return {{saved: view.classList.contains('jupyter-widgets-disconnected'), line: getComputedStyle(line).display,
+           says: line.textContent, icons: icons.length}};
+}})()"""
+
+
+def look_at_the_saved_player(url: str) -> None:
+    """Lesson 01 opened in JupyterLab in headless Chromium: its step-through player shows its saved first frame
+    with one line saying to run the cell, and none of ipywidgets' broken-link icons."""
+    chromium = find_chromium()
+    if chromium is None:
+        warnings.warn("no Chromium: the saved step-through player was not looked at (install Debian's `chromium`)",
+                      stacklevel=2)
+        return
+    page = Browser(chromium)
+    try:
+        page.call("Page.navigate", session=True, url=url)
+        deadline = time.monotonic() + 240  # JupyterLab's first page load on a loaded 2-core machine
+        view = None
+        while view is None and time.monotonic() < deadline:
+            time.sleep(1)
+            try:
+                view = page.evaluate(PLAYER_VIEW)
+            except BrowserError:  # the page is still loading
+                pass
+        assert view is not None, "the step-through player did not show in JupyterLab"
+        assert (view["saved"], view["line"], view["icons"]) == (True, "block", 0), view
+        assert view["says"] == "A saved view: run this cell to use the play button and the slider.", view
+    finally:
+        page.close()
+
+
 def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_stops_it(tasks: ModuleType) -> None:
     """One run, so that no two pip installs into .venv overlap when the tests run in parallel."""
     server = subprocess.Popen(
@@ -86,6 +134,7 @@ def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_sto
         notary = nbformat.sign.NotebookNotary()
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
             assert notary.check_signature(nbformat.read(path, as_version=4)), f"{path.name} is not trusted"
+        look_at_the_saved_player(f"{base}/lab/tree/{PLAYER_LESSON}?token={token}")
     finally:
         server.send_signal(signal.SIGINT)
         code = server.wait(timeout=60)
@@ -146,3 +195,27 @@ def test_one_ctrl_c_in_a_terminal_stops_jupyter_lab_with_one_line(tasks: ModuleT
     after = text.split("token=", 1)[1].splitlines()[1:]
     assert [line for line in after if line.strip() and line != "^C"] == ["JupyterLab stopped."], text
     assert "Shut down this Jupyter server" not in text and "Traceback" not in text, text
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal needs POSIX")
+def test_closing_the_terminal_stops_jupyter_lab_too(tasks: ModuleType) -> None:
+    """JupyterLab runs in a session of its own (so that Ctrl-C reaches only tasks.py): a hang-up must still stop it."""
+    import pty
+
+    pid, terminal = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        serve = "import sys, tasks; sys.exit(tasks.serve_lessons('--no-browser'))"
+        os.execv(sys.executable, [sys.executable, "-c", serve])
+    shown = b""
+    started = time.monotonic()
+    while b"token=" not in shown and time.monotonic() - started < 120:
+        if select.select([terminal], [], [], 1)[0]:
+            shown += os.read(terminal, 4096)
+    address = next((m.group(1) for m in map(ADDRESS.match, shown.decode(errors="replace").splitlines()) if m), None)
+    assert address is not None, shown.decode(errors="replace")
+    os.close(terminal)  # the terminal window closes: its session gets SIGHUP
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(address.replace("localhost", "127.0.0.1", 1), timeout=10)
