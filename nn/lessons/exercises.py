@@ -30,6 +30,12 @@ class Note(str):
     __repr__ = str.__str__
 
 
+def checkers(lesson: ModuleType) -> list[str]:
+    """The names of a lesson's own checkers: its check_ functions, not the check_ helpers it imports."""
+    return [name for name, f in vars(lesson).items()
+            if name.startswith("check_") and getattr(f, "__module__", None) == lesson.__name__]
+
+
 class Exercises:
     """A lesson's `check_...` functions, each giving its Feedback through this notebook's two-step help.
 
@@ -38,7 +44,7 @@ class Exercises:
     """
 
     def __init__(self, lesson: ModuleType, hints: bool | None = None) -> None:
-        if not isinstance(lesson, ModuleType):
+        if not isinstance(lesson, ModuleType) or not checkers(lesson):
             raise TypeError(f"Exercises(lesson) takes a lesson module such as nn.lessons.lesson02, got {lesson!r}")
         self.lesson = lesson
         self.hints_on = hints_from_environment() if hints is None else check_bool(hints, "Exercises(hints)")
@@ -46,9 +52,14 @@ class Exercises:
         self.last_miss: dict[str, Feedback] = {}
 
     def __getattr__(self, name: str) -> Any:
-        found = getattr(self.lesson, name)
-        # The lesson's own checkers, not the check_ helpers it imports (check_function, check_bool).
-        if not (name.startswith("check_") and getattr(found, "__module__", None) == self.lesson.__name__):
+        # Read from __dict__: copy and pickle look names up on an instance that __init__ never ran on.
+        lesson = self.__dict__.get("lesson")
+        if lesson is None or name.startswith("__"):
+            raise AttributeError(name)
+        if name.startswith("check_") and name not in checkers(lesson):
+            raise AttributeError(f"{self!r} has no {name}; its checkers are {', '.join(checkers(lesson))}")
+        found = getattr(lesson, name)
+        if name not in checkers(lesson):
             return found
 
         @functools.wraps(found)
@@ -58,7 +69,7 @@ class Exercises:
         return check
 
     def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *(n for n in dir(self.lesson) if not n.startswith("_"))})
+        return sorted({*super().__dir__(), *checkers(self.lesson)})
 
     def __repr__(self) -> str:
         return f"Exercises({self.lesson.__name__}, hints={self.hints_on})"

@@ -3,16 +3,23 @@ teacher's switch turns all of it off. A pass is never labelled "hint:". Each not
 
 from __future__ import annotations
 
+import copy
+import importlib
+import json
+import math
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-import nn.lessons
 from engine import Value
 from nn.lessons import Exercises, lesson01, lesson02, lesson07, lesson09
 from nn.lessons.exercises import hints_from_environment
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def forward_difference(f, x, h):  # type: ignore[no-untyped-def]
@@ -96,23 +103,32 @@ def test_a_pass_and_an_untouched_starter_are_not_labelled_hint() -> None:
     assert "hint" not in passed + untouched
 
 
-def test_exercises_wraps_every_checker_of_its_lesson_and_passes_other_names_through() -> None:
-    """A check_ function the wrapper missed would give hints on a graded run and never a second step."""
-    import importlib
-    import pkgutil
-
-    names = [m.name for m in pkgutil.iter_modules(nn.lessons.__path__) if m.name.startswith("lesson")]
-    assert len(names) == 10, names
-    for name in names:
+def test_exercises_wraps_every_checker_the_notebooks_call_and_passes_other_names_through() -> None:
+    """A checker the wrapper missed would give hints on a graded run and never a second step. The names come
+    from the notebooks' own cells, not from the rule the wrapper uses to find checkers."""
+    called: dict[str, set[str]] = {}
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        lesson = re.search(r"exercises = Exercises\((lesson\d\d)\)", source)
+        if lesson:
+            called[lesson.group(1)] = set(re.findall(r"exercises\.(check_\w+)\(", source))
+    assert len(called) == 10 and all(called.values()), called
+    for name, checks in called.items():
         module = importlib.import_module(f"nn.lessons.{name}")
         exercises = Exercises(module, hints=False)
-        checks = [key for key, f in vars(module).items()
-                  if key.startswith("check_") and getattr(f, "__module__", None) == module.__name__]
-        assert checks, name
         for key in checks:
             assert getattr(exercises, key).__wrapped__ is getattr(module, key), f"{name}.{key} is not wrapped"
             assert key in dir(exercises)
+    assert Exercises(lesson09).clipped is lesson09.clipped  # the lesson's other names read through
     exercises = Exercises(lesson02)
-    assert exercises.check_function is lesson02.check_function  # an imported helper, not a checker
-    with pytest.raises(AttributeError, match="check_nothing"):
-        exercises.check_nothing  # noqa: B018
+    with pytest.raises(AttributeError, match=r"has no check_function; its checkers are check_sigmoid_derivative"):
+        exercises.check_function  # noqa: B018 - an imported helper, not a checker
+    with pytest.raises(AttributeError, match="check_msee"):
+        exercises.check_msee  # noqa: B018
+    assert copy.copy(exercises).check_mse.__wrapped__ is lesson02.check_mse  # no recursion before __init__
+
+
+def test_exercises_refuses_a_module_that_is_not_a_lesson() -> None:
+    with pytest.raises(TypeError, match="takes a lesson module such as nn.lessons.lesson02, got <module 'math'"):
+        Exercises(math)
