@@ -143,12 +143,11 @@ def serve_lessons(*jupyter_args: str) -> int:
         jupyter_args += ("--allow-root",)
     NEWS_OFF.parent.mkdir(parents=True, exist_ok=True)
     NEWS_OFF.write_text('{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}\n')
-    # No routine log lines, no news fetched, and one Ctrl-C stops it without asking to confirm. Two warnings that
-    # would print once a lesson is open: jupyter_server's default websocket ping timeout (3 x its 30 s interval),
-    # which tornado >= 6.5 refuses, and ipykernel's about TCP without encryption (a local kernel can use IPC).
+    # No routine log lines, no news fetched, and one Ctrl-C stops it without asking to confirm. No websocket
+    # keep-alive pings, which a server on this machine does not need: with them, jupyter_server's default timeout
+    # (3 x the interval) makes tornado >= 6.5 print a warning as soon as a lesson opens.
     quiet = ("--ServerApp.log_level=WARN", "--LabApp.log_level=WARN", "--LabApp.news_url=None",
-             "--ServerApp.answer_yes=True", '--ServerApp.tornado_settings={"ws_ping_timeout": 30000}',
-             *(("--KernelManager.transport=ipc",) if os.name == "posix" else ()))
+             "--ServerApp.answer_yes=True", '--ServerApp.tornado_settings={"ws_ping_interval": 0}')
     # Signed, the lessons open trusted: JupyterLab shows nothing for an untrusted notebook's saved SVG drawings and
     # HTML (lesson 03's training page) until the cell runs again. The signature is kept by Jupyter for this user.
     lessons = sorted(str(path) for path in (ROOT / "notebooks").glob("*.ipynb"))
@@ -166,8 +165,8 @@ def serve_lessons(*jupyter_args: str) -> int:
         cwd=ROOT, stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=os.name == "posix",
     )
     log = threading.Thread(target=show_server_log, args=(server.stderr,), daemon=True)
-    log.start()
     try:
+        log.start()
         code = server.wait()
     except KeyboardInterrupt:
         stop(server)
@@ -175,6 +174,9 @@ def serve_lessons(*jupyter_args: str) -> int:
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to print to
             print("\nJupyterLab stopped.", flush=True)  # on its own line after the terminal's "^C"
         return 0
+    finally:
+        if server.poll() is None:  # any other error: in its own session, nothing else would stop the server
+            stop(server)
     log.join(timeout=5)
     return code
 
@@ -184,13 +186,19 @@ def _stop_requested(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+# ipykernel >= 7 prints this for every kernel on loopback TCP, which is how a local server talks to its kernels
+# (IPC would not print it, but its socket paths under Jupyter's runtime folder can pass the OS's ~104 characters).
+KERNEL_TCP_NOTICE = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption"
+
+
 def show_server_log(stream: IO[str]) -> None:
-    """Echo the server's warnings and errors; of its banners (logged as critical) print only the address, once."""
+    """Echo the server's and kernels' warnings and errors (but KERNEL_TCP_NOTICE); of the server's banners (logged
+    as critical) print only the address, once."""
     in_banner = shown = False
     for line in stream:
         if line.startswith("["):
             in_banner = line.startswith("[C ")
-        if not in_banner:
+        if not in_banner and not line.startswith(KERNEL_TCP_NOTICE):
             print(line, end="", file=sys.stderr, flush=True)
         elif (found := ADDRESS.match(line)) and not shown:
             shown = True
@@ -199,9 +207,10 @@ def show_server_log(stream: IO[str]) -> None:
 
 
 def stop(server: subprocess.Popen[str]) -> None:
-    """Stop the server after Ctrl-C: SIGTERM, on which it shuts its kernels down first; killed if it hangs."""
-    for wait in (20, 5):
-        if server.poll() is None:
+    """Stop the server after Ctrl-C: SIGTERM, on which it shuts its kernels down first; killed if it hangs. Where it
+    shares the console (Windows), Ctrl-C reached it too, so it first gets a few seconds to stop by itself."""
+    for wait, ask in ((5, os.name == "posix"), (20, True), (5, True)):
+        if ask and server.poll() is None:
             server.terminate()
         try:
             server.wait(timeout=wait)

@@ -22,7 +22,7 @@ import nn
 from engine import GraphTooLargeError, Value, draw_dot
 from engine.draw import dot as draw_module
 from engine.draw import render as render_module
-from engine.draw.dot import LAYOUT_BUDGET, module_path
+from engine.draw.dot import module_path
 from nn.data import make_moons
 
 
@@ -542,15 +542,15 @@ def test_a_graph_over_the_budget_is_refused_before_graphviz_naming_collapse_and_
 
 @needs_renderer
 def test_graphs_the_readme_cli_and_notebooks_build_fit_the_layout_budget_and_lay_out() -> None:
-    # The budget (about 5 s of Graphviz) is counted in nodes and edges, so this is checked by count, not by a
-    # clock; render_bytes would raise GraphTooLargeError past LAYOUT_SECONDS.
+    # The budget (about 5 s of Graphviz) is counted in nodes and edges, so this is checked by that count, not by
+    # a clock: drawn as asked, with nothing collapsed or left out to fit (draw_dot's note would say so), and laid
+    # out (render_bytes raises GraphTooLargeError past LAYOUT_SECONDS).
     model = nn.MLP(2, [16, 16, 1], seed=0)
     xs, labels_ = make_moons(7, noise=0.1, seed=0)
     loss = nn.hinge_loss([model(x) for x in xs], [2.0 * c - 1.0 for c in labels_])
     for root, options in [(power_chain(100), {}), (loss, {"names": model, "collapse": True})]:
         drawing = draw_dot(root, **options)
-        source = drawing.source
-        assert source.count("->") + len(re.findall(r"^\s*n\d+\w* \[", source, re.M)) <= LAYOUT_BUDGET
+        assert drawing.note == "" and drawing.collapsed == bool(options.get("collapse")), drawing.note
         assert drawing._repr_svg_() is not None
 
 

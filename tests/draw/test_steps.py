@@ -14,7 +14,7 @@ import engine
 from engine import Value, backward_order, backward_steps, step_through
 from engine.draw import render as render_module
 from engine.draw import steps as steps_module
-from engine.draw.steps import STATE_STYLES
+from engine.draw.steps import SAVED_VIEW_CLASS, STATE_STYLES
 
 
 def all_values(root: Value) -> list[Value]:
@@ -230,6 +230,8 @@ def test_step_through_in_a_notebook_makes_a_slider(monkeypatch: pytest.MonkeyPat
     view = step_through(shared_leaf_example()["L"])
     assert isinstance(view, widgets.VBox)
     saved, controls, caption, frame = view.children
+    # Shown only while JupyterLab marks a saved view disconnected (checked in Chromium by test_tasks_lessons).
+    assert SAVED_VIEW_CLASS in view._dom_classes and "run this cell to use the play button" in saved.value
     slider = controls.children[1]
     assert (slider.min, slider.max, slider.value) == (1, 4, 1)  # numbered as the caption counts
     assert "step 1 of 4" in caption.value

@@ -80,6 +80,19 @@ PLAYER_VIEW = f"""(() => {{
 }})()"""
 
 
+def kernel_processes(kernels: list[str]) -> list[int]:
+    """The live processes (Linux: read from /proc) whose command line names one of these kernels' files."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:  # it ended while we looked
+            continue
+        if any(f"kernel-{k}.json" in command for k in kernels):
+            found.append(int(proc.name))
+    return found
+
+
 def look_at_the_saved_player(url: str) -> None:
     """Lesson 01 opened in JupyterLab in headless Chromium: its step-through player shows its saved first frame
     with one line saying to run the cell, and none of ipywidgets' broken-link icons."""
@@ -135,9 +148,16 @@ def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_sto
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
             assert notary.check_signature(nbformat.read(path, as_version=4)), f"{path.name} is not trusted"
         look_at_the_saved_player(f"{base}/lab/tree/{PLAYER_LESSON}?token={token}")
+        kernels = [k["id"] for k in json.loads(fetch(f"{base}/api/kernels?token={token}"))]
     finally:
         server.send_signal(signal.SIGINT)
         code = server.wait(timeout=60)
+    if find_chromium() is not None:  # lesson 01 was opened, so its kernel ran; it must be gone too
+        assert kernels, "opening lesson 01 started no kernel"
+        deadline = time.monotonic() + 10  # a kernel told to shut down may take a moment to exit
+        while kernel_processes(kernels) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert kernel_processes(kernels) == [], "a kernel outlived JupyterLab"
     after = []
     while (line := lines.get(timeout=10)) is not None:
         after.append(line)
@@ -208,14 +228,18 @@ def test_closing_the_terminal_stops_jupyter_lab_too(tasks: ModuleType) -> None:
         serve = "import sys, tasks; sys.exit(tasks.serve_lessons('--no-browser'))"
         os.execv(sys.executable, [sys.executable, "-c", serve])
     shown = b""
-    started = time.monotonic()
-    while b"token=" not in shown and time.monotonic() - started < 120:
-        if select.select([terminal], [], [], 1)[0]:
-            shown += os.read(terminal, 4096)
-    address = next((m.group(1) for m in map(ADDRESS.match, shown.decode(errors="replace").splitlines()) if m), None)
-    assert address is not None, shown.decode(errors="replace")
-    os.close(terminal)  # the terminal window closes: its session gets SIGHUP
-    _, status = os.waitpid(pid, 0)
+    try:
+        started = time.monotonic()
+        while b"token=" not in shown and time.monotonic() - started < 120:
+            if select.select([terminal], [], [], 1)[0]:
+                shown += os.read(terminal, 4096)
+        lines = shown.decode(errors="replace").splitlines()
+        address = next((m.group(1) for m in map(ADDRESS.match, lines) if m), None)
+        assert address is not None, shown.decode(errors="replace")
+    finally:
+        os.close(terminal)  # the terminal window closes: its session gets SIGHUP
+        _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    with pytest.raises(urllib.error.URLError):
+    with pytest.raises(urllib.error.URLError) as refused:
         urllib.request.urlopen(address.replace("localhost", "127.0.0.1", 1), timeout=10)
+    assert not isinstance(refused.value, urllib.error.HTTPError), "the server still answers"
