@@ -56,10 +56,11 @@ class Exercises:
         lesson = self.__dict__.get("lesson")
         if lesson is None or name.startswith("__"):
             raise AttributeError(name)
-        if name.startswith("check_") and name not in checkers(lesson):
-            raise AttributeError(f"{self!r} has no {name}; its checkers are {', '.join(checkers(lesson))}")
+        own = checkers(lesson)
+        if name.startswith("check_") and name not in own:
+            raise AttributeError(f"{self!r} has no {name}; its checkers are {', '.join(own)}")
         found = getattr(lesson, name)
-        if name not in checkers(lesson):
+        if name not in own:
             return found
 
         @functools.wraps(found)
