@@ -32,6 +32,9 @@ from engine.draw.steps import SAVED_VIEW_CLASS
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS = re.compile(r"^\s+(http://\S+/lab\?token=\S+)$")
+# One worker, in this order: the first test installs JupyterLab into .venv, which the others run (tasks.py test
+# passes --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("tasks_lessons")
 
 
 @pytest.fixture(scope="module")
