@@ -236,8 +236,7 @@ def test() -> int:
     steps = [
         (PY, "-m", "ruff", "check", "engine", "nn", "web", "tests", "benchmarks", "tasks.py"),
         (PY, "-m", "mypy"),
-        # loadgroup: tests marked xdist_group run on one worker, in order (tests/lessons/test_tasks_lessons.py).
-        (PY, "-m", "pytest", "-n", "auto", "--dist", "loadgroup", "tests", "--nbmake", "--nbmake-timeout=90",
+        (PY, "-m", "pytest", "-n", "auto", "tests", "--nbmake", "--nbmake-timeout=90",
          "notebooks", *skip),
     ]
     failed = [" ".join(map(str, s[1:4])) for s in steps if run(*s, check=False) != 0]

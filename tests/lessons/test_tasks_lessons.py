@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -32,9 +33,6 @@ from engine.draw.steps import SAVED_VIEW_CLASS
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS = re.compile(r"^\s+(http://\S+/lab\?token=\S+)$")
-# One worker, in this order: the first test installs JupyterLab into .venv, which the others run (tasks.py test
-# passes --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("tasks_lessons")
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +45,27 @@ def tasks() -> ModuleType:
     if Path(sys.prefix).resolve() != tasks.VENV.resolve():
         pytest.skip(f"tests run outside the repository's .venv ({sys.prefix}); the setup step installs into .venv")
     return tasks
+
+
+@pytest.fixture
+def one_at_a_time(tasks: ModuleType) -> Iterator[None]:
+    """These tests install into and serve from the one .venv, so a lock on a file in it runs them one at a time on
+    whichever workers pytest-xdist picks (under pytest 9 its `--dist loadgroup` no longer keeps a group together)."""
+    if os.name != "posix":  # only the first test runs there
+        yield
+        return
+    import fcntl
+
+    with open(tasks.VENV / "tasks-lessons-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
+@pytest.fixture
+def jupyterlab(tasks: ModuleType, one_at_a_time: None) -> None:
+    """JupyterLab in .venv, as `tasks.py lessons` installs it, whether or not the install test has run yet."""
+    if not tasks.installed("jupyterlab"):
+        tasks.setup_lessons()
 
 
 def fetch(url: str) -> bytes:
@@ -122,7 +141,9 @@ def look_at_the_saved_player(url: str) -> None:
         page.close()
 
 
-def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_stops_it(tasks: ModuleType) -> None:
+def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_stops_it(
+    tasks: ModuleType, one_at_a_time: None
+) -> None:
     """One run, so that no two pip installs into .venv overlap when the tests run in parallel."""
     server = subprocess.Popen(
         [sys.executable, "tasks.py", "lessons", "--no-browser"],
@@ -180,7 +201,7 @@ def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_sto
 
 
 @pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal needs POSIX")
-def test_one_ctrl_c_in_a_terminal_stops_jupyter_lab_with_one_line(tasks: ModuleType) -> None:
+def test_one_ctrl_c_in_a_terminal_stops_jupyter_lab_with_one_line(jupyterlab: None) -> None:
     """In a terminal Ctrl-C reaches JupyterLab too, which would ask "Shut down this Jupyter server (y/[n])?"."""
     import pty
 
@@ -221,7 +242,7 @@ def test_one_ctrl_c_in_a_terminal_stops_jupyter_lab_with_one_line(tasks: ModuleT
 
 
 @pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal needs POSIX")
-def test_closing_the_terminal_stops_jupyter_lab_too(tasks: ModuleType) -> None:
+def test_closing_the_terminal_stops_jupyter_lab_too(jupyterlab: None) -> None:
     """JupyterLab runs in a session of its own (so that Ctrl-C reaches only tasks.py): a hang-up must still stop it."""
     import pty
 
