@@ -178,7 +178,7 @@ def test_lessons_installs_then_prints_one_address_that_serves_and_one_ctrl_c_sto
         code = server.wait(timeout=60)
     if find_chromium() is not None:  # lesson 01 was opened, so its kernel ran; it must be gone too
         assert kernels, "opening lesson 01 started no kernel"
-        deadline = time.monotonic() + 10  # a kernel told to shut down may take a moment to exit
+        deadline = time.monotonic() + 30  # a kernel told to shut down may take a while to exit on a busy machine
         while kernel_processes(kernels) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert kernel_processes(kernels) == [], "a kernel outlived JupyterLab"
